@@ -1,0 +1,39 @@
+"""Small hand-made regions with known answers, built directly from the model."""
+
+from __future__ import annotations
+
+from capacity.model import CareType, Hours, Location, Provider, ProviderOffer, Region, Road
+
+__all__ = ["CARE_TYPES", "tiny_region"]
+
+CARE_TYPES = {
+    "hap_consult": CareType("hap_consult", "Consult HAP", frozenset({"hap"}), "slot", 1),
+    "elv_hoog": CareType("elv_hoog", "ELV hoog", frozenset({"vvt"}), "bed", 2),
+    "elv_laag": CareType("elv_laag", "ELV laag", frozenset({"vvt"}), "bed", 2),
+    "seh": CareType("seh", "SEH", frozenset({"hospital"}), "place", 3),
+}
+
+
+def tiny_region(region_id: str = "tiny") -> Region:
+    """Five towns on a line (A-B-C-D-E, 10 minutes apart) and four providers."""
+    names = "abcde"
+    locations = {
+        n: Location(n, n.upper(), 50.85 + i * 0.05, 5.70 + i * 0.02, 10_000) for i, n in enumerate(names)
+    }
+    roads = tuple(Road(a, b, 10.0) for a, b in zip(names, names[1:], strict=False))
+
+    def prov(pid: str, kind: str, loc: str, offers: dict[str, int]) -> Provider:
+        return Provider(
+            pid, pid.upper(), kind, loc, {ct: ProviderOffer(ct, n) for ct, n in offers.items()}, Hours()
+        )
+
+    providers = {
+        p.id: p
+        for p in (
+            prov("vvt-a", "vvt", "a", {"elv_hoog": 5, "elv_laag": 3}),
+            prov("vvt-c", "vvt", "c", {"elv_hoog": 10}),
+            prov("zh-e", "hospital", "e", {"seh": 4}),
+            prov("hap-b", "hap", "b", {"hap_consult": 6}),
+        )
+    }
+    return Region(region_id, "Tiny", "Europe/Amsterdam", locations, roads, providers, CARE_TYPES)
