@@ -37,10 +37,14 @@ class ZccError(Exception):
     code = "internal"
     title = "Internal error"
 
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, field: str | None = None, errors: list[dict[str, str]] | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        # Every problem found, when there is more than one: [{"field": ..., "detail": ...}].
+        self.errors = errors
 
 
 class InvalidInput(ZccError):

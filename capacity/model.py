@@ -273,10 +273,9 @@ class ProviderStatus:
     def from_dict(cls, d: Mapping[str, Any]) -> ProviderStatus:
         """Inverse of :meth:`to_dict`."""
         until, set_at = d.get("until"), d.get("set_at")
-        status = "stop" if d.get("status") == "stop" else "open"
         return cls(
             provider_id=str(d["provider_id"]),
-            status=status,
+            status="stop" if d.get("status") == "stop" else "open",
             reason=str(d.get("reason") or ""),
             until=from_ms(int(until)) if until is not None else None,
             set_at=from_ms(int(set_at)) if set_at is not None else None,
@@ -355,6 +354,9 @@ class UpdateResult:
     provider_id: str
     care_type: str
     status: Literal["applied", "stale_ignored"]
+    # The entry as stored after an applied update (None when ignored or replayed),
+    # so the writing instance can update its view without waiting for the log.
+    entry: CapacityEntry | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, str]:
         """The API shape."""

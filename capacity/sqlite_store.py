@@ -11,6 +11,7 @@ never shared between threads.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sqlite3
@@ -317,7 +318,7 @@ class SqliteStore:
                 )
                 self._put_entry(db, new)
                 self._event(db, "capacity.updated", {"op": op_id, "entry": new.to_dict()}, now)
-                results.append(UpdateResult(u.provider_id, u.care_type, "applied"))
+                results.append(UpdateResult(u.provider_id, u.care_type, "applied", new))
             self._idem_put(db, idem, [r.to_dict() for r in results], now)
             return results, False
 
@@ -332,7 +333,9 @@ class SqliteStore:
             ).fetchone()
             version = json.loads(row[0])["version"] + 1 if row else 1
             d = status.to_dict() | {"version": version}
-            db.execute("INSERT OR REPLACE INTO provider_status VALUES (?, ?)", (status.provider_id, json.dumps(d)))
+            db.execute(
+                "INSERT OR REPLACE INTO provider_status VALUES (?, ?)", (status.provider_id, json.dumps(d))
+            )
             now = status.set_at or from_ms(0)
             self._event(db, "provider.status", {"op": op_id, "status": d}, now)
             return ProviderStatus.from_dict(d)
@@ -359,9 +362,7 @@ class SqliteStore:
                 return existing, entry
             entry = self._entry(db, hold.provider_id, hold.care_type)
             if entry is None:
-                raise NotFound(
-                    f"{hold.provider_id} offers no {hold.care_type}", field="care_type"
-                )
+                raise NotFound(f"{hold.provider_id} offers no {hold.care_type}", field="care_type")
             row = db.execute(
                 "SELECT data FROM provider_status WHERE provider_id=?", (hold.provider_id,)
             ).fetchone()
@@ -492,10 +493,8 @@ class SqliteStore:
         if events or block_ms <= 0:
             return events
         # Another process may share the file, so a timeout re-reads even without a local write.
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), block_ms / 1000)
-        except TimeoutError:
-            pass
         return await self._run(fn)
 
     async def append_event(self, type_: str, data: dict[str, Any], now: datetime) -> str:

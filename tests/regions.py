@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from capacity.model import CareType, Hours, Location, Provider, ProviderOffer, Region, Road
 
 __all__ = ["CARE_TYPES", "tiny_region"]
@@ -20,7 +22,7 @@ def tiny_region(region_id: str = "tiny") -> Region:
     locations = {
         n: Location(n, n.upper(), 50.85 + i * 0.05, 5.70 + i * 0.02, 10_000) for i, n in enumerate(names)
     }
-    roads = tuple(Road(a, b, 10.0) for a, b in zip(names, names[1:], strict=False))
+    roads = tuple(Road(a, b, 10.0) for a, b in itertools.pairwise(names))
 
     def prov(pid: str, kind: str, loc: str, offers: dict[str, int]) -> Provider:
         return Provider(

@@ -19,7 +19,12 @@ def upd(pid: str, ct: str, available: int, total: int, at: datetime, minutes: in
 
 def new_hold(pid: str, ct: str, now: datetime, minutes: int = 15, hold_id: str | None = None) -> Hold:
     return Hold(
-        hold_id or uuid.uuid4().hex, pid, ct, "req-" + uuid.uuid4().hex[:8], now, now + timedelta(minutes=minutes)
+        hold_id or uuid.uuid4().hex,
+        pid,
+        ct,
+        "req-" + uuid.uuid4().hex[:8],
+        now,
+        now + timedelta(minutes=minutes),
     )
 
 
@@ -82,7 +87,9 @@ async def test_idempotency_key_replays_first_result_and_applies_nothing_twice(st
     assert again == first
     assert await store.events_after(mark) == []
     with pytest.raises(IdempotencyMismatch):
-        await store.apply_updates([upd("vvt-a", "elv_hoog", 1, 5, later)], "op3", later, IdempotencyKey("tok1:k1", "fp-b"))
+        await store.apply_updates(
+            [upd("vvt-a", "elv_hoog", 1, 5, later)], "op3", later, IdempotencyKey("tok1:k1", "fp-b")
+        )
     assert (await entry_of(store, "vvt-a", "elv_hoog")).available == 4
 
 
@@ -187,7 +194,12 @@ async def test_event_log_is_ordered_and_follows_the_snapshot(store: Store) -> No
     await store.confirm_hold(h.hold_id, now)
     eid = await store.append_event("request.created", {"request_id": "r1"}, now)
     events = await store.events_after(snap.last_event_id)
-    assert [e.type for e in events] == ["capacity.updated", "hold.created", "hold.confirmed", "request.created"]
+    assert [e.type for e in events] == [
+        "capacity.updated",
+        "hold.created",
+        "hold.confirmed",
+        "request.created",
+    ]
     assert events[-1].id == eid
     assert await store.events_after(events[1].id, limit=1) == [events[2]]
     assert await store.events_after(eid, block_ms=50) == []
@@ -195,7 +207,9 @@ async def test_event_log_is_ordered_and_follows_the_snapshot(store: Store) -> No
 
 async def test_stop_status_versions_and_expiry(store: Store) -> None:
     now = utcnow()
-    s1 = await store.set_status(ProviderStatus("zh-e", "stop", "SEH vol", now + timedelta(hours=1), now), "op1")
+    s1 = await store.set_status(
+        ProviderStatus("zh-e", "stop", "SEH vol", now + timedelta(hours=1), now), "op1"
+    )
     s2 = await store.set_status(ProviderStatus("zh-e", "open", "", None, now), "op2")
     assert s2.version == s1.version + 1
     assert s1.stopped(now) and not s1.stopped(now + timedelta(hours=2)) and not s2.stopped(now)

@@ -1,0 +1,131 @@
+"""The app factory: wiring only; every resource is opened and closed in a cleanup context."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
+
+from aiohttp import web
+
+from capacity.errors import StoreUnavailable
+from capacity.model import Region, utcnow
+from capacity.store import Store, open_store
+from capacity.view import CapacityView, follow
+
+from .auth import TokenAuth, setup_auth
+from .handlers import capacity, health, providers
+from .keys import AUTH, BACKGROUND, METRICS, REGION, SETTINGS, STORE, VIEW
+from .metrics import Metrics, setup_metrics
+from .openapi import openapi_handler
+from .problems import setup_problems
+from .settings import Settings
+
+__all__ = ["create_app"]
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, region: Region, *, store: Store | None = None) -> web.Application:
+    """Build the service for ``region``; nothing is opened until the app starts."""
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[REGION] = region
+    if store is None:
+        store = _store_for(settings, region)
+    app[STORE] = store
+    app[VIEW] = CapacityView(region)
+    app[METRICS] = Metrics()
+    app[METRICS].watch(app[VIEW])
+    app[AUTH] = TokenAuth(store, settings.token_cache_seconds)
+    app[BACKGROUND] = []
+
+    # Order matters, outermost first: metrics time everything including error mapping;
+    # problems turns every error into problem+json; auth runs before any handler reads a body.
+    setup_metrics(app, app[METRICS])
+    setup_problems(app, retry_after=settings.retry_after_seconds, max_body_bytes=settings.max_body_bytes)
+    setup_auth(app, lambda: app[AUTH])
+
+    app.cleanup_ctx.append(_store_ctx)
+    app.cleanup_ctx.append(_background_ctx)
+    app.on_shutdown.append(_close_streams)
+    _routes(app)
+    return app
+
+
+def _store_for(settings: Settings, region: Region) -> Store:
+    if settings.store_url.startswith("redis"):
+        return open_store(settings.store_url, region.id, socket_timeout=settings.redis_socket_timeout)
+    return open_store(settings.store_url, region.id)
+
+
+def _routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/healthz", health.healthz, name="healthz")
+    r.add_get("/readyz", health.readyz, name="readyz")
+    r.add_get("/metrics", health.metrics, name="metrics")
+    r.add_get("/api/v1/openapi.json", openapi_handler, name="openapi")
+    r.add_get("/api/v1/providers", providers.list_providers, name="providers")
+    r.add_post(
+        "/api/v1/providers/{provider_id}/status", providers.set_provider_status, name="provider_status"
+    )
+    r.add_get("/api/v1/capacity", capacity.get_capacity, name="capacity_get")
+    r.add_post("/api/v1/capacity", capacity.post_capacity, name="capacity_post")
+    r.add_get("/api/v1/capacity/stream", capacity.capacity_stream, name="capacity_stream")
+
+
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the store, seed the region's entries and load the view; close the store last."""
+    store, region, view = app[STORE], app[REGION], app[VIEW]
+    await store.open()
+    try:
+        await store.seed(region, utcnow())
+        view.load(await store.snapshot())
+        if await store.count_tokens() == 0:
+            _LOGGER.warning(
+                "no tokens exist yet; create one with: zcc token create --role admin --store %s",
+                app[SETTINGS].store_url,
+            )
+        yield
+    finally:
+        await store.close()
+
+
+async def _expire_holds(app: web.Application) -> None:
+    """Give back the places of holds past their time, every few seconds, on every instance (idempotent)."""
+    store, metrics, view = app[STORE], app[METRICS], app[VIEW]
+    interval = app[SETTINGS].expiry_interval_seconds
+    while True:
+        try:
+            for hold in await store.expire_holds(utcnow()):
+                view.apply_hold(hold)
+                metrics.holds.labels("expired").inc()
+                _LOGGER.info("hold %s at %s %s expired", hold.hold_id, hold.provider_id, hold.care_type)
+        except StoreUnavailable as exc:
+            metrics.store_errors.labels("expire_holds").inc()
+            _LOGGER.warning("cannot expire holds now: %s", exc.detail)
+        await asyncio.sleep(interval)
+
+
+async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Start the view follower and the hold expiry; cancel and await them at cleanup."""
+    jobs: list[Coroutine[Any, Any, None]] = [
+        follow(app[STORE], app[VIEW], block_ms=app[SETTINGS].view_block_ms),
+        _expire_holds(app),
+    ]
+    tasks = app[BACKGROUND]
+    tasks.extend(asyncio.create_task(job) for job in jobs)
+    yield
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    tasks.clear()
+
+
+async def _close_streams(app: web.Application) -> None:
+    """End open SSE streams so a graceful shutdown does not wait for them."""
+    app[VIEW].close_subscribers()

@@ -1,0 +1,173 @@
+"""The ``zcc`` command line: serve, token create, check-config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from capacity.errors import ConfigError, StoreUnavailable
+from capacity.model import Region
+from capacity.region import check_region_file, load_care_types, load_region
+
+from .settings import Settings
+
+__all__ = ["main"]
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def _load(settings: Settings) -> Region:
+    care_types = load_care_types(settings.care_types_path)
+    return load_region(settings.config_path, care_types)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        store_url=getattr(args, "store", None),
+        config_path=Path(args.config) if getattr(args, "config", None) else None,
+        care_types_path=Path(args.care_types) if getattr(args, "care_types", None) else None,
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the service until interrupted."""
+    from .app import create_app
+
+    settings = _settings(args)
+    try:
+        region = _load(settings)
+    except ConfigError as exc:
+        print(f"zcc: invalid configuration: {exc}", file=sys.stderr)
+        return 2
+    _LOGGER.info(
+        "serving region %s (%d providers) on http://%s:%d with store %s",
+        region.id,
+        len(region.providers),
+        settings.host,
+        settings.port,
+        settings.store_url,
+    )
+    app = create_app(settings, region)
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=None)
+    except StoreUnavailable as exc:
+        print(f"zcc: cannot open the store: {exc.detail}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _create_token(settings: Settings, region: Region, args: argparse.Namespace) -> str:
+    from capacity.store import open_store
+
+    from .auth import TokenAuth
+
+    for pid in args.provider or ():
+        if pid not in region.providers:
+            raise ValueError(f"unknown provider {pid!r} in region {region.id}")
+    store = open_store(settings.store_url, region.id)
+    await store.open()
+    try:
+        token, record = await TokenAuth(store).create(
+            args.role, tuple(args.provider or ()), args.practitioner, args.label or ""
+        )
+    finally:
+        await store.close()
+    print(f"token id {record.token_id}, role {record.role}", file=sys.stderr)
+    return token
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    """Print a new bearer token; only its hash is stored."""
+    settings = _settings(args)
+    try:
+        region = _load(settings)
+        token = asyncio.run(_create_token(settings, region, args))
+    except (ValueError, ConfigError) as exc:
+        print(f"zcc: {exc}", file=sys.stderr)
+        return 2
+    except StoreUnavailable as exc:
+        print(f"zcc: cannot open the store: {exc.detail}", file=sys.stderr)
+        return 1
+    print(token)
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    """Validate a region file: exit 0, or 1 with every problem named by its field."""
+    try:
+        care_types = load_care_types(args.care_types)
+    except ConfigError as exc:
+        print(f"{args.care_types}: {exc}", file=sys.stderr)
+        return 1
+    errors = check_region_file(args.path, care_types)
+    if not errors:
+        region = load_region(args.path, care_types)
+        print(
+            f"{args.path}: ok: region {region.id}, {len(region.locations)} locations, "
+            f"{len(region.roads)} roads, {len(region.providers)} providers"
+        )
+        return 0
+    for err in errors:
+        print(f"{args.path}: {err}", file=sys.stderr)
+    print(f"{args.path}: {len(errors)} problem(s)", file=sys.stderr)
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="zcc", description="Regional acute care coordination (ROAZ)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", help="region file (env ZCC_CONFIG; default: the shipped Limburg region)")
+        p.add_argument("--care-types", dest="care_types", help="care types file (env ZCC_CARE_TYPES)")
+        p.add_argument(
+            "--store", help="sqlite:///var/zcc.db (default) or redis://host:port/db (env ZCC_STORE)"
+        )
+
+    serve = sub.add_parser("serve", help="run the service")
+    common(serve)
+    serve.add_argument("--host", help="bind address (env ZCC_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (env ZCC_PORT, default 8080)")
+    serve.set_defaults(func=cmd_serve)
+
+    token = sub.add_parser("token", help="manage bearer tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="print a new token (shown once)")
+    common(create)
+    create.add_argument("--role", required=True, choices=["provider", "triage", "dispatch", "ops", "admin"])
+    create.add_argument("--provider", action="append", help="provider id a provider token may write (repeat)")
+    create.add_argument("--practitioner", help="practitioner identity the token carries (e.g. an AGB code)")
+    create.add_argument("--label", help="a note on whose token this is")
+    create.set_defaults(func=cmd_token_create)
+
+    check = sub.add_parser("check-config", help="validate a region file")
+    check.add_argument("path", help="region YAML file")
+    check.add_argument("--care-types", dest="care_types", help="care types file")
+    check.set_defaults(func=cmd_check_config)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``zcc`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""Capacity reports in, the board out (JSON and a Server-Sent Events stream)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+
+from capacity.errors import InvalidInput, StoreUnavailable, ZccError
+from capacity.ingest import check_update
+from capacity.model import KINDS, utcnow
+from capacity.store import IdempotencyKey
+from capacity.view import CapacityView, iso
+
+from ..auth import Principal, require
+from ..keys import METRICS, REGION, SETTINGS, STORE, VIEW
+from ..metrics import Metrics
+from ..problems import Forbidden
+from ..schemas import CapacityBatchIn, CapacityUpdateIn, read_json, validate
+
+__all__ = ["capacity_stream", "get_capacity", "post_capacity"]
+
+_LOGGER = logging.getLogger(__name__)
+
+ALL_ROLES = ("provider", "triage", "dispatch", "ops", "admin")
+SSE_HEARTBEAT_SECONDS = 15.0
+# Metric label of a rejected report, by the field the rule named.
+_REJECT_REASONS = {
+    "provider_id": "unknown_provider",
+    "care_type": "care_type_not_offered",
+    "available": "available_over_total",
+    "reported_at": "reported_in_future",
+}
+
+
+def idempotency_key(request: web.Request, who: Principal, body: Any) -> IdempotencyKey | None:
+    """The caller's Idempotency-Key, scoped to its token, with a fingerprint of the parsed body."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 200 or not key.isprintable():
+        raise InvalidInput("Idempotency-Key must be 1-200 printable characters", field="Idempotency-Key")
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    fingerprint = hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+    return IdempotencyKey(f"{who.token_id}:{key}", fingerprint)
+
+
+def _reject(metrics: Metrics, reason: str, exc: ZccError) -> ZccError:
+    metrics.rejected.labels(reason).inc()
+    return exc
+
+
+async def post_capacity(request: web.Request) -> web.Response:
+    """Apply one report or ``{"updates": [...]}``: all checked first, then applied in one atomic write."""
+    who = require(request, "provider", "admin")
+    app = request.app
+    settings, region, store, view, metrics = app[SETTINGS], app[REGION], app[STORE], app[VIEW], app[METRICS]
+    try:
+        body = await read_json(request)
+    except ZccError as exc:
+        raise _reject(metrics, "malformed", exc) from None
+    try:
+        if isinstance(body, dict) and "updates" in body:
+            items = body["updates"]
+            if isinstance(items, list) and len(items) > settings.max_batch:
+                raise InvalidInput(
+                    f"at most {settings.max_batch} updates per request, got {len(items)}", field="updates"
+                )
+            parsed = validate(CapacityBatchIn, body).updates
+            prefixes = [f"updates[{i}]." for i in range(len(parsed))]
+        else:
+            parsed = [validate(CapacityUpdateIn, body)]
+            prefixes = [""]
+    except ZccError as exc:
+        raise _reject(metrics, "invalid", exc) from None
+
+    now = utcnow()
+    updates = []
+    seen: set[tuple[str, str]] = set()
+    for u, prefix in zip(parsed, prefixes, strict=True):
+        if not who.may_write_provider(u.provider_id):
+            raise _reject(
+                metrics,
+                "forbidden",
+                Forbidden(
+                    f"this token may not report for {u.provider_id!r}"
+                    + (f"; it is scoped to {', '.join(sorted(who.providers))}" if who.providers else ""),
+                    field=f"{prefix}provider_id",
+                ),
+            )
+        if (u.provider_id, u.care_type) in seen:
+            raise _reject(
+                metrics,
+                "invalid",
+                InvalidInput(
+                    f"{u.provider_id} {u.care_type} appears twice in one batch", field=f"{prefix}care_type"
+                ),
+            )
+        seen.add((u.provider_id, u.care_type))
+        known = view.entries.get((u.provider_id, u.care_type))
+        try:
+            updates.append(
+                check_update(
+                    region,
+                    provider_id=u.provider_id,
+                    care_type=u.care_type,
+                    available=u.available,
+                    total=u.total,
+                    known_total=known.total if known else None,
+                    reported_at=u.reported_at,
+                    valid_for_minutes=u.valid_for_minutes or settings.default_valid_minutes,
+                    now=now,
+                    max_skew=timedelta(seconds=settings.max_clock_skew_seconds),
+                    prefix=prefix,
+                )
+            )
+        except InvalidInput as exc:
+            field = (exc.field or "").rsplit(".", 1)[-1]
+            raise _reject(metrics, _REJECT_REASONS.get(field, "invalid"), exc) from None
+
+    idem = idempotency_key(request, who, body)
+    try:
+        results, replay = await store.apply_updates(updates, uuid.uuid4().hex, now, idem)
+    except StoreUnavailable as exc:
+        metrics.store_errors.labels("apply_updates").inc()
+        raise _reject(metrics, "store_unavailable", exc) from None
+    except ZccError as exc:
+        raise _reject(metrics, "idempotency", exc) from None
+    for r in results:
+        if r.entry is not None:
+            view.apply_entry(r.entry)
+        if not replay:
+            metrics.updates.labels(r.status).inc()
+    headers = {"Idempotent-Replayed": "true"} if replay else None
+    return web.json_response({"results": [r.to_dict() for r in results]}, headers=headers)
+
+
+def _filters(request: web.Request, view: CapacityView) -> dict[str, set[str] | None]:
+    """care_type / kind / provider filters: repeated or comma-separated; unknown values are 422."""
+    region = view.region
+    out: dict[str, set[str] | None] = {}
+    for name, known in (
+        ("care_type", set(region.care_types)),
+        ("kind", set(KINDS)),
+        ("provider", set(region.providers)),
+    ):
+        values = {v.strip() for raw in request.query.getall(name, []) for v in raw.split(",") if v.strip()}
+        unknown = values - known
+        if unknown:
+            raise InvalidInput(f"unknown {name} {', '.join(sorted(unknown))}", field=name)
+        out[name] = values or None
+    return out
+
+
+async def get_capacity(request: web.Request) -> web.Response:
+    """The board, from the in-memory view (no store round trip)."""
+    require(request, *ALL_ROLES)
+    view, now = request.app[VIEW], utcnow()
+    f = _filters(request, view)
+    rows = view.board(now, care_types=f["care_type"], kinds=f["kind"], providers=f["provider"])
+    return web.json_response(
+        {
+            "region": view.region.id,
+            "degraded": view.degraded,
+            "generated_at": iso(now),
+            "entries": [r.to_json(now) for r in rows],
+        }
+    )
+
+
+def _sse(event: str, data: Any) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+async def capacity_stream(request: web.Request) -> web.StreamResponse:
+    """Server-Sent Events: a ``board`` event with every entry, then ``entry``, ``health`` and ``reload`` events.
+
+    A client that falls behind or loses the connection reconnects and starts
+    again from a fresh ``board``; a comment line every 15 s keeps proxies open.
+    """
+    require(request, *ALL_ROLES)
+    view = request.app[VIEW]
+    f = _filters(request, view)
+    queue = view.subscribe()
+    resp = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",
+        }
+    )
+    try:
+        await resp.prepare(request)
+        now = utcnow()
+        rows = view.board(now, care_types=f["care_type"], kinds=f["kind"], providers=f["provider"])
+        await resp.write(
+            _sse(
+                "board",
+                {
+                    "region": view.region.id,
+                    "degraded": view.degraded,
+                    "entries": [r.to_json(now) for r in rows],
+                },
+            )
+        )
+        while True:
+            try:
+                change = await asyncio.wait_for(queue.get(), SSE_HEARTBEAT_SECONDS)
+            except TimeoutError:
+                await resp.write(b": keep-alive\n\n")
+                continue
+            if change is None:
+                break
+            kind = change["type"]
+            now = utcnow()
+            if kind == "entry":
+                pid, ct = change["key"]
+                if (f["care_type"] and ct not in f["care_type"]) or (
+                    f["provider"] and pid not in f["provider"]
+                ):
+                    continue
+                row = view.board_entry((pid, ct), now)
+                if row is None or (f["kind"] and row.kind not in f["kind"]):
+                    continue
+                await resp.write(_sse("entry", row.to_json(now)))
+            elif kind == "status":
+                pid = change["provider_id"]
+                for row in view.board(now, providers=[pid], care_types=f["care_type"]):
+                    await resp.write(_sse("entry", row.to_json(now)))
+            elif kind == "health":
+                await resp.write(_sse("health", {"degraded": change["degraded"]}))
+            elif kind == "reload":
+                rows = view.board(now, care_types=f["care_type"], kinds=f["kind"], providers=f["provider"])
+                await resp.write(
+                    _sse(
+                        "board",
+                        {
+                            "region": view.region.id,
+                            "degraded": view.degraded,
+                            "entries": [r.to_json(now) for r in rows],
+                        },
+                    )
+                )
+    except ConnectionResetError:
+        return resp  # the client went away
+    finally:
+        view.unsubscribe(queue)
+    with contextlib.suppress(ConnectionResetError):
+        await resp.write_eof()
+    return resp

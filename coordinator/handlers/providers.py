@@ -1,0 +1,96 @@
+"""The region's providers, and their stop status."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+
+from capacity.errors import InvalidInput, NotFound
+from capacity.model import ProviderStatus, Region, utcnow
+from capacity.view import iso
+
+from ..auth import require
+from ..keys import REGION, STORE, VIEW
+from ..problems import Forbidden
+from ..schemas import ProviderStatusIn, read_json, validate
+
+__all__ = ["list_providers", "set_provider_status"]
+
+ALL_ROLES = ("provider", "triage", "dispatch", "ops", "admin")
+
+
+def provider_json(region: Region, pid: str) -> dict[str, Any]:
+    """The API shape of one provider."""
+    p = region.providers[pid]
+    loc = region.locations[p.location]
+    return {
+        "id": p.id,
+        "name": p.name,
+        "kind": p.kind,
+        "location": {"id": loc.id, "name": loc.name, "lat": loc.lat, "lon": loc.lon},
+        "hours": p.hours.text,
+        "care_types": {
+            ct: {"total": o.total, "hours": (o.hours or p.hours).text, "eligibility": dict(o.eligibility)}
+            for ct, o in p.offers.items()
+        },
+    }
+
+
+async def list_providers(request: web.Request) -> web.Response:
+    """Every provider of the region with its care types, location, hours and stop status."""
+    require(request, *ALL_ROLES)
+    region, view, now = request.app[REGION], request.app[VIEW], utcnow()
+    out = []
+    for pid in region.providers:
+        d = provider_json(region, pid)
+        stop = view.stop_of(pid, now)
+        d["stop"] = (
+            None
+            if stop is None
+            else {"reason": stop.reason, "until": iso(stop.until), "since": iso(stop.set_at)}
+        )
+        out.append(d)
+    return web.json_response({"region": region.id, "providers": out})
+
+
+async def set_provider_status(request: web.Request) -> web.Response:
+    """Put a provider under a stop (no new patients) until a time, or open it again."""
+    who = require(request, "provider", "triage", "admin")
+    region, store, view = request.app[REGION], request.app[STORE], request.app[VIEW]
+    pid = request.match_info["provider_id"]
+    if pid not in region.providers:
+        raise NotFound(f"unknown provider {pid!r} in region {region.id}", field="provider_id")
+    if who.role == "provider" and pid not in who.providers:
+        raise Forbidden(
+            f"this token may not change {pid}; it is scoped to {', '.join(sorted(who.providers))}"
+        )
+    body = validate(ProviderStatusIn, await read_json(request))
+    now = utcnow()
+    if body.status == "stop":
+        if not body.reason.strip():
+            raise InvalidInput("a stop needs a reason the triage staff can read", field="reason")
+        if body.until is not None and body.until <= now:
+            raise InvalidInput("until must lie in the future", field="until")
+        if body.until is not None and body.until > now + timedelta(days=14):
+            raise InvalidInput("a stop can be set for at most 14 days at a time", field="until")
+    status = ProviderStatus(
+        pid,
+        body.status,
+        body.reason.strip() if body.status == "stop" else "",
+        body.until if body.status == "stop" else None,
+        now,
+    )
+    stored = await store.set_status(status, uuid.uuid4().hex)
+    view.apply_status(stored)
+    return web.json_response(
+        {
+            "provider_id": pid,
+            "status": stored.status,
+            "reason": stored.reason,
+            "until": iso(stored.until),
+            "set_at": iso(stored.set_at),
+        }
+    )

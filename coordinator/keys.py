@@ -1,0 +1,33 @@
+"""Typed application keys: every shared object of the app lives under one of these."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from capacity.model import Region
+from capacity.store import Store
+from capacity.view import CapacityView
+
+from .auth import TokenAuth
+from .metrics import Metrics
+from .settings import Settings
+
+__all__ = [
+    "AUTH",
+    "BACKGROUND",
+    "METRICS",
+    "REGION",
+    "SETTINGS",
+    "STORE",
+    "VIEW",
+]
+
+SETTINGS = web.AppKey("settings", Settings)
+REGION = web.AppKey("region", Region)
+STORE = web.AppKey("store", Store)
+VIEW = web.AppKey("view", CapacityView)
+METRICS = web.AppKey("metrics", Metrics)
+AUTH = web.AppKey("auth", TokenAuth)
+BACKGROUND = web.AppKey("background", list[asyncio.Task[None]])

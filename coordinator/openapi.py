@@ -1,0 +1,276 @@
+"""The OpenAPI 3.1 document of every endpoint, built from the request models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from .schemas import CapacityBatchIn, CapacityUpdateIn, ProviderStatusIn, schema_of
+
+__all__ = ["build_openapi", "openapi_handler"]
+
+_PROBLEM = {"$ref": "#/components/responses/Problem"}
+_AUTH_ERRORS = {"401": _PROBLEM, "403": _PROBLEM}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _q(
+    name: str, description: str, *, required: bool = False, schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+_ENTRY = {
+    "type": "object",
+    "required": ["provider_id", "care_type", "available", "held", "total", "reported_at", "stale"],
+    "properties": {
+        "provider_id": {"type": "string"},
+        "provider_name": {"type": "string"},
+        "kind": {"type": "string", "enum": ["hap", "vvt", "hospital", "ggz"]},
+        "care_type": {"type": "string"},
+        "available": {"type": "integer", "description": "Last reported free units"},
+        "held": {"type": "integer", "description": "Units held by zcc for requests"},
+        "total": {"type": "integer"},
+        "free": {"type": ["integer", "null"], "description": "available - held; null when stale (unknown)"},
+        "reported_at": {"type": ["string", "null"], "format": "date-time"},
+        "valid_until": {"type": ["string", "null"], "format": "date-time"},
+        "age_seconds": {"type": ["integer", "null"]},
+        "stale": {"type": "boolean"},
+        "stop": {
+            "type": ["object", "null"],
+            "properties": {
+                "reason": {"type": "string"},
+                "until": {"type": ["string", "null"], "format": "date-time"},
+                "since": {"type": ["string", "null"], "format": "date-time"},
+            },
+        },
+    },
+}
+
+_FILTERS = [
+    _q("care_type", "Only these care types (repeat or comma-separate)"),
+    _q("kind", "Only these provider kinds: hap, vvt, hospital, ggz"),
+    _q("provider", "Only these provider ids"),
+]
+
+
+def build_openapi() -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document."""
+    schemas: dict[str, Any] = {}
+    for model in (CapacityUpdateIn, CapacityBatchIn, ProviderStatusIn):
+        s = schema_of(model)
+        schemas.update(s.pop("$defs", {}))
+        schemas[model.__name__] = s
+    schemas["CapacityEntry"] = _ENTRY
+    schemas["Problem"] = {
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "instance": {"type": "string"},
+            "field": {"type": "string", "description": "The request field that is wrong"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"field": {"type": "string"}, "detail": {"type": "string"}},
+                },
+            },
+        },
+    }
+    ref = "#/components/schemas/"
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "zcc: regional acute care coordination",
+            "version": "1.0.0",
+            "description": "Capacity, dispatch lookups, triage requests and trajectory records of one ROAZ region. "
+            "Every /api/v1 endpoint except this document needs a bearer token (zcc token create).",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas,
+            "responses": {
+                "Problem": {
+                    "description": "An RFC 9457 problem",
+                    "content": {"application/problem+json": {"schema": {"$ref": ref + "Problem"}}},
+                }
+            },
+        },
+        "paths": {
+            "/healthz": {
+                "get": {
+                    "operationId": "healthz",
+                    "security": [],
+                    "summary": "Alive",
+                    "responses": {"200": _json({"type": "object"})},
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "operationId": "readyz",
+                    "security": [],
+                    "summary": "Ready: store reachable and view loaded",
+                    "responses": {"200": _json({"type": "object"}), "503": _PROBLEM},
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "operationId": "metrics",
+                    "security": [],
+                    "summary": "Prometheus metrics",
+                    "responses": {
+                        "200": {
+                            "description": "Prometheus text",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        }
+                    },
+                }
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "security": [],
+                    "summary": "This document",
+                    "responses": {"200": _json({"type": "object"})},
+                }
+            },
+            "/api/v1/providers": {
+                "get": {
+                    "operationId": "listProviders",
+                    "summary": "Providers of the region with care types, hours and stop status",
+                    "responses": {"200": _json({"type": "object"}), **_AUTH_ERRORS},
+                }
+            },
+            "/api/v1/providers/{provider_id}/status": {
+                "post": {
+                    "operationId": "setProviderStatus",
+                    "summary": "Stop (with reason and expected end) or open a provider (roles provider, triage, admin)",
+                    "parameters": [
+                        {"name": "provider_id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": ref + "ProviderStatusIn"}}},
+                    },
+                    "responses": {
+                        "200": _json({"type": "object"}),
+                        "404": _PROBLEM,
+                        "422": _PROBLEM,
+                        **_AUTH_ERRORS,
+                    },
+                }
+            },
+            "/api/v1/capacity": {
+                "get": {
+                    "operationId": "getCapacity",
+                    "summary": "The board, from the in-memory view",
+                    "parameters": _FILTERS,
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "region": {"type": "string"},
+                                    "degraded": {"type": "boolean"},
+                                    "generated_at": {"type": "string", "format": "date-time"},
+                                    "entries": {"type": "array", "items": {"$ref": ref + "CapacityEntry"}},
+                                },
+                            }
+                        ),
+                        "422": _PROBLEM,
+                        **_AUTH_ERRORS,
+                    },
+                },
+                "post": {
+                    "operationId": "postCapacity",
+                    "summary": "Report capacity: one update or a batch, applied atomically (roles provider, admin)",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "description": "Repeat with the same key and body: the first answer, nothing applied twice",
+                            "schema": {"type": "string", "maxLength": 200},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": ref + "CapacityUpdateIn"},
+                                        {"$ref": ref + "CapacityBatchIn"},
+                                    ]
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "results": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "provider_id": {"type": "string"},
+                                                "care_type": {"type": "string"},
+                                                "status": {
+                                                    "type": "string",
+                                                    "enum": ["applied", "stale_ignored"],
+                                                },
+                                            },
+                                        },
+                                    }
+                                },
+                            }
+                        ),
+                        "400": _PROBLEM,
+                        "413": _PROBLEM,
+                        "415": _PROBLEM,
+                        "422": _PROBLEM,
+                        "503": _PROBLEM,
+                        **_AUTH_ERRORS,
+                    },
+                },
+            },
+            "/api/v1/capacity/stream": {
+                "get": {
+                    "operationId": "streamCapacity",
+                    "summary": "Server-Sent Events: board, entry, health events",
+                    "parameters": _FILTERS,
+                    "responses": {
+                        "200": {
+                            "description": "text/event-stream",
+                            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                        },
+                        **_AUTH_ERRORS,
+                    },
+                }
+            },
+        },
+    }
+
+
+async def openapi_handler(request: web.Request) -> web.Response:
+    """Serve the OpenAPI document."""
+    return web.json_response(build_openapi())

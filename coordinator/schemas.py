@@ -1,0 +1,124 @@
+"""Request bodies, validated at the edge with pydantic; errors name the field and the reason."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, Literal, TypeVar
+
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+
+from capacity.errors import InvalidInput
+
+__all__ = [
+    "CapacityBatchIn",
+    "CapacityUpdateIn",
+    "ProviderStatusIn",
+    "field_path",
+    "read_json",
+    "validate",
+]
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CapacityUpdateIn(_In):
+    """One capacity report from a provider."""
+
+    provider_id: StrictStr = Field(min_length=1, max_length=100)
+    care_type: StrictStr = Field(min_length=1, max_length=100)
+    available: StrictInt = Field(ge=0, le=100_000, description="Units free now, as the provider counts them")
+    total: StrictInt | None = Field(
+        default=None, ge=0, le=100_000, description="Units in service now; defaults to the last known total"
+    )
+    reported_at: AwareDatetime = Field(description="When the provider counted (ISO 8601 with offset)")
+    valid_for_minutes: StrictInt | None = Field(
+        default=None, ge=1, le=24 * 60, description="How long the report stays fresh; default 60"
+    )
+
+
+class CapacityBatchIn(_In):
+    """Several reports at once; applied all together or not at all."""
+
+    updates: list[CapacityUpdateIn] = Field(min_length=1)
+
+
+class ProviderStatusIn(_In):
+    """Stop (no new patients) or open a provider."""
+
+    status: Literal["open", "stop"]
+    reason: StrictStr = Field(default="", max_length=300)
+    until: AwareDatetime | None = Field(
+        default=None, description="Expected end of the stop; it lifts by itself"
+    )
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """``("updates", 3, "available")`` -> ``updates[3].available``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "body"
+
+
+def validate(model: type[_M], data: Any, *, prefix: Sequence[int | str] = ()) -> _M:
+    """Validate ``data`` as ``model``; InvalidInput naming the first bad field (all are listed in ``errors``)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            {"field": field_path([*prefix, *e["loc"]]), "detail": _reason(e)}
+            for e in exc.errors(include_url=False)
+        ]
+        first = errors[0]
+        raise InvalidInput(
+            f"{first['field']}: {first['detail']}", field=first["field"], errors=errors
+        ) from None
+
+
+def _reason(e: Any) -> str:
+    if e["type"] == "extra_forbidden":
+        return "unknown field"
+    if e["type"] == "missing":
+        return "required field is missing"
+    if e["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be a JSON object"
+    return str(e["msg"])
+
+
+async def read_json(request: web.Request) -> Any:
+    """The parsed JSON body; 415 for another content type, 400 for malformed JSON."""
+    ctype = request.content_type
+    if ctype not in ("application/json", "application/problem+json") and not ctype.endswith("+json"):
+        raise web.HTTPUnsupportedMediaType(
+            text=f"send Content-Type: application/json, not {ctype or 'nothing'}"
+        )
+    raw = await request.read()
+    if not raw:
+        raise InvalidInput("the request body is empty; send a JSON object", field="body")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedJson(f"the body is not valid JSON: {exc}", field="body") from None
+
+
+class MalformedJson(InvalidInput):
+    """The body could not be parsed as JSON."""
+
+    status = 400
+    code = "malformed-json"
+    title = "Malformed JSON"
+
+
+def schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    """JSON Schema of a request model, for the OpenAPI document."""
+    return model.model_json_schema(ref_template="#/components/schemas/{model}")
+

@@ -1,0 +1,57 @@
+"""Service settings: from command-line flags, falling back to ZCC_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the app factory needs to know; immutable once the service starts."""
+
+    store_url: str = "sqlite:///var/zcc.db"
+    config_path: Path | None = None  # None: the shipped default region (Limburg)
+    care_types_path: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # Capacity reports are fresh this long unless the report says otherwise.
+    default_valid_minutes: int = 60
+    max_valid_minutes: int = 24 * 60
+    # A report timestamped further ahead than this is refused (clock skew allowance).
+    max_clock_skew_seconds: int = 300
+    max_batch: int = 500
+    max_body_bytes: int = 1024 * 1024
+    hold_ttl_minutes: int = 15
+    token_cache_seconds: float = 30.0
+    expiry_interval_seconds: float = 5.0
+    view_block_ms: int = 1000
+    retry_after_seconds: int = 5
+    redis_socket_timeout: float = 0.5
+    neighbour_configs: tuple[Path, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Settings from ZCC_* variables, with explicit (non-None) overrides winning."""
+        env: dict[str, object] = {}
+        if v := os.environ.get("ZCC_STORE"):
+            env["store_url"] = v
+        if v := os.environ.get("ZCC_CONFIG"):
+            env["config_path"] = Path(v)
+        if v := os.environ.get("ZCC_CARE_TYPES"):
+            env["care_types_path"] = Path(v)
+        if v := os.environ.get("ZCC_HOST"):
+            env["host"] = v
+        if v := os.environ.get("ZCC_PORT"):
+            env["port"] = int(v)
+        if v := os.environ.get("ZCC_HOLD_TTL_MINUTES"):
+            env["hold_ttl_minutes"] = int(v)
+        if v := os.environ.get("ZCC_DEFAULT_VALID_MINUTES"):
+            env["default_valid_minutes"] = int(v)
+        if v := os.environ.get("ZCC_REDIS_SOCKET_TIMEOUT"):
+            env["redis_socket_timeout"] = float(v)
+        env.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**env)  # type: ignore[arg-type]

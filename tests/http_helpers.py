@@ -1,0 +1,65 @@
+"""Building the real app for HTTP tests, and small request helpers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from capacity.model import Region, utcnow
+from coordinator.app import create_app
+from coordinator.keys import AUTH
+from coordinator.settings import Settings
+
+__all__ = ["auth", "iso", "make_app", "report", "token"]
+
+
+def make_app(store_url: str, region: Region, **settings: Any) -> web.Application:
+    """The real app with test settings (fast expiry and follower)."""
+    defaults: dict[str, Any] = {
+        "expiry_interval_seconds": 0.2,
+        "view_block_ms": 200,
+        "token_cache_seconds": 0.0,
+    }
+    defaults.update(settings)
+    return create_app(Settings(store_url=store_url, **defaults), region)
+
+
+async def token(app: web.Application, role: str, *providers: str, practitioner: str | None = None) -> str:
+    """A fresh bearer token of ``role`` in the app's store."""
+    tok, _ = await app[AUTH].create(role, tuple(providers), practitioner)
+    return tok
+
+
+def auth(tok: str, **headers: str) -> dict[str, str]:
+    """Authorization header (plus extra headers)."""
+    return {"Authorization": f"Bearer {tok}", **headers}
+
+
+def iso(dt: datetime) -> str:
+    """ISO 8601 UTC."""
+    return dt.isoformat().replace("+00:00", "Z")
+
+
+def report(
+    provider_id: str,
+    care_type: str,
+    available: int,
+    total: int | None = None,
+    *,
+    at: datetime | None = None,
+    minutes: int | None = None,
+) -> dict[str, Any]:
+    """A capacity update body."""
+    body: dict[str, Any] = {
+        "provider_id": provider_id,
+        "care_type": care_type,
+        "available": available,
+        "reported_at": iso(at or utcnow() - timedelta(seconds=1)),
+    }
+    if total is not None:
+        body["total"] = total
+    if minutes is not None:
+        body["valid_for_minutes"] = minutes
+    return body
