@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from capacity.errors import StoreUnavailable
 from capacity.model import TokenRecord, utcnow
 from capacity.store import Store
 
@@ -77,7 +78,13 @@ class TokenAuth:
         hit = self._cache.get(h)
         if hit is not None and hit[0] > now:
             return hit[1]
-        record = await self.store.get_token(h)
+        try:
+            record = await self.store.get_token(h)
+        except StoreUnavailable:
+            # While the store is away, a token that was valid before still reads the board.
+            if hit is not None and hit[1] is not None:
+                return hit[1]
+            raise
         principal = (
             None
             if record is None

@@ -1,0 +1,24 @@
+# zcc: one image per release; the same image runs the embedded (SQLite) and the Redis deployment.
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY capacity ./capacity
+COPY routing ./routing
+COPY coordinator ./coordinator
+COPY config ./config
+RUN pip install --no-cache-dir --prefix=/install .
+
+FROM python:3.11-slim
+RUN useradd --system --uid 10001 --home-dir /data --create-home zcc
+COPY --from=build /install /usr/local
+ENV ZCC_HOST=0.0.0.0 \
+    ZCC_PORT=8080 \
+    ZCC_STORE=sqlite:////data/zcc.db \
+    PYTHONUNBUFFERED=1
+USER zcc
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('ZCC_PORT', '8080'), timeout=2)"
+CMD ["zcc", "serve"]

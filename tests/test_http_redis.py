@@ -1,0 +1,105 @@
+"""The service on a real redis-server: several instances, and the store going away and coming back."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from .http_helpers import auth, make_app, report, token
+from .redis_server import RedisServer
+from .regions import tiny_region
+
+Client = TestClient[web.Request, web.Application]
+MakeClient = Callable[..., Awaitable[Client]]
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> float:
+    """Poll ``check`` until true; the seconds it took. Fails after ``timeout``."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if await check():
+            return time.monotonic() - start
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+async def entry(client: Client, tok: str, pid: str, ct: str) -> tuple[dict[str, Any], bool]:
+    resp = await client.get("/api/v1/capacity", headers=auth(tok), params={"provider": pid, "care_type": ct})
+    data = await resp.json()
+    return data["entries"][0], data["degraded"]
+
+
+async def test_instances_see_each_others_writes_within_a_second(aiohttp_client: MakeClient, redis_url: str) -> None:
+    region = tiny_region()
+    a = await aiohttp_client(make_app(redis_url, region))
+    b = await aiohttp_client(make_app(redis_url, region))
+    prov = await token(a.app, "provider", "vvt-a")
+    reader = await token(b.app, "dispatch")  # tokens live in the shared store too
+    resp = await a.post("/api/v1/capacity", json=report("vvt-a", "elv_hoog", 4, 5), headers=auth(prov))
+    assert resp.status == 200
+
+    async def b_sees() -> bool:
+        e, _ = await entry(b, reader, "vvt-a", "elv_hoog")
+        return bool(e["available"] == 4 and not e["stale"])
+
+    took = await eventually(b_sees, timeout=3)
+    assert took < 1.0, f"instance B saw the write after {took:.2f} s"
+    stop = await b.post(
+        "/api/v1/providers/vvt-a/status", json={"status": "stop", "reason": "norovirus"}, headers=auth(prov)
+    )
+    assert stop.status == 200
+
+    async def a_sees_stop() -> bool:
+        e, _ = await entry(a, prov, "vvt-a", "elv_hoog")
+        return e["stop"] is not None and e["stop"]["reason"] == "norovirus"
+
+    await eventually(a_sees_stop, timeout=3)
+
+
+async def test_store_down_reads_degraded_writes_503_and_recovers_by_itself(
+    aiohttp_client: MakeClient, redis_url: str, redis_server: RedisServer
+) -> None:
+    client = await aiohttp_client(make_app(redis_url, tiny_region(), redis_socket_timeout=0.3))
+    prov = await token(client.app, "provider", "vvt-a")
+    assert (await client.post("/api/v1/capacity", json=report("vvt-a", "elv_hoog", 3, 5), headers=auth(prov))).status == 200
+    await eventually(lambda: _available_is(client, prov, 3))
+    redis_server.stop()
+    try:
+        ready = await client.get("/readyz")
+        assert ready.status == 503 and ready.content_type == "application/problem+json"
+        resp = await client.post("/api/v1/capacity", json=report("vvt-a", "elv_hoog", 1, 5), headers=auth(prov))
+        assert resp.status == 503 and resp.content_type == "application/problem+json"
+        assert int(resp.headers["Retry-After"]) > 0
+        assert "store" in (await resp.json())["detail"]
+
+        async def degraded() -> bool:
+            _, d = await entry(client, prov, "vvt-a", "elv_hoog")
+            return d
+
+        await eventually(degraded, timeout=5)
+        e, _ = await entry(client, prov, "vvt-a", "elv_hoog")
+        assert e["available"] == 3  # the last known board, still served, marked degraded
+    finally:
+        redis_server.start()
+
+    async def recovered() -> bool:
+        r = await client.get("/readyz")
+        _, d = await entry(client, prov, "vvt-a", "elv_hoog")
+        return r.status == 200 and not d
+
+    await eventually(recovered, timeout=10)
+    resp = await client.post("/api/v1/capacity", json=report("vvt-a", "elv_hoog", 2, 5), headers=auth(prov))
+    assert resp.status == 200
+    await eventually(lambda: _available_is(client, prov, 2))
+    metrics = await (await client.get("/metrics")).text()
+    assert 'zcc_capacity_updates_rejected_total{reason="store_unavailable"} 1.0' in metrics
+
+
+async def _available_is(client: Client, tok: str, n: int) -> bool:
+    e, _ = await entry(client, tok, "vvt-a", "elv_hoog")
+    return bool(e["available"] == n)
