@@ -34,8 +34,8 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.synthetic import synthetic_region  # noqa: E402
-from tests.redis_server import RedisServer, free_port  # noqa: E402
+from bench.synthetic import synthetic_region
+from tests.redis_server import RedisServer, free_port
 
 CONCURRENCY = 32
 
@@ -148,7 +148,9 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-async def _measure(zcc_port: int, bare_port: int, token: str, offers: list[tuple[str, str]], seconds: float) -> dict[str, Any]:
+async def _measure(
+    zcc_port: int, bare_port: int, token: str, offers: list[tuple[str, str]], seconds: float
+) -> dict[str, Any]:
     hdr = {"Authorization": f"Bearer {token}"}
     zcc, bare = f"http://127.0.0.1:{zcc_port}", f"http://127.0.0.1:{bare_port}"
     cap = 200_000
@@ -167,7 +169,9 @@ async def _measure(zcc_port: int, bare_port: int, token: str, offers: list[tuple
             await r.read()
             return r.status
 
-    def getter(url: str, headers: dict[str, str] | None = None) -> Callable[[aiohttp.ClientSession, int], Awaitable[int]]:
+    def getter(
+        url: str, headers: dict[str, str] | None = None
+    ) -> Callable[[aiohttp.ClientSession, int], Awaitable[int]]:
         async def get(s: aiohttp.ClientSession, i: int) -> int:
             async with s.get(url, headers=headers) as r:
                 await r.read()
@@ -203,9 +207,10 @@ async def _token(redis_url: str, region_id: str) -> str:
 
 
 async def _board_size(port: int, token: str) -> int:
-    async with aiohttp.ClientSession() as s, s.get(
-        f"http://127.0.0.1:{port}/api/v1/capacity", headers={"Authorization": f"Bearer {token}"}
-    ) as r:
+    async with (
+        aiohttp.ClientSession() as s,
+        s.get(f"http://127.0.0.1:{port}/api/v1/capacity", headers={"Authorization": f"Bearer {token}"}) as r,
+    ):
         return len(await r.read())
 
 

@@ -30,9 +30,7 @@ def check_update(
     """
     provider = region.providers.get(provider_id)
     if provider is None:
-        raise InvalidInput(
-            f"unknown provider {provider_id!r} in region {region.id}", field=f"{prefix}provider_id"
-        )
+        raise InvalidInput(f"unknown provider {provider_id!r} in region {region.id}", field=f"{prefix}provider_id")
     if care_type not in region.care_types:
         raise InvalidInput(f"unknown care type {care_type!r}", field=f"{prefix}care_type")
     offer = provider.offers.get(care_type)
@@ -41,9 +39,7 @@ def check_update(
             f"{provider_id} does not offer {care_type}; it offers {', '.join(provider.offers)}",
             field=f"{prefix}care_type",
         )
-    effective_total = (
-        total if total is not None else (known_total if known_total is not None else offer.total)
-    )
+    effective_total = total if total is not None else (known_total if known_total is not None else offer.total)
     if available > effective_total:
         raise InvalidInput(
             f"available ({available}) is more than total ({effective_total})", field=f"{prefix}available"

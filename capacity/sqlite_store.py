@@ -272,12 +272,10 @@ class SqliteStore:
                     for r in db.execute("SELECT * FROM capacity ORDER BY provider_id, care_type")
                 )
                 statuses = tuple(
-                    ProviderStatus.from_dict(json.loads(r[0]))
-                    for r in db.execute("SELECT data FROM provider_status")
+                    ProviderStatus.from_dict(json.loads(r[0])) for r in db.execute("SELECT data FROM provider_status")
                 )
                 holds = tuple(
-                    Hold.from_dict(json.loads(r[0]))
-                    for r in db.execute("SELECT data FROM holds WHERE status='held'")
+                    Hold.from_dict(json.loads(r[0])) for r in db.execute("SELECT data FROM holds WHERE status='held'")
                 )
             finally:
                 db.execute("COMMIT")
@@ -316,6 +314,7 @@ class SqliteStore:
                     valid_until=u.valid_until,
                     version=cur.version + 1,
                 )
+                new = CapacityEntry.from_dict(new.to_dict())  # millisecond precision, as stored
                 self._put_entry(db, new)
                 self._event(db, "capacity.updated", {"op": op_id, "entry": new.to_dict()}, now)
                 results.append(UpdateResult(u.provider_id, u.care_type, "applied", new))
@@ -328,14 +327,10 @@ class SqliteStore:
         """Store a provider's stop status with the next version."""
 
         def fn(db: sqlite3.Connection) -> ProviderStatus:
-            row = db.execute(
-                "SELECT data FROM provider_status WHERE provider_id=?", (status.provider_id,)
-            ).fetchone()
+            row = db.execute("SELECT data FROM provider_status WHERE provider_id=?", (status.provider_id,)).fetchone()
             version = json.loads(row[0])["version"] + 1 if row else 1
             d = status.to_dict() | {"version": version}
-            db.execute(
-                "INSERT OR REPLACE INTO provider_status VALUES (?, ?)", (status.provider_id, json.dumps(d))
-            )
+            db.execute("INSERT OR REPLACE INTO provider_status VALUES (?, ?)", (status.provider_id, json.dumps(d)))
             now = status.set_at or from_ms(0)
             self._event(db, "provider.status", {"op": op_id, "status": d}, now)
             return ProviderStatus.from_dict(d)
@@ -351,6 +346,7 @@ class SqliteStore:
         idem: IdempotencyKey | None = None,
     ) -> tuple[Hold, CapacityEntry]:
         """Take one free unit atomically."""
+        hold = Hold.from_dict(hold.to_dict())  # millisecond precision, as stored
 
         def fn(db: sqlite3.Connection) -> tuple[Hold, CapacityEntry]:
             replay = self._idem_get(db, idem, now)
@@ -363,9 +359,7 @@ class SqliteStore:
             entry = self._entry(db, hold.provider_id, hold.care_type)
             if entry is None:
                 raise NotFound(f"{hold.provider_id} offers no {hold.care_type}", field="care_type")
-            row = db.execute(
-                "SELECT data FROM provider_status WHERE provider_id=?", (hold.provider_id,)
-            ).fetchone()
+            row = db.execute("SELECT data FROM provider_status WHERE provider_id=?", (hold.provider_id,)).fetchone()
             if row is not None and ProviderStatus.from_dict(json.loads(row[0])).stopped(now):
                 raise PlaceGone(f"{hold.provider_id} is under a stop")
             if entry.stale(now):
@@ -390,9 +384,7 @@ class SqliteStore:
 
         return await self._write(fn)
 
-    def _end_hold(
-        self, db: sqlite3.Connection, hold: Hold, status: str, now: datetime
-    ) -> tuple[Hold, CapacityEntry]:
+    def _end_hold(self, db: sqlite3.Connection, hold: Hold, status: str, now: datetime) -> tuple[Hold, CapacityEntry]:
         """Move a held hold to ``status`` and give back or consume its unit (inside a transaction)."""
         entry = self._entry(db, hold.provider_id, hold.care_type)
         assert entry is not None
@@ -437,9 +429,7 @@ class SqliteStore:
             raise InvalidTransition("the hold expired before it was confirmed")
         return result
 
-    async def release_hold(
-        self, hold_id: str, now: datetime, status: str = "released"
-    ) -> tuple[Hold, CapacityEntry]:
+    async def release_hold(self, hold_id: str, now: datetime, status: str = "released") -> tuple[Hold, CapacityEntry]:
         """End a hold and give its unit back; idempotent."""
 
         def fn(db: sqlite3.Connection) -> tuple[Hold, CapacityEntry]:

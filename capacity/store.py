@@ -99,9 +99,7 @@ class Store(Protocol):
         Raises InvalidTransition when the hold was released or expired, NotFound when unknown.
         """
 
-    async def release_hold(
-        self, hold_id: str, now: datetime, status: str = "released"
-    ) -> tuple[Hold, CapacityEntry]:
+    async def release_hold(self, hold_id: str, now: datetime, status: str = "released") -> tuple[Hold, CapacityEntry]:
         """End a hold and give its unit back (held - 1). Idempotent for the same final status.
 
         ``status`` is ``released`` or ``expired``. Raises InvalidTransition on a

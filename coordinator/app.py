@@ -68,9 +68,7 @@ def _routes(app: web.Application) -> None:
     r.add_get("/metrics", health.metrics, name="metrics")
     r.add_get("/api/v1/openapi.json", openapi_handler, name="openapi")
     r.add_get("/api/v1/providers", providers.list_providers, name="providers")
-    r.add_post(
-        "/api/v1/providers/{provider_id}/status", providers.set_provider_status, name="provider_status"
-    )
+    r.add_post("/api/v1/providers/{provider_id}/status", providers.set_provider_status, name="provider_status")
     r.add_get("/api/v1/capacity", capacity.get_capacity, name="capacity_get")
     r.add_post("/api/v1/capacity", capacity.post_capacity, name="capacity_post")
     r.add_get("/api/v1/capacity/stream", capacity.capacity_stream, name="capacity_stream")

@@ -130,9 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--config", help="region file (env ZCC_CONFIG; default: the shipped Limburg region)")
         p.add_argument("--care-types", dest="care_types", help="care types file (env ZCC_CARE_TYPES)")
-        p.add_argument(
-            "--store", help="sqlite:///var/zcc.db (default) or redis://host:port/db (env ZCC_STORE)"
-        )
+        p.add_argument("--store", help="sqlite:///var/zcc.db (default) or redis://host:port/db (env ZCC_STORE)")
 
     serve = sub.add_parser("serve", help="run the service")
     common(serve)

@@ -68,9 +68,7 @@ class ViewCollector(Collector):
             "zcc_capacity_available", "Units reported free (fresh entries)", labels=["care_type"]
         )
         held = GaugeMetricFamily("zcc_capacity_held", "Units held for requests", labels=["care_type"])
-        free = GaugeMetricFamily(
-            "zcc_capacity_free", "Units free to hold (available - held)", labels=["care_type"]
-        )
+        free = GaugeMetricFamily("zcc_capacity_free", "Units free to hold (available - held)", labels=["care_type"])
         for ct, (a, h, f) in sorted(view.totals(now).items()):
             available.add_metric([ct], a)
             held.add_metric([ct], h)
@@ -82,9 +80,7 @@ class ViewCollector(Collector):
             "Age of the oldest still-fresh capacity report, per provider kind",
             labels=["kind"],
         )
-        stale = GaugeMetricFamily(
-            "zcc_capacity_stale_entries", "Entries whose report has expired", labels=["kind"]
-        )
+        stale = GaugeMetricFamily("zcc_capacity_stale_entries", "Entries whose report has expired", labels=["kind"])
         ages: dict[str, float] = dict.fromkeys(KINDS, 0.0)
         stale_n: dict[str, int] = dict.fromkeys(KINDS, 0)
         for (pid, _), e in view.entries.items():
@@ -111,9 +107,7 @@ class ViewCollector(Collector):
         yield GaugeMetricFamily(
             "zcc_view_degraded", "1 while the view is cut off from the store", value=1 if view.degraded else 0
         )
-        yield GaugeMetricFamily(
-            "zcc_view_events_applied", "Events applied to this view", value=view.events_applied
-        )
+        yield GaugeMetricFamily("zcc_view_events_applied", "Events applied to this view", value=view.events_applied)
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -135,8 +129,6 @@ def setup_metrics(app: web.Application, metrics: Metrics) -> None:
             raise
         finally:
             route = request.match_info.route.name or "unmatched"
-            metrics.http_latency.labels(route, request.method, str(status)).observe(
-                time.perf_counter() - start
-            )
+            metrics.http_latency.labels(route, request.method, str(status)).observe(time.perf_counter() - start)
 
     app.middlewares.append(metrics_middleware)

@@ -18,9 +18,7 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _q(
-    name: str, description: str, *, required: bool = False, schema: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def _q(name: str, description: str, *, required: bool = False, schema: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",

@@ -104,9 +104,7 @@ def setup_problems(app: web.Application, *, retry_after: int = 5, max_body_bytes
             return problem(exc.status, exc.reason, detail, instance=request.path, headers=headers or None)
         except Exception:
             incident = uuid.uuid4().hex[:12]
-            _LOGGER.exception(
-                "unhandled error on %s %s (incident %s)", request.method, request.path, incident
-            )
+            _LOGGER.exception("unhandled error on %s %s (incident %s)", request.method, request.path, incident)
             return problem(
                 500,
                 "Internal error",

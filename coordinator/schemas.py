@@ -53,9 +53,7 @@ class ProviderStatusIn(_In):
 
     status: Literal["open", "stop"]
     reason: StrictStr = Field(default="", max_length=300)
-    until: AwareDatetime | None = Field(
-        default=None, description="Expected end of the stop; it lifts by itself"
-    )
+    until: AwareDatetime | None = Field(default=None, description="Expected end of the stop; it lifts by itself")
 
 
 def field_path(loc: Sequence[int | str]) -> str:
@@ -75,13 +73,10 @@ def validate(model: type[_M], data: Any, *, prefix: Sequence[int | str] = ()) ->
         return model.model_validate(data)
     except ValidationError as exc:
         errors = [
-            {"field": field_path([*prefix, *e["loc"]]), "detail": _reason(e)}
-            for e in exc.errors(include_url=False)
+            {"field": field_path([*prefix, *e["loc"]]), "detail": _reason(e)} for e in exc.errors(include_url=False)
         ]
         first = errors[0]
-        raise InvalidInput(
-            f"{first['field']}: {first['detail']}", field=first["field"], errors=errors
-        ) from None
+        raise InvalidInput(f"{first['field']}: {first['detail']}", field=first["field"], errors=errors) from None
 
 
 def _reason(e: Any) -> str:
@@ -98,9 +93,7 @@ async def read_json(request: web.Request) -> Any:
     """The parsed JSON body; 415 for another content type, 400 for malformed JSON."""
     ctype = request.content_type
     if ctype not in ("application/json", "application/problem+json") and not ctype.endswith("+json"):
-        raise web.HTTPUnsupportedMediaType(
-            text=f"send Content-Type: application/json, not {ctype or 'nothing'}"
-        )
+        raise web.HTTPUnsupportedMediaType(text=f"send Content-Type: application/json, not {ctype or 'nothing'}")
     raw = await request.read()
     if not raw:
         raise InvalidInput("the request body is empty; send a JSON object", field="body")
@@ -121,4 +114,3 @@ class MalformedJson(InvalidInput):
 def schema_of(model: type[BaseModel]) -> dict[str, Any]:
     """JSON Schema of a request model, for the OpenAPI document."""
     return model.model_json_schema(ref_template="#/components/schemas/{model}")
-

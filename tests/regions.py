@@ -19,15 +19,11 @@ CARE_TYPES = {
 def tiny_region(region_id: str = "tiny") -> Region:
     """Five towns on a line (A-B-C-D-E, 10 minutes apart) and four providers."""
     names = "abcde"
-    locations = {
-        n: Location(n, n.upper(), 50.85 + i * 0.05, 5.70 + i * 0.02, 10_000) for i, n in enumerate(names)
-    }
+    locations = {n: Location(n, n.upper(), 50.85 + i * 0.05, 5.70 + i * 0.02, 10_000) for i, n in enumerate(names)}
     roads = tuple(Road(a, b, 10.0) for a, b in itertools.pairwise(names))
 
     def prov(pid: str, kind: str, loc: str, offers: dict[str, int]) -> Provider:
-        return Provider(
-            pid, pid.upper(), kind, loc, {ct: ProviderOffer(ct, n) for ct, n in offers.items()}, Hours()
-        )
+        return Provider(pid, pid.upper(), kind, loc, {ct: ProviderOffer(ct, n) for ct, n in offers.items()}, Hours())
 
     providers = {
         p.id: p

@@ -58,11 +58,7 @@ async def test_openapi_document_is_valid_openapi_31(client: Client) -> None:
     spec = await (await client.get("/api/v1/openapi.json")).json()
     validate(spec)
     # every route the app serves is documented
-    served = {
-        r.resource.canonical
-        for r in client.app.router.routes()
-        if r.resource is not None and r.method != "HEAD"
-    }
+    served = {r.resource.canonical for r in client.app.router.routes() if r.resource is not None and r.method != "HEAD"}
     assert served <= set(spec["paths"])
 
 
@@ -71,9 +67,7 @@ async def test_provider_posts_and_board_shows_it(client: Client) -> None:
     reader = await token(client.app, "dispatch")
     resp = await client.post("/api/v1/capacity", json=report("vvt-a", "elv_hoog", 3, 5), headers=auth(prov))
     assert resp.status == 200
-    assert await resp.json() == {
-        "results": [{"provider_id": "vvt-a", "care_type": "elv_hoog", "status": "applied"}]
-    }
+    assert await resp.json() == {"results": [{"provider_id": "vvt-a", "care_type": "elv_hoog", "status": "applied"}]}
     data = await board(client, reader)
     assert data["region"] == "tiny" and data["degraded"] is False
     e = entry(data, "vvt-a", "elv_hoog")
@@ -102,9 +96,7 @@ async def test_batch_is_applied_together(client: Client) -> None:
 
 async def test_board_filters(client: Client) -> None:
     admin = await token(client.app, "admin")
-    assert {e["care_type"] for e in (await board(client, admin, care_type="elv_hoog"))["entries"]} == {
-        "elv_hoog"
-    }
+    assert {e["care_type"] for e in (await board(client, admin, care_type="elv_hoog"))["entries"]} == {"elv_hoog"}
     assert {e["kind"] for e in (await board(client, admin, kind="hospital,hap"))["entries"]} == {
         "hospital",
         "hap",
@@ -169,15 +161,11 @@ async def test_bad_updates_are_refused_naming_the_field_and_change_nothing(
     assert problem["field"] == field, problem
     assert words in problem["detail"], problem
     after = await board(client, admin)
-    assert [e | {"age_seconds": 0} for e in after["entries"]] == [
-        e | {"age_seconds": 0} for e in before["entries"]
-    ]
+    assert [e | {"age_seconds": 0} for e in after["entries"]] == [e | {"age_seconds": 0} for e in before["entries"]]
     assert await events_count(client) == n_events
 
 
-async def test_malformed_json_wrong_type_and_oversized_body(
-    aiohttp_client: MakeClient, tmp_path: Path
-) -> None:
+async def test_malformed_json_wrong_type_and_oversized_body(aiohttp_client: MakeClient, tmp_path: Path) -> None:
     client = await aiohttp_client(make_app(f"sqlite:///{tmp_path}/z.db", tiny_region(), max_body_bytes=4096))
     admin = await token(client.app, "admin")
     resp = await client.post(
@@ -226,13 +214,9 @@ async def test_older_report_is_stale_ignored(client: Client) -> None:
 async def test_idempotency_key_returns_first_response_and_applies_once(client: Client) -> None:
     prov = await token(client.app, "provider", "vvt-a")
     body = report("vvt-a", "elv_hoog", 4, 5)
-    first = await client.post(
-        "/api/v1/capacity", json=body, headers=auth(prov, **{"Idempotency-Key": "abc-1"})
-    )
+    first = await client.post("/api/v1/capacity", json=body, headers=auth(prov, **{"Idempotency-Key": "abc-1"}))
     n = await events_count(client)
-    second = await client.post(
-        "/api/v1/capacity", json=body, headers=auth(prov, **{"Idempotency-Key": "abc-1"})
-    )
+    second = await client.post("/api/v1/capacity", json=body, headers=auth(prov, **{"Idempotency-Key": "abc-1"}))
     assert first.status == second.status == 200
     assert await first.json() == await second.json()
     assert second.headers.get("Idempotent-Replayed") == "true"
@@ -273,9 +257,7 @@ async def test_auth_rules(client: Client) -> None:
     assert resp.status == 403 and (await resp.json())["field"] == "updates[1].provider_id"
     assert entry(await board(client, prov), "vvt-a", "elv_hoog")["reported_at"] is None  # nothing applied
     # dispatch reads but never writes
-    resp = await client.post(
-        "/api/v1/capacity", json=report("vvt-a", "elv_hoog", 1, 5), headers=auth(dispatch)
-    )
+    resp = await client.post("/api/v1/capacity", json=report("vvt-a", "elv_hoog", 1, 5), headers=auth(dispatch))
     assert resp.status == 403
     assert (await client.get("/api/v1/providers", headers=auth(dispatch))).status == 200
 
@@ -285,9 +267,7 @@ async def test_stop_and_open_a_provider(client: Client) -> None:
     other = await token(client.app, "provider", "vvt-a")
     until = utcnow() + timedelta(hours=2)
     url = "/api/v1/providers/zh-e/status"
-    resp = await client.post(
-        url, json={"status": "stop", "reason": "SEH vol", "until": iso(until)}, headers=auth(prov)
-    )
+    resp = await client.post(url, json={"status": "stop", "reason": "SEH vol", "until": iso(until)}, headers=auth(prov))
     assert resp.status == 200 and (await resp.json())["status"] == "stop"
     e = entry(await board(client, prov), "zh-e", "seh")
     assert e["stop"]["reason"] == "SEH vol"

@@ -18,14 +18,14 @@ Client = TestClient[web.Request, web.Application]
 MakeClient = Callable[..., Awaitable[Client]]
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> float:
-    """Poll ``check`` until true; the seconds it took. Fails after ``timeout``."""
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> float:
+    """Poll ``check`` until true; the seconds it took. Fails after ``within`` seconds."""
     start = time.monotonic()
-    while time.monotonic() - start < timeout:
+    while time.monotonic() - start < within:
         if await check():
             return time.monotonic() - start
         await asyncio.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout} s")
+    raise AssertionError(f"condition not met within {within} s")
 
 
 async def entry(client: Client, tok: str, pid: str, ct: str) -> tuple[dict[str, Any], bool]:
@@ -47,7 +47,7 @@ async def test_instances_see_each_others_writes_within_a_second(aiohttp_client: 
         e, _ = await entry(b, reader, "vvt-a", "elv_hoog")
         return bool(e["available"] == 4 and not e["stale"])
 
-    took = await eventually(b_sees, timeout=3)
+    took = await eventually(b_sees, within=3)
     assert took < 1.0, f"instance B saw the write after {took:.2f} s"
     stop = await b.post(
         "/api/v1/providers/vvt-a/status", json={"status": "stop", "reason": "norovirus"}, headers=auth(prov)
@@ -58,7 +58,7 @@ async def test_instances_see_each_others_writes_within_a_second(aiohttp_client: 
         e, _ = await entry(a, prov, "vvt-a", "elv_hoog")
         return e["stop"] is not None and e["stop"]["reason"] == "norovirus"
 
-    await eventually(a_sees_stop, timeout=3)
+    await eventually(a_sees_stop, within=3)
 
 
 async def test_store_down_reads_degraded_writes_503_and_recovers_by_itself(
@@ -66,7 +66,9 @@ async def test_store_down_reads_degraded_writes_503_and_recovers_by_itself(
 ) -> None:
     client = await aiohttp_client(make_app(redis_url, tiny_region(), redis_socket_timeout=0.3))
     prov = await token(client.app, "provider", "vvt-a")
-    assert (await client.post("/api/v1/capacity", json=report("vvt-a", "elv_hoog", 3, 5), headers=auth(prov))).status == 200
+    assert (
+        await client.post("/api/v1/capacity", json=report("vvt-a", "elv_hoog", 3, 5), headers=auth(prov))
+    ).status == 200
     await eventually(lambda: _available_is(client, prov, 3))
     redis_server.stop()
     try:
@@ -81,7 +83,7 @@ async def test_store_down_reads_degraded_writes_503_and_recovers_by_itself(
             _, d = await entry(client, prov, "vvt-a", "elv_hoog")
             return d
 
-        await eventually(degraded, timeout=5)
+        await eventually(degraded, within=5)
         e, _ = await entry(client, prov, "vvt-a", "elv_hoog")
         assert e["available"] == 3  # the last known board, still served, marked degraded
     finally:
@@ -92,7 +94,7 @@ async def test_store_down_reads_degraded_writes_503_and_recovers_by_itself(
         _, d = await entry(client, prov, "vvt-a", "elv_hoog")
         return r.status == 200 and not d
 
-    await eventually(recovered, timeout=10)
+    await eventually(recovered, within=10)
     resp = await client.post("/api/v1/capacity", json=report("vvt-a", "elv_hoog", 2, 5), headers=auth(prov))
     assert resp.status == 200
     await eventually(lambda: _available_is(client, prov, 2))

@@ -59,6 +59,7 @@ async def test_update_is_applied_logged_and_visible(store: Store) -> None:
     ]
     e = await entry_of(store, "vvt-a", "elv_hoog")
     assert (e.available, e.total, e.held) == (2, 6, 0)
+    assert results[0].entry == e  # the writer learns the stored entry without reading back
     assert e.valid_until is not None and abs((e.valid_until - now).total_seconds() - 3600) < 1
     events = await store.events_after(before)
     assert [ev.type for ev in events] == ["capacity.updated", "capacity.updated"]
@@ -69,9 +70,7 @@ async def test_update_is_applied_logged_and_visible(store: Store) -> None:
 async def test_older_report_is_stale_ignored_and_never_overwrites(store: Store) -> None:
     now = utcnow()
     await store.apply_updates([upd("vvt-a", "elv_hoog", 4, 5, now)], "op1", now)
-    results, _ = await store.apply_updates(
-        [upd("vvt-a", "elv_hoog", 0, 5, now - timedelta(minutes=5))], "op2", now
-    )
+    results, _ = await store.apply_updates([upd("vvt-a", "elv_hoog", 0, 5, now - timedelta(minutes=5))], "op2", now)
     assert results[0].status == "stale_ignored"
     assert (await entry_of(store, "vvt-a", "elv_hoog")).available == 4
 
@@ -114,9 +113,7 @@ async def test_hold_refuses_stale_stopped_and_unknown_places(store: Store) -> No
     with pytest.raises(PlaceGone, match="stale"):
         await store.hold(new_hold("vvt-a", "elv_hoog", now), now)  # reported, but expired
     await store.apply_updates([upd("vvt-c", "elv_hoog", 5, 10, now)], "op2", now)
-    await store.set_status(
-        ProviderStatus("vvt-c", "stop", "griepuitbraak", now + timedelta(hours=2), now), "op3"
-    )
+    await store.set_status(ProviderStatus("vvt-c", "stop", "griepuitbraak", now + timedelta(hours=2), now), "op3")
     with pytest.raises(PlaceGone, match="stop"):
         await store.hold(new_hold("vvt-c", "elv_hoog", now), now)
     later = now + timedelta(hours=3)  # the stop has run out by itself
@@ -207,9 +204,7 @@ async def test_event_log_is_ordered_and_follows_the_snapshot(store: Store) -> No
 
 async def test_stop_status_versions_and_expiry(store: Store) -> None:
     now = utcnow()
-    s1 = await store.set_status(
-        ProviderStatus("zh-e", "stop", "SEH vol", now + timedelta(hours=1), now), "op1"
-    )
+    s1 = await store.set_status(ProviderStatus("zh-e", "stop", "SEH vol", now + timedelta(hours=1), now), "op1")
     s2 = await store.set_status(ProviderStatus("zh-e", "open", "", None, now), "op2")
     assert s2.version == s1.version + 1
     assert s1.stopped(now) and not s1.stopped(now + timedelta(hours=2)) and not s2.stopped(now)

@@ -100,9 +100,7 @@ async def post_capacity(request: web.Request) -> web.Response:
             raise _reject(
                 metrics,
                 "invalid",
-                InvalidInput(
-                    f"{u.provider_id} {u.care_type} appears twice in one batch", field=f"{prefix}care_type"
-                ),
+                InvalidInput(f"{u.provider_id} {u.care_type} appears twice in one batch", field=f"{prefix}care_type"),
             )
         seen.add((u.provider_id, u.care_type))
         known = view.entries.get((u.provider_id, u.care_type))
@@ -223,9 +221,7 @@ async def capacity_stream(request: web.Request) -> web.StreamResponse:
             now = utcnow()
             if kind == "entry":
                 pid, ct = change["key"]
-                if (f["care_type"] and ct not in f["care_type"]) or (
-                    f["provider"] and pid not in f["provider"]
-                ):
+                if (f["care_type"] and ct not in f["care_type"]) or (f["provider"] and pid not in f["provider"]):
                     continue
                 row = view.board_entry((pid, ct), now)
                 if row is None or (f["kind"] and row.kind not in f["kind"]):

@@ -24,14 +24,10 @@ async def readyz(request: web.Request) -> web.Response:
     try:
         await request.app[STORE].ping()
     except StoreUnavailable as exc:
-        return problem(
-            503, "Not ready", f"the store is unreachable: {exc.detail}", headers={"Retry-After": "5"}
-        )
+        return problem(503, "Not ready", f"the store is unreachable: {exc.detail}", headers={"Retry-After": "5"})
     if not view.loaded:
         return problem(503, "Not ready", "the capacity view is still loading", headers={"Retry-After": "1"})
-    return web.json_response(
-        {"status": "ready", "degraded": view.degraded, "last_event_id": view.last_event_id}
-    )
+    return web.json_response({"status": "ready", "degraded": view.degraded, "last_event_id": view.last_event_id})
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -48,9 +48,7 @@ async def list_providers(request: web.Request) -> web.Response:
         d = provider_json(region, pid)
         stop = view.stop_of(pid, now)
         d["stop"] = (
-            None
-            if stop is None
-            else {"reason": stop.reason, "until": iso(stop.until), "since": iso(stop.set_at)}
+            None if stop is None else {"reason": stop.reason, "until": iso(stop.until), "since": iso(stop.set_at)}
         )
         out.append(d)
     return web.json_response({"region": region.id, "providers": out})
@@ -64,9 +62,7 @@ async def set_provider_status(request: web.Request) -> web.Response:
     if pid not in region.providers:
         raise NotFound(f"unknown provider {pid!r} in region {region.id}", field="provider_id")
     if who.role == "provider" and pid not in who.providers:
-        raise Forbidden(
-            f"this token may not change {pid}; it is scoped to {', '.join(sorted(who.providers))}"
-        )
+        raise Forbidden(f"this token may not change {pid}; it is scoped to {', '.join(sorted(who.providers))}")
     body = validate(ProviderStatusIn, await read_json(request))
     now = utcnow()
     if body.status == "stop":
