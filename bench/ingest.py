@@ -38,6 +38,7 @@ from bench.synthetic import synthetic_region
 from tests.redis_server import RedisServer, free_port
 
 CONCURRENCY = 32
+ROUNDS = 3
 
 
 # --------------------------------------------------------------------------- servers (child processes)
@@ -62,7 +63,7 @@ def _serve_bare(port: int, redis_url: str, board_bytes: int, ready: Any) -> None
     from aiohttp import web
 
     small = json.dumps({"region": "bench", "entries": [{"provider_id": "p", "care_type": "c", "available": 1}]})
-    # A board-sized body built from as many small dicts as zcc returns, serialised per request as zcc does.
+    # A board-sized body served from memory: the fastest a board read can be.
     row = {"provider_id": "prov-00000", "care_type": "elv_hoog", "available": 3, "held": 0, "total": 10}
     n_rows = max(1, board_bytes // len(json.dumps(row)))
     rows = [dict(row, available=i % 7) for i in range(n_rows)]
@@ -84,8 +85,10 @@ def _serve_bare(port: int, redis_url: str, board_bytes: int, ready: Any) -> None
     async def get_small(request: web.Request) -> web.Response:
         return web.Response(text=small, content_type="application/json")
 
+    board = json.dumps({"region": "bench", "entries": rows}).encode()
+
     async def get_board(request: web.Request) -> web.Response:
-        return web.json_response({"region": "bench", "entries": rows})
+        return web.Response(body=board, content_type="application/json")
 
     app = web.Application()
     app.cleanup_ctx.append(redis_ctx)
@@ -184,12 +187,23 @@ async def _measure(
     # Warm both servers (connections, Lua script cache, JIT-free Python caches).
     await _drive(zcc_post, 0.5, 500)
     await _drive(bare_post, 0.5, 500)
-    out["bare_post"] = await _drive(bare_post, seconds, cap)
-    out["zcc_post"] = await _drive(zcc_post, seconds, cap)
-    out["bare_get_small"] = await _drive(getter(f"{bare}/small"), seconds, cap)
-    out["zcc_get_one_provider"] = await _drive(getter(f"{zcc}/api/v1/capacity?provider={one}", hdr), seconds, cap)
-    out["bare_get_board"] = await _drive(getter(f"{bare}/board"), seconds, cap)
-    out["zcc_get_board"] = await _drive(getter(f"{zcc}/api/v1/capacity", hdr), seconds, cap)
+    pairs = {
+        ("bare_post", "zcc_post"): (bare_post, zcc_post),
+        ("bare_get_small", "zcc_get_one_provider"): (
+            getter(f"{bare}/small"),
+            getter(f"{zcc}/api/v1/capacity?provider={one}", hdr),
+        ),
+        ("bare_get_board", "zcc_get_board"): (getter(f"{bare}/board"), getter(f"{zcc}/api/v1/capacity", hdr)),
+    }
+    # Baseline and zcc alternate, ROUNDS times each, so drift on a shared machine hits both alike;
+    # each figure is the round with the median rate.
+    for (base_name, zcc_name), (base_fn, zcc_fn) in pairs.items():
+        runs: dict[str, list[dict[str, float]]] = {base_name: [], zcc_name: []}
+        for _ in range(ROUNDS):
+            runs[base_name].append(await _drive(base_fn, seconds, cap))
+            runs[zcc_name].append(await _drive(zcc_fn, seconds, cap))
+        for name, rs in runs.items():
+            out[name] = sorted(rs, key=lambda r: r["rate"])[len(rs) // 2]
     return out
 
 
@@ -248,7 +262,7 @@ def report(fig: dict[str, Any]) -> str:
     """A Markdown table of the figures."""
     lines = [
         f"ingest benchmark, {fig['entries']} entries ({fig['board_bytes']} byte board), "
-        f"{CONCURRENCY} connections, {platform.machine()} x{os.cpu_count()}",
+        f"{CONCURRENCY} connections, median of {ROUNDS} alternating rounds, {platform.machine()} x{os.cpu_count()}",
         "",
         "| measurement | req/s | p50 ms | p99 ms | errors |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -265,7 +279,7 @@ def report(fig: dict[str, Any]) -> str:
 def main() -> None:
     """Command line."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=5.0, help="duration of each measurement")
+    ap.add_argument("--seconds", type=float, default=3.0, help="duration of each measurement (3 rounds each)")
     ap.add_argument("--providers", type=int, default=500)
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()

@@ -6,7 +6,8 @@ Plain, immutable dataclasses with no I/O. Times are timezone-aware UTC
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeAlias
@@ -17,10 +18,12 @@ __all__ = [
     "CapacityEntry",
     "CapacityUpdate",
     "CareType",
+    "EntryHint",
     "Event",
     "Hold",
     "HoldStatus",
     "Hours",
+    "LazyJson",
     "Location",
     "OpeningWindow",
     "Provider",
@@ -364,6 +367,44 @@ class UpdateResult:
 
 
 @dataclass(frozen=True, slots=True)
+class EntryHint:
+    """Which entry, at which version, an event carries: lets a reader skip what it has without decoding."""
+
+    provider_id: str
+    care_type: str
+    version: int
+
+
+class LazyJson(Mapping[str, Any]):
+    """A JSON object decoded on first access."""
+
+    __slots__ = ("_raw", "_value")
+
+    def __init__(self, raw: str) -> None:
+        self._raw = raw
+        self._value: dict[str, Any] | None = None
+
+    def _get(self) -> dict[str, Any]:
+        if self._value is None:
+            self._value = json.loads(self._raw)
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __eq__(self, other: object) -> bool:
+        return dict(self._get()) == (dict(other) if isinstance(other, Mapping) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """One entry of the append-only event log; ``id`` orders events within a store."""
 
@@ -371,6 +412,7 @@ class Event:
     ts: datetime
     type: str
     data: Mapping[str, Any]
+    hint: EntryHint | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

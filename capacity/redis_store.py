@@ -60,6 +60,7 @@ from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import BusyLoadingError, ConnectionError, ReadOnlyError, TimeoutError
 
+from .batching import GroupCommit
 from .errors import (
     IdempotencyMismatch,
     InvalidInput,
@@ -72,8 +73,10 @@ from .errors import (
 from .model import (
     CapacityEntry,
     CapacityUpdate,
+    EntryHint,
     Event,
     Hold,
+    LazyJson,
     ProviderStatus,
     Region,
     Snapshot,
@@ -149,6 +152,12 @@ local function isnull(v)
   return v == nil or v == cjson.null
 end
 local function xadd(events, maxlen, now, type_, data)
+  if type_ == 'capacity.updated' then
+    -- The entry's key and version as plain fields: a follower skips what it already has without decoding.
+    local e = data.entry
+    return redis.call('XADD', events, 'MAXLEN', '~', maxlen, '*', 'ts', now, 'type', type_,
+                      'data', cjson.encode(data), 'ek', e.provider_id .. '|' .. e.care_type, 'ev', e.version)
+  end
   return redis.call('XADD', events, 'MAXLEN', '~', maxlen, '*',
                     'ts', now, 'type', type_, 'data', cjson.encode(data))
 end
@@ -171,56 +180,65 @@ local function end_hold(cap, holds, due, events, maxlen, hold, status, now)
 end
 """
 
-# KEYS: capacity, events, op, [idem]
-# ARGV: now_ms, op_id, maxlen, op_ttl, updates JSON, [fingerprint]
+# KEYS: capacity, events, then each op's op key and (if any) idempotency key
+# ARGV: maxlen, op_ttl, ops JSON: [{op_id, now, updates, op_key, idem_key?, fp?}] (key fields index KEYS)
+# Returns one JSON reply per op, in order. Each op is checked and applied on its own, as if it came alone.
 _LUA_APPLY_UPDATES = r"""
-local cap, events, op, idem = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local now, op_id, maxlen, ttl = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
-local done = redis.call('GET', op)
-if done then return done end
-if idem then
-  local rec = redis.call('GET', idem)
-  if rec then
-    rec = cjson.decode(rec)
-    if rec.fingerprint ~= ARGV[6] then
-      return fail('idempotency_mismatch',
-        'this Idempotency-Key was used before with a different request body', 'Idempotency-Key')
+local cap, events = KEYS[1], KEYS[2]
+local maxlen, ttl = ARGV[1], ARGV[2]
+local replies = {}
+for n, o in ipairs(cjson.decode(ARGV[3])) do
+  local op = KEYS[o.op_key]
+  local idem = nil
+  if not isnull(o.idem_key) then idem = KEYS[o.idem_key] end
+  local reply = redis.call('GET', op)
+  if not reply and idem then
+    local rec = redis.call('GET', idem)
+    if rec then
+      rec = cjson.decode(rec)
+      if rec.fingerprint ~= o.fp then
+        reply = fail('idempotency_mismatch',
+          'this Idempotency-Key was used before with a different request body', 'Idempotency-Key')
+      else
+        reply = cjson.encode({results = rec.response, replay = true})
+      end
     end
-    return cjson.encode({results = rec.response, replay = true})
   end
-end
-local results = {}
-local applied = {}
-for i, u in ipairs(cjson.decode(ARGV[5])) do
-  local field = u.provider_id .. '|' .. u.care_type
-  local raw = redis.call('HGET', cap, field)
-  local cur
-  if raw then
-    cur = cjson.decode(raw)
-  else
-    cur = {held = 0, version = 0, reported_at = cjson.null}
+  if not reply then
+    local results, applied = {}, {}
+    for i, u in ipairs(o.updates) do
+      local field = u.provider_id .. '|' .. u.care_type
+      local raw = redis.call('HGET', cap, field)
+      local cur
+      if raw then
+        cur = cjson.decode(raw)
+      else
+        cur = {held = 0, version = 0, reported_at = cjson.null}
+      end
+      local status = 'applied'
+      if not isnull(cur.reported_at) and u.reported_at < cur.reported_at then
+        status = 'stale_ignored'
+      else
+        local new = {
+          provider_id = u.provider_id, care_type = u.care_type, total = u.total,
+          available = u.available, held = cur.held, reported_at = u.reported_at,
+          valid_until = u.valid_until, version = cur.version + 1,
+        }
+        redis.call('HSET', cap, field, cjson.encode(new))
+        xadd(events, maxlen, o.now, 'capacity.updated', {op = o.op_id, entry = new})
+        applied[#applied + 1] = new
+      end
+      results[i] = {provider_id = u.provider_id, care_type = u.care_type, status = status}
+    end
+    if idem then
+      redis.call('SET', idem, cjson.encode({fingerprint = o.fp, response = results}), 'EX', ttl)
+    end
+    reply = cjson.encode({results = results, replay = false, entries = applied})
+    redis.call('SET', op, reply, 'EX', ttl)
   end
-  local status = 'applied'
-  if not isnull(cur.reported_at) and u.reported_at < cur.reported_at then
-    status = 'stale_ignored'
-  else
-    local new = {
-      provider_id = u.provider_id, care_type = u.care_type, total = u.total,
-      available = u.available, held = cur.held, reported_at = u.reported_at,
-      valid_until = u.valid_until, version = cur.version + 1,
-    }
-    redis.call('HSET', cap, field, cjson.encode(new))
-    xadd(events, maxlen, now, 'capacity.updated', {op = op_id, entry = new})
-    applied[#applied + 1] = new
-  end
-  results[i] = {provider_id = u.provider_id, care_type = u.care_type, status = status}
+  replies[n] = reply
 end
-if idem then
-  redis.call('SET', idem, cjson.encode({fingerprint = ARGV[6], response = results}), 'EX', ttl)
-end
-local reply = cjson.encode({results = results, replay = false, entries = applied})
-redis.call('SET', op, reply, 'EX', ttl)
-return reply
+return replies
 """
 
 # KEYS: status, events, op
@@ -430,6 +448,16 @@ class _Keys:
         return f"{self.prefix}op:{op_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class _UpdateOp:
+    """One apply_updates call waiting for its group's script call."""
+
+    op_id: str
+    now_ms: int
+    payload: list[dict[str, Any]]
+    idem: IdempotencyKey | None
+
+
 @dataclass(slots=True)
 class _Scripts:
     """The registered Lua scripts (redis-py reloads one by itself on NOSCRIPT)."""
@@ -457,7 +485,11 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _event_of(entry_id: str, fields: Mapping[str, str]) -> Event:
-    return Event(entry_id, from_ms(int(fields["ts"])), fields["type"], json.loads(fields["data"]))
+    hint: EntryHint | None = None
+    if "ek" in fields:
+        pid, _, ct = fields["ek"].partition("|")
+        hint = EntryHint(pid, ct, int(fields["ev"]))
+    return Event(entry_id, from_ms(int(fields["ts"])), fields["type"], LazyJson(fields["data"]), hint)
 
 
 def _events_of_entries(entries: Any) -> list[Event]:
@@ -506,6 +538,7 @@ class RedisStore:
         self._pool: BlockingConnectionPool | None = None
         self._client: Redis | None = None
         self._scripts: _Scripts | None = None
+        self._updates: GroupCommit[_UpdateOp, tuple[list[UpdateResult], bool]] | None = None
         self._where = "redis"
 
     # -- plumbing -------------------------------------------------------------
@@ -537,6 +570,7 @@ class RedisStore:
             append_event=reg(_LUA_APPEND_EVENT),
             snapshot=reg(_LUA_SNAPSHOT),
         )
+        self._updates = GroupCommit(self._flush_updates)
         try:
             await self.ping()
         except StoreUnavailable:
@@ -544,7 +578,10 @@ class RedisStore:
             raise
 
     async def close(self) -> None:
-        """Close the client and then its pool."""
+        """Finish the writes in flight, then close the client and its pool."""
+        if self._updates is not None:
+            await self._updates.close()
+            self._updates = None
         client, pool = self._client, self._pool
         self._client = self._pool = None
         self._scripts = None
@@ -612,9 +649,11 @@ class RedisStore:
         now: datetime,
         idem: IdempotencyKey | None = None,
     ) -> tuple[list[UpdateResult], bool]:
-        """Apply reports in one script; older reports are stale_ignored; a repeated op_id changes nothing."""
-        k = self._keys
-        keys = [k.capacity, k.events, k.op(op_id)]
+        """Apply reports atomically; older reports are stale_ignored; a repeated op_id changes nothing.
+
+        Concurrent calls share one script call (group commit); each is still
+        checked, applied and answered on its own.
+        """
         payload = [
             {
                 "provider_id": u.provider_id,
@@ -626,19 +665,51 @@ class RedisStore:
             }
             for u in updates
         ]
-        args: list[str | int] = [to_ms(now), op_id, self._maxlen, IDEMPOTENCY_TTL_S, _dumps(payload)]
-        if idem is not None:
-            keys.append(k.idem(idem.key))
-            args.append(idem.fingerprint)
-        result = await self._run(self._lua.apply_updates, keys, args)
-        # The entries as stored, so the caller's view need not wait for the stream (absent on replay).
-        stored = {
-            (e["provider_id"], e["care_type"]): CapacityEntry.from_dict(e) for e in _as_list(result.get("entries"))
-        }
-        return [
-            UpdateResult(r["provider_id"], r["care_type"], r["status"], stored.get((r["provider_id"], r["care_type"])))
-            for r in _as_list(result["results"])
-        ], bool(result["replay"])
+        if self._updates is None:
+            raise StoreUnavailable("the store is not open")
+        return await self._updates.submit(_UpdateOp(op_id, to_ms(now), payload, idem))
+
+    async def _flush_updates(self, ops: list[_UpdateOp]) -> list[tuple[list[UpdateResult], bool] | BaseException]:
+        """One script call for several update ops; a per-op error comes back as an exception instance."""
+        k = self._keys
+        keys = [k.capacity, k.events]
+        spec: list[dict[str, Any]] = []
+        for op in ops:
+            keys.append(k.op(op.op_id))
+            item: dict[str, Any] = {"op_id": op.op_id, "now": op.now_ms, "updates": op.payload, "op_key": len(keys)}
+            if op.idem is not None:
+                keys.append(k.idem(op.idem.key))
+                item["idem_key"] = len(keys)
+                item["fp"] = op.idem.fingerprint
+            spec.append(item)
+        replies = await self._lua.apply_updates(
+            keys=keys, args=[self._maxlen, IDEMPOTENCY_TTL_S, _dumps(spec)], client=self._redis
+        )
+        out: list[tuple[list[UpdateResult], bool] | BaseException] = []
+        for raw in replies:
+            result = json.loads(raw)
+            if "err" in result:
+                out.append(_ERRORS[result["err"]](str(result["msg"]), field=result.get("field")))
+                continue
+            # The entries as stored, so the caller's view need not wait for the stream (absent on replay).
+            stored = {
+                (e["provider_id"], e["care_type"]): CapacityEntry.from_dict(e) for e in _as_list(result.get("entries"))
+            }
+            out.append(
+                (
+                    [
+                        UpdateResult(
+                            r["provider_id"],
+                            r["care_type"],
+                            r["status"],
+                            stored.get((r["provider_id"], r["care_type"])),
+                        )
+                        for r in _as_list(result["results"])
+                    ],
+                    bool(result["replay"]),
+                )
+            )
+        return out
 
     @_unavailable_as_store_error
     async def set_status(self, status: ProviderStatus, op_id: str) -> ProviderStatus:

@@ -83,6 +83,8 @@ class CapacityView:
         # Seconds between an event's write and its arrival here (the last one seen).
         self.lag_seconds = 0.0
         self.events_applied = 0
+        # Counts every change; readers use it to know when a cached rendering is out of date.
+        self.changes = 0
         self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
 
     # -- loading and applying -------------------------------------------------
@@ -123,13 +125,26 @@ class CapacityView:
 
     def apply_event(self, event: Event) -> None:
         """Apply one event of the store's log."""
+        hint = event.hint
+        if event.type == "capacity.updated" and hint is not None:
+            cur = self.entries.get((hint.provider_id, hint.care_type))
+            if cur is not None and cur.version >= hint.version:
+                self._advance(event)  # this instance applied it already (its own write)
+                return
         data = event.data
-        if "entry" in data:
-            self.apply_entry(CapacityEntry.from_dict(data["entry"]))
+        entry = data.get("entry")
+        if entry is not None:
+            cur = self.entries.get((entry["provider_id"], entry["care_type"]))
+            # Most events of this instance's own writes are already applied: skip building them again.
+            if cur is None or cur.version < entry["version"]:
+                self.apply_entry(CapacityEntry.from_dict(entry))
         if "hold" in data:
             self.apply_hold(Hold.from_dict(data["hold"]))
         if event.type == "provider.status":
             self.apply_status(ProviderStatus.from_dict(data["status"]))
+        self._advance(event)
+
+    def _advance(self, event: Event) -> None:
         self.last_event_id = event.id
         self.events_applied += 1
         self.lag_seconds = max(0.0, (utcnow() - event.ts).total_seconds())
@@ -164,14 +179,24 @@ class CapacityView:
         providers: Iterable[str] | None = None,
     ) -> list[BoardEntry]:
         """Board rows in region order, filtered by care type, provider kind and provider id."""
-        cts, ks, ps = (set(x) if x else None for x in (care_types, kinds, providers))
+        cts, ks = (set(x) if x else None for x in (care_types, kinds))
+        if providers:
+            wanted = set(providers)
+            pids: Iterable[str] = [pid for pid in self.region.providers if pid in wanted]
+        else:
+            pids = self.region.providers
         out: list[BoardEntry] = []
-        for p, o in self.region.offers():
-            if (ks and p.kind not in ks) or (ps and p.id not in ps) or (cts and o.care_type not in cts):
+        for pid in pids:
+            p = self.region.providers[pid]
+            if ks and p.kind not in ks:
                 continue
-            row = self.board_entry((p.id, o.care_type), now)
-            if row is not None:
-                out.append(row)
+            stop = self.stop_of(pid, now)
+            for ct in p.offers:
+                if cts and ct not in cts:
+                    continue
+                e = self.entries.get((pid, ct))
+                if e is not None:
+                    out.append(BoardEntry(e, p.kind, p.name, e.stale(now), stop))
         return out
 
     def totals(self, now: datetime) -> Mapping[str, tuple[int, int, int]]:
@@ -213,6 +238,7 @@ class CapacityView:
                     q.get_nowait()
 
     def _publish(self, change: dict[str, Any]) -> None:
+        self.changes += 1
         for q in list(self._subscribers):
             try:
                 q.put_nowait(change)
@@ -221,7 +247,14 @@ class CapacityView:
                 self._drop(q)
 
 
-async def follow(store: Store, view: CapacityView, *, block_ms: int = 1000, max_backoff: float = 2.0) -> None:
+async def follow(
+    store: Store,
+    view: CapacityView,
+    *,
+    block_ms: int = 1000,
+    max_backoff: float = 2.0,
+    batch_wait: float = 0.005,
+) -> None:
     """Keep ``view`` current from the store's log until cancelled; mark it degraded while cut off.
 
     After the store comes back the view reloads a snapshot instead of trusting
@@ -234,9 +267,13 @@ async def follow(store: Store, view: CapacityView, *, block_ms: int = 1000, max_
                 view.load(await store.snapshot())
                 view.set_degraded(False)
                 _LOGGER.info("capacity view loaded at event %s", view.last_event_id)
-            for event in await store.events_after(view.last_event_id, 1000, block_ms):
+            events = await store.events_after(view.last_event_id, 1000, block_ms)
+            for event in events:
                 view.apply_event(event)
             backoff = 0.1
+            if events:
+                # Under load, gather a few milliseconds of events per read instead of one read per write.
+                await asyncio.sleep(batch_wait)
         except StoreUnavailable as exc:
             if not view.degraded:
                 _LOGGER.warning("store unreachable, serving the board degraded: %s", exc.detail)

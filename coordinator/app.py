@@ -16,8 +16,9 @@ from capacity.store import Store, open_store
 from capacity.view import CapacityView, follow
 
 from .auth import TokenAuth, setup_auth
+from .board_cache import BoardCache
 from .handlers import capacity, health, providers
-from .keys import AUTH, BACKGROUND, METRICS, REGION, SETTINGS, STORE, VIEW
+from .keys import AUTH, BACKGROUND, BOARD_CACHE, METRICS, REGION, SETTINGS, STORE, VIEW
 from .metrics import Metrics, setup_metrics
 from .openapi import openapi_handler
 from .problems import setup_problems
@@ -41,6 +42,7 @@ def create_app(settings: Settings, region: Region, *, store: Store | None = None
     app[METRICS].watch(app[VIEW])
     app[AUTH] = TokenAuth(store, settings.token_cache_seconds)
     app[BACKGROUND] = []
+    app[BOARD_CACHE] = BoardCache()
 
     # Order matters, outermost first: metrics time everything including error mapping;
     # problems turns every error into problem+json; auth runs before any handler reads a body.

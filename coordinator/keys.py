@@ -11,12 +11,14 @@ from capacity.store import Store
 from capacity.view import CapacityView
 
 from .auth import TokenAuth
+from .board_cache import BoardCache
 from .metrics import Metrics
 from .settings import Settings
 
 __all__ = [
     "AUTH",
     "BACKGROUND",
+    "BOARD_CACHE",
     "METRICS",
     "REGION",
     "SETTINGS",
@@ -30,4 +32,5 @@ STORE = web.AppKey("store", Store)
 VIEW = web.AppKey("view", CapacityView)
 METRICS = web.AppKey("metrics", Metrics)
 AUTH = web.AppKey("auth", TokenAuth)
+BOARD_CACHE = web.AppKey("board_cache", BoardCache)
 BACKGROUND = web.AppKey("background", list[asyncio.Task[None]])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -116,6 +116,10 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def setup_metrics(app: web.Application, metrics: Metrics) -> None:
     """Install the latency middleware; routes are labelled by name, never by raw path."""
 
+    # Label children are looked up once per (route, method, status), not per request.
+    children: dict[tuple[str, str, str], Any] = {}
+    histogram = metrics.http_latency
+
     @web.middleware
     async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         start = time.perf_counter()
@@ -128,7 +132,10 @@ def setup_metrics(app: web.Application, metrics: Metrics) -> None:
             status = exc.status
             raise
         finally:
-            route = request.match_info.route.name or "unmatched"
-            metrics.http_latency.labels(route, request.method, str(status)).observe(time.perf_counter() - start)
+            key = (request.match_info.route.name or "unmatched", request.method, str(status))
+            child = children.get(key)
+            if child is None:
+                child = children[key] = histogram.labels(*key)
+            child.observe(time.perf_counter() - start)
 
     app.middlewares.append(metrics_middleware)

@@ -243,3 +243,14 @@ async def test_two_instances_never_double_book(store: Store, store_url: str) -> 
         assert (e.available, e.held, e.free(now)) == (5, 5, 0)
     finally:
         await other.close()
+
+
+async def test_concurrent_calls_with_one_idempotency_key_apply_once(store: Store) -> None:
+    now = utcnow()
+    key = IdempotencyKey("tok:same", "fp")
+    mark = (await store.snapshot()).last_event_id
+    outcomes = await asyncio.gather(
+        *(store.apply_updates([upd("zh-e", "seh", 3, 4, now)], f"op{i}", now, key) for i in range(10))
+    )
+    assert sorted(replay for _, replay in outcomes) == [False] + [True] * 9
+    assert len(await store.events_after(mark)) == 1

@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import json
 import logging
-import uuid
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from capacity.store import IdempotencyKey
 from capacity.view import CapacityView, iso
 
 from ..auth import Principal, require
-from ..keys import METRICS, REGION, SETTINGS, STORE, VIEW
+from ..keys import BOARD_CACHE, METRICS, REGION, SETTINGS, STORE, VIEW
 from ..metrics import Metrics
 from ..problems import Forbidden
 from ..schemas import CapacityBatchIn, CapacityUpdateIn, read_json, validate
@@ -126,7 +126,7 @@ async def post_capacity(request: web.Request) -> web.Response:
 
     idem = idempotency_key(request, who, body)
     try:
-        results, replay = await store.apply_updates(updates, uuid.uuid4().hex, now, idem)
+        results, replay = await store.apply_updates(updates, secrets.token_hex(12), now, idem)
     except StoreUnavailable as exc:
         metrics.store_errors.labels("apply_updates").inc()
         raise _reject(metrics, "store_unavailable", exc) from None
@@ -161,17 +161,22 @@ def _filters(request: web.Request, view: CapacityView) -> dict[str, set[str] | N
 async def get_capacity(request: web.Request) -> web.Response:
     """The board, from the in-memory view (no store round trip)."""
     require(request, *ALL_ROLES)
-    view, now = request.app[VIEW], utcnow()
+    view, cache, now = request.app[VIEW], request.app[BOARD_CACHE], utcnow()
     f = _filters(request, view)
-    rows = view.board(now, care_types=f["care_type"], kinds=f["kind"], providers=f["provider"])
-    return web.json_response(
-        {
+    key = (*(frozenset(v) if v else None for v in f.values()), view.degraded)
+    second = int(now.timestamp())
+    body = cache.get(key, view.changes, second)
+    if body is None:
+        rows = view.board(now, care_types=f["care_type"], kinds=f["kind"], providers=f["provider"])
+        doc = {
             "region": view.region.id,
             "degraded": view.degraded,
             "generated_at": iso(now),
             "entries": [r.to_json(now) for r in rows],
         }
-    )
+        body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+        cache.put(key, view.changes, second, body)
+    return web.Response(body=body, content_type="application/json")
 
 
 def _sse(event: str, data: Any) -> bytes:
