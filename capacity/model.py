@@ -170,6 +170,8 @@ class Region:
     roads: tuple[Road, ...]
     providers: Mapping[str, Provider]
     care_types: Mapping[str, CareType]
+    # Roads from one of our locations to a neighbouring region's (``b`` is "<region>:<location>").
+    border_roads: tuple[Road, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
