@@ -629,7 +629,14 @@ class RedisStore:
     @_unavailable_as_store_error
     async def snapshot(self) -> Snapshot:
         """Entries, statuses, active holds and the last event id, read by one script (atomically)."""
-        k = self._keys
+        return await self._snapshot(self._keys)
+
+    @_unavailable_as_store_error
+    async def peek(self, region_id: str) -> Snapshot | None:
+        """Another region's state in the same Redis (its own hash slot: a separate call)."""
+        return await self._snapshot(_Keys.of(region_id))
+
+    async def _snapshot(self, k: _Keys) -> Snapshot:
         caps, statuses, holds, last_id = await self._lua.snapshot(
             keys=[k.capacity, k.status, k.holds, k.due, k.events], client=self._redis
         )

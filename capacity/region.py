@@ -1,12 +1,17 @@
 """Loading and validating care-type and region files into the domain model of capacity.model.
 
-A region file is YAML with four sections (see config/regions/limburg.yaml for a
-commented example)::
+A region file is YAML with four sections and an optional fifth (see
+config/regions/limburg.yaml for a commented example)::
 
-    region:    {id, name, timezone}
-    locations: [{id, name, lat, lon, population?}]
-    roads:     [{from, to, minutes}]
-    providers: [{id, name, kind, location, hours, care_types}]
+    region:       {id, name, timezone}
+    locations:    [{id, name, lat, lon, population?}]
+    roads:        [{from, to, minutes}]
+    providers:    [{id, name, kind, location, hours, care_types}]
+    border_roads: [{from, to: "<other region id>:<location id>", minutes}]   # optional
+
+A border road leads from one of the region's own locations to a location of a
+neighbouring region. Only its form is checked here (the other region is another
+file); it does not count towards the region's own road graph being connected.
 
 :func:`check_region` reports every problem of a parsed file at once, each as a
 :class:`~capacity.errors.ConfigError` whose ``field`` is a path into the file
@@ -91,10 +96,11 @@ _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})")
 _ID_RE = re.compile(r"[^\s/]+")
 _ALWAYS = Hours()
 
-_TOP_KEYS = frozenset({"region", "locations", "roads", "providers"})
+_TOP_KEYS = frozenset({"region", "locations", "roads", "providers", "border_roads"})
 _REGION_KEYS = frozenset({"id", "name", "timezone"})
 _LOCATION_KEYS = frozenset({"id", "name", "lat", "lon", "population"})
 _ROAD_KEYS = frozenset({"from", "to", "minutes"})
+_BORDER_ROAD_KEYS = _ROAD_KEYS
 _PROVIDER_KEYS = frozenset({"id", "name", "kind", "location", "hours", "care_types"})
 _OFFER_KEYS = frozenset({"total", "hours", "eligibility"})
 _WINDOW_KEYS = frozenset({"days", "from", "to"})
@@ -199,6 +205,16 @@ def _first_of(errors: list[ConfigError], what: str) -> ConfigError:
 
 
 # --------------------------------------------------------------------------- value checks
+
+
+def _own_region_id(root: Mapping[Any, Any]) -> str | None:
+    """The region id as written, when the region section is broken elsewhere (for border road checks)."""
+    head = root.get("region")
+    if isinstance(head, Mapping):
+        value = head.get("id")
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _kind_of(value: object) -> str:
@@ -436,12 +452,17 @@ class _Checker:
         for key in root:
             if key not in _TOP_KEYS:
                 hint = _suggest(key, _TOP_KEYS) if isinstance(key, str) else ""
-                self.add(str(key), f"unknown section {key!r}{hint}; expected region, locations, roads, providers")
+                self.add(
+                    str(key),
+                    f"unknown section {key!r}{hint}; expected region, locations, roads, providers, border_roads",
+                )
 
         head = self.region_head(root)
         locations, location_index = self.locations(self.items(root, "locations", "locations"))
         roads = self.roads(self.items(root, "roads", "roads"), location_index)
         providers = self.providers(self.items(root, "providers", "providers"), location_index, care_types)
+        own_id = head[0] if head is not None else _own_region_id(root)
+        border_roads = self.border_roads(root.get("border_roads"), location_index, own_id)
 
         if self.errors or head is None:
             return None
@@ -454,6 +475,7 @@ class _Checker:
             roads=tuple(roads),
             providers=providers,
             care_types=dict(care_types),
+            border_roads=tuple(border_roads),
         )
 
     def region_head(self, root: Mapping[Any, Any]) -> tuple[str, str, str] | None:
@@ -609,6 +631,52 @@ class _Checker:
             if ok and minutes is not None:
                 roads.append(Road(a=a, b=b, minutes=minutes))
         self.connected(location_index, find)
+        return roads
+
+    def border_roads(self, raw: object, location_index: Mapping[str, int], own_id: str | None) -> list[Road]:
+        """The optional ``border_roads`` section: roads to locations of neighbouring regions."""
+        if raw is None:  # absent, or an empty ``border_roads:`` in YAML
+            return []
+        if not isinstance(raw, list):
+            self.add("border_roads", f"border_roads must be a list, not {_kind_of(raw)}")
+            return []
+        roads: list[Road] = []
+        for i, entry in enumerate(raw):
+            path = f"border_roads[{i}]"
+            item = self.mapping(entry, path, "a border road")
+            if item is None:
+                continue
+            self.unknown_keys(item, _BORDER_ROAD_KEYS, path)
+            a = self.ident(item, "from", path)
+            b = self.ident(item, "to", path)
+            minutes = self.number(item, "minutes", path)
+            ok = a is not None and b is not None and minutes is not None
+            if a is not None and a not in location_index:
+                self.add(
+                    f"{path}.from",
+                    f"border road from unknown location {a!r}: from must be one of this region's locations",
+                )
+                ok = False
+            if b is not None:
+                other, colon, target = b.partition(":")
+                if not colon or not other or not target:
+                    self.add(
+                        f"{path}.to",
+                        f"to {b!r} must name a location of another region as '<region id>:<location id>'",
+                    )
+                    ok = False
+                elif own_id is not None and other == own_id:
+                    self.add(
+                        f"{path}.to",
+                        f"border road into this region itself ({other!r}): a road between two of "
+                        f"its own locations belongs under roads, with to {target!r}",
+                    )
+                    ok = False
+            if minutes is not None and minutes <= 0:
+                self.add(f"{path}.minutes", f"travel time must be more than 0 minutes, not {minutes:g}")
+                ok = False
+            if ok and a is not None and b is not None and minutes is not None:
+                roads.append(Road(a=a, b=b, minutes=minutes))
         return roads
 
     def connected(self, location_index: Mapping[str, int], find: Callable[[str], str]) -> None:

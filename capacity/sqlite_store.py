@@ -283,6 +283,10 @@ class SqliteStore:
 
         return await self._run(fn)
 
+    async def peek(self, region_id: str) -> Snapshot | None:
+        """None: an embedded store holds one region, so neighbours' capacity is not visible here."""
+        return None
+
     async def apply_updates(
         self,
         updates: Sequence[CapacityUpdate],

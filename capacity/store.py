@@ -62,6 +62,9 @@ class Store(Protocol):
     async def snapshot(self) -> Snapshot:
         """Every entry, provider status and active hold, with the last event id they include."""
 
+    async def peek(self, region_id: str) -> Snapshot | None:
+        """Another region's state when this store holds several regions (Redis), else None."""
+
     async def apply_updates(
         self,
         updates: Sequence[CapacityUpdate],

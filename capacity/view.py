@@ -89,6 +89,11 @@ class CapacityView:
 
     # -- loading and applying -------------------------------------------------
 
+    def set_region(self, region: Region) -> None:
+        """Serve a reloaded region file (its providers and offers); subscribers reload the board."""
+        self.region = region
+        self._publish({"type": "reload"})
+
     def load(self, snap: Snapshot) -> None:
         """Replace the whole state with a snapshot and tell subscribers to reload."""
         self.entries = {e.key: e for e in snap.entries}

@@ -15,13 +15,15 @@ from capacity.model import Region, utcnow
 from capacity.store import Store, open_store
 from capacity.view import CapacityView, follow
 
+from . import reload
 from .auth import TokenAuth, setup_auth
 from .board_cache import BoardCache
-from .handlers import capacity, health, providers
-from .keys import AUTH, BACKGROUND, BOARD_CACHE, METRICS, REGION, SETTINGS, STORE, VIEW
+from .handlers import capacity, dispatch, health, providers
+from .keys import AUTH, BACKGROUND, BOARD_CACHE, METRICS, ROUTING, SETTINGS, STORE, VIEW
 from .metrics import Metrics, setup_metrics
 from .openapi import openapi_handler
 from .problems import setup_problems
+from .routing_state import RoutingState
 from .settings import Settings
 
 __all__ = ["create_app"]
@@ -29,11 +31,17 @@ __all__ = ["create_app"]
 _LOGGER = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, region: Region, *, store: Store | None = None) -> web.Application:
-    """Build the service for ``region``; nothing is opened until the app starts."""
+def create_app(
+    settings: Settings,
+    region: Region,
+    *,
+    neighbours: tuple[Region, ...] = (),
+    store: Store | None = None,
+) -> web.Application:
+    """Build the service for ``region`` (and its ``neighbours`` for the cross-border view); no I/O here."""
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
-    app[REGION] = region
+    app[ROUTING] = RoutingState(neighbours)
     if store is None:
         store = _store_for(settings, region)
     app[STORE] = store
@@ -74,11 +82,13 @@ def _routes(app: web.Application) -> None:
     r.add_get("/api/v1/capacity", capacity.get_capacity, name="capacity_get")
     r.add_post("/api/v1/capacity", capacity.post_capacity, name="capacity_post")
     r.add_get("/api/v1/capacity/stream", capacity.capacity_stream, name="capacity_stream")
+    r.add_get("/api/v1/dispatch/options", dispatch.dispatch_options, name="dispatch_options")
 
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     """Open the store, seed the region's entries and load the view; close the store last."""
-    store, region, view = app[STORE], app[REGION], app[VIEW]
+    store, view = app[STORE], app[VIEW]
+    region = view.region
     await store.open()
     try:
         await store.seed(region, utcnow())
@@ -114,6 +124,8 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
     jobs: list[Coroutine[Any, Any, None]] = [
         follow(app[STORE], app[VIEW], block_ms=app[SETTINGS].view_block_ms),
         _expire_holds(app),
+        reload.keep_routing_current(app),
+        reload.follow_neighbours(app),
     ]
     tasks = app[BACKGROUND]
     tasks.extend(asyncio.create_task(job) for job in jobs)

@@ -33,6 +33,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         config_path=Path(args.config) if getattr(args, "config", None) else None,
         care_types_path=Path(args.care_types) if getattr(args, "care_types", None) else None,
         host=getattr(args, "host", None),
+        neighbour_configs=tuple(Path(p) for p in args.neighbour) if getattr(args, "neighbour", None) else None,
         port=getattr(args, "port", None),
     )
 
@@ -40,6 +41,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the service until interrupted."""
     from .app import create_app
+    from .reload import load_regions
 
     settings = _settings(args)
     try:
@@ -55,7 +57,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings.port,
         settings.store_url,
     )
-    app = create_app(settings, region)
+    try:
+        _, neighbours = load_regions(settings)
+    except ConfigError as exc:
+        print(f"zcc: invalid neighbour region: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(settings, region, neighbours=neighbours)
     try:
         web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=None)
     except StoreUnavailable as exc:
@@ -136,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     common(serve)
     serve.add_argument("--host", help="bind address (env ZCC_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (env ZCC_PORT, default 8080)")
+    serve.add_argument(
+        "--neighbour",
+        action="append",
+        help="a neighbouring region's file, for places across the border (repeat; env ZCC_NEIGHBOURS, comma-separated)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     token = sub.add_parser("token", help="manage bearer tokens")

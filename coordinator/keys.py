@@ -6,13 +6,13 @@ import asyncio
 
 from aiohttp import web
 
-from capacity.model import Region
 from capacity.store import Store
 from capacity.view import CapacityView
 
 from .auth import TokenAuth
 from .board_cache import BoardCache
 from .metrics import Metrics
+from .routing_state import RoutingState
 from .settings import Settings
 
 __all__ = [
@@ -20,14 +20,14 @@ __all__ = [
     "BACKGROUND",
     "BOARD_CACHE",
     "METRICS",
-    "REGION",
+    "ROUTING",
     "SETTINGS",
     "STORE",
     "VIEW",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
-REGION = web.AppKey("region", Region)
+ROUTING = web.AppKey("routing", RoutingState)
 STORE = web.AppKey("store", Store)
 VIEW = web.AppKey("view", CapacityView)
 METRICS = web.AppKey("metrics", Metrics)

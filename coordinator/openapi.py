@@ -70,6 +70,28 @@ def build_openapi() -> dict[str, Any]:
         schemas.update(s.pop("$defs", {}))
         schemas[model.__name__] = s
     schemas["CapacityEntry"] = _ENTRY
+    schemas["DispatchOption"] = {
+        "type": "object",
+        "required": ["provider_id", "care_type", "travel_minutes", "available", "stale", "score", "reason"],
+        "properties": {
+            "provider_id": {"type": "string"},
+            "provider_name": {"type": "string"},
+            "kind": {"type": "string"},
+            "care_type": {"type": "string"},
+            "region": {"type": "string"},
+            "cross_region": {"type": "boolean"},
+            "travel_minutes": {"type": ["number", "null"], "description": "Door to door, access time included"},
+            "available": {"type": ["integer", "null"]},
+            "held": {"type": ["integer", "null"]},
+            "total": {"type": ["integer", "null"]},
+            "free": {"type": ["integer", "null"]},
+            "stale": {"type": "boolean"},
+            "age_minutes": {"type": ["number", "null"]},
+            "score": {"type": ["number", "null"], "description": "Cost in minutes; lower is better"},
+            "reason": {"type": "string", "description": "e.g. '12 min, 3 free, updated 4 min ago'"},
+            "excluded": {"type": "string", "enum": ["closed", "stop", "stale", "full", "unreachable"]},
+        },
+    }
     schemas["Problem"] = {
         "type": "object",
         "required": ["type", "title", "status", "detail"],
@@ -250,6 +272,50 @@ def build_openapi() -> dict[str, Any]:
                         **_AUTH_ERRORS,
                     },
                 },
+            },
+            "/api/v1/dispatch/options": {
+                "get": {
+                    "operationId": "dispatchOptions",
+                    "summary": "Places of one care type near a coordinate, ranked (roles dispatch, triage, admin)",
+                    "description": "Score = travel minutes + 10 if 1 place is free (5 if 2) + report age / 6; lower is "
+                    "better. Closed (at arrival, Europe/Amsterdam), stopped, stale and full places are never "
+                    "proposed; include_excluded=true lists them with the reason. When nothing suits in the region, "
+                    "places of neighbouring regions are listed with cross_region=true.",
+                    "parameters": [
+                        _q("lat", "Latitude (WGS84)", schema={"type": "number", "minimum": -90, "maximum": 90}),
+                        _q("lon", "Longitude (WGS84)", schema={"type": "number", "minimum": -180, "maximum": 180}),
+                        _q(
+                            "postcode",
+                            "4-digit postcode instead of lat/lon",
+                            schema={"type": "string", "pattern": "^[1-9][0-9]{3}$"},
+                        ),
+                        _q("care_type", "Care type, e.g. seh, elv_hoog", required=True),
+                        _q(
+                            "limit",
+                            "How many options (1-50, default 5)",
+                            schema={"type": "integer", "minimum": 1, "maximum": 50},
+                        ),
+                        _q("include_excluded", "Also list excluded places with why", schema={"type": "boolean"}),
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "region": {"type": "string"},
+                                    "care_type": {"type": "string"},
+                                    "cross_region": {"type": "boolean"},
+                                    "location": {"type": "object"},
+                                    "options": {"type": "array", "items": {"$ref": ref + "DispatchOption"}},
+                                    "excluded": {"type": "array", "items": {"$ref": ref + "DispatchOption"}},
+                                },
+                            }
+                        ),
+                        "422": _PROBLEM,
+                        "503": _PROBLEM,
+                        **_AUTH_ERRORS,
+                    },
+                }
             },
             "/api/v1/capacity/stream": {
                 "get": {

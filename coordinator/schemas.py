@@ -14,6 +14,7 @@ from capacity.errors import InvalidInput
 __all__ = [
     "CapacityBatchIn",
     "CapacityUpdateIn",
+    "DispatchQuery",
     "ProviderStatusIn",
     "field_path",
     "read_json",
@@ -54,6 +55,17 @@ class ProviderStatusIn(_In):
     status: Literal["open", "stop"]
     reason: StrictStr = Field(default="", max_length=300)
     until: AwareDatetime | None = Field(default=None, description="Expected end of the stop; it lifts by itself")
+
+
+class DispatchQuery(_In):
+    """Query of a dispatch lookup: a coordinate (or a 4-digit postcode) and a care type."""
+
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    postcode: str | None = Field(default=None, pattern=r"^[1-9][0-9]{3}$", description="4-digit postcode (PC4)")
+    care_type: str = Field(min_length=1, max_length=100)
+    limit: int = Field(default=5, ge=1, le=50)
+    include_excluded: bool = False
 
 
 def field_path(loc: Sequence[int | str]) -> str:

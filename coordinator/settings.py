@@ -32,6 +32,10 @@ class Settings:
     retry_after_seconds: int = 5
     redis_socket_timeout: float = 0.5
     neighbour_configs: tuple[Path, ...] = field(default_factory=tuple)
+    postcodes_path: Path | None = None  # None: config/postcodes/<region id>.csv when it exists
+    # How often the region files are checked for changes (the routing is rebuilt when they change).
+    reload_seconds: float = 10.0
+    neighbour_poll_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -47,6 +51,8 @@ class Settings:
             env["host"] = v
         if v := os.environ.get("ZCC_PORT"):
             env["port"] = int(v)
+        if v := os.environ.get("ZCC_NEIGHBOURS"):
+            env["neighbour_configs"] = tuple(Path(p.strip()) for p in v.split(",") if p.strip())
         if v := os.environ.get("ZCC_HOLD_TTL_MINUTES"):
             env["hold_ttl_minutes"] = int(v)
         if v := os.environ.get("ZCC_DEFAULT_VALID_MINUTES"):

@@ -15,7 +15,9 @@ from coordinator.settings import Settings
 __all__ = ["auth", "iso", "make_app", "report", "token"]
 
 
-def make_app(store_url: str, region: Region, **settings: Any) -> web.Application:
+def make_app(
+    store_url: str, region: Region, *, neighbours: tuple[Region, ...] = (), **settings: Any
+) -> web.Application:
     """The real app with test settings (fast expiry and follower)."""
     defaults: dict[str, Any] = {
         "expiry_interval_seconds": 0.2,
@@ -23,7 +25,7 @@ def make_app(store_url: str, region: Region, **settings: Any) -> web.Application
         "token_cache_seconds": 0.0,
     }
     defaults.update(settings)
-    return create_app(Settings(store_url=store_url, **defaults), region)
+    return create_app(Settings(store_url=store_url, **defaults), region, neighbours=neighbours)
 
 
 async def token(app: web.Application, role: str, *providers: str, practitioner: str | None = None) -> str:

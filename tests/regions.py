@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from capacity.model import CareType, Hours, Location, Provider, ProviderOffer, Region, Road
+from capacity.model import CareType, Hours, Location, OpeningWindow, Provider, ProviderOffer, Region, Road
 
-__all__ = ["CARE_TYPES", "tiny_region"]
+__all__ = ["CARE_TYPES", "line_region", "tiny_region"]
 
 CARE_TYPES = {
     "hap_consult": CareType("hap_consult", "Consult HAP", frozenset({"hap"}), "slot", 1),
@@ -35,3 +35,29 @@ def tiny_region(region_id: str = "tiny") -> Region:
         )
     }
     return Region(region_id, "Tiny", "Europe/Amsterdam", locations, roads, providers, CARE_TYPES)
+
+
+def line_region(region_id: str = "line") -> Region:
+    """Five towns on a line, 10 minutes apart, each with a VVT offering elv_hoog; D opens evenings only."""
+    base = tiny_region(region_id)
+    evenings = Hours(
+        always=False,
+        windows=(
+            OpeningWindow(frozenset(range(5)), 17 * 60, 8 * 60),
+            OpeningWindow(frozenset({5, 6}), 0, 24 * 60),
+            OpeningWindow(frozenset({0}), 0, 8 * 60),  # Sunday night runs on into Monday morning
+        ),
+        text="mon-fri 17:00-08:00; sat,sun 00:00-24:00; mon 00:00-08:00",
+    )
+    providers = {
+        f"vvt-{n}": Provider(
+            f"vvt-{n}",
+            f"VVT {n.upper()}",
+            "vvt",
+            n,
+            {"elv_hoog": ProviderOffer("elv_hoog", 6)},
+            evenings if n == "d" else Hours(),
+        )
+        for n in "abcde"
+    }
+    return Region(region_id, "Line", "Europe/Amsterdam", base.locations, base.roads, providers, CARE_TYPES)

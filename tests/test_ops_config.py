@@ -22,6 +22,7 @@ async def test_alert_rules_use_only_served_metrics(
 ) -> None:
     client = await aiohttp_client(make_app(f"sqlite:///{tmp_path}/z.db", tiny_region()))
     text = await (await client.get("/metrics")).text()
+
     def family(name: str) -> str:
         return re.sub(r"_(total|bucket|count|sum)$", "", name)
 

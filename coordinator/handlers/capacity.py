@@ -20,7 +20,7 @@ from capacity.store import IdempotencyKey
 from capacity.view import CapacityView, iso
 
 from ..auth import Principal, require
-from ..keys import BOARD_CACHE, METRICS, REGION, SETTINGS, STORE, VIEW
+from ..keys import BOARD_CACHE, METRICS, SETTINGS, STORE, VIEW
 from ..metrics import Metrics
 from ..problems import Forbidden
 from ..schemas import CapacityBatchIn, CapacityUpdateIn, read_json, validate
@@ -62,7 +62,8 @@ async def post_capacity(request: web.Request) -> web.Response:
     """Apply one report or ``{"updates": [...]}``: all checked first, then applied in one atomic write."""
     who = require(request, "provider", "admin")
     app = request.app
-    settings, region, store, view, metrics = app[SETTINGS], app[REGION], app[STORE], app[VIEW], app[METRICS]
+    settings, store, view, metrics = app[SETTINGS], app[STORE], app[VIEW], app[METRICS]
+    region = view.region
     try:
         body = await read_json(request)
     except ZccError as exc:

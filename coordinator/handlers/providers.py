@@ -13,7 +13,7 @@ from capacity.model import ProviderStatus, Region, utcnow
 from capacity.view import iso
 
 from ..auth import require
-from ..keys import REGION, STORE, VIEW
+from ..keys import STORE, VIEW
 from ..problems import Forbidden
 from ..schemas import ProviderStatusIn, read_json, validate
 
@@ -42,7 +42,8 @@ def provider_json(region: Region, pid: str) -> dict[str, Any]:
 async def list_providers(request: web.Request) -> web.Response:
     """Every provider of the region with its care types, location, hours and stop status."""
     require(request, *ALL_ROLES)
-    region, view, now = request.app[REGION], request.app[VIEW], utcnow()
+    view, now = request.app[VIEW], utcnow()
+    region = view.region
     out = []
     for pid in region.providers:
         d = provider_json(region, pid)
@@ -57,7 +58,8 @@ async def list_providers(request: web.Request) -> web.Response:
 async def set_provider_status(request: web.Request) -> web.Response:
     """Put a provider under a stop (no new patients) until a time, or open it again."""
     who = require(request, "provider", "triage", "admin")
-    region, store, view = request.app[REGION], request.app[STORE], request.app[VIEW]
+    store, view = request.app[STORE], request.app[VIEW]
+    region = view.region
     pid = request.match_info["provider_id"]
     if pid not in region.providers:
         raise NotFound(f"unknown provider {pid!r} in region {region.id}", field="provider_id")

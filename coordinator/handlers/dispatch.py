@@ -1,0 +1,113 @@
+"""Where can a patient go now: ranked places of one care type near a coordinate (no patient data)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from capacity.errors import InvalidInput
+from capacity.model import utcnow
+from routing.dispatch import Place, rank_places
+from routing.graph import Snap
+from routing.lookup import Routing
+
+from ..auth import require
+from ..keys import ROUTING, VIEW
+from ..routing_state import RoutingState
+from ..schemas import DispatchQuery, validate
+
+__all__ = ["dispatch_options"]
+
+
+def _coordinate(q: DispatchQuery, state: RoutingState) -> tuple[float, float, str | None]:
+    if q.postcode is not None:
+        hit = state.postcodes.get(q.postcode)
+        if hit is None:
+            raise InvalidInput(f"postcode {q.postcode} is not in this region's postcode table", field="postcode")
+        return hit[0], hit[1], hit[2]
+    if q.lat is None or q.lon is None:
+        raise InvalidInput("give lat and lon (or a postcode)", field="lat" if q.lat is None else "lon")
+    return q.lat, q.lon, None
+
+
+async def dispatch_options(request: web.Request) -> web.Response:
+    """Ranked places of ``care_type`` from the in-memory view and travel matrix; no store round trip."""
+    require(request, "dispatch", "triage", "admin")
+    q = validate(DispatchQuery, dict(request.query))
+    view, state = request.app[VIEW], request.app[ROUTING]
+    region = view.region
+    if q.care_type not in region.care_types:
+        raise InvalidInput(f"unknown care type {q.care_type!r}", field="care_type")
+    lat, lon, place_name = _coordinate(q, state)
+    routing = state.get()
+    snap = routing.snap(lat, lon)
+    now, tz = utcnow(), region.tz
+
+    def home_places() -> Iterator[Place]:
+        for pid, minutes in routing.nearest(snap, region.id, q.care_type):
+            yield Place(
+                region.id,
+                region.name,
+                region.providers[pid],
+                q.care_type,
+                view.entries.get((pid, q.care_type)),
+                view.stop_of(pid, now),
+                minutes,
+            )
+
+    options, excluded = rank_places(
+        home_places(), now, tz, limit=q.limit, include_excluded=q.include_excluded, sorted_by_travel=True
+    )
+    cross = False
+    if not options and state.neighbours:
+        across, excluded_across = rank_places(
+            _neighbour_places(routing, state, snap, q.care_type, now),
+            now,
+            tz,
+            limit=q.limit,
+            include_excluded=q.include_excluded,
+            sorted_by_travel=False,
+        )
+        options, excluded, cross = across, excluded + excluded_across, bool(across)
+    node = routing.graph.graph.nodes[snap.node]
+    body: dict[str, Any] = {
+        "region": region.id,
+        "degraded": view.degraded,
+        "care_type": q.care_type,
+        "location": {
+            "lat": lat,
+            "lon": lon,
+            "postcode": q.postcode,
+            "place": place_name,
+            "snapped_to": {"id": snap.node[1], "name": node["name"]},
+            "access_minutes": round(snap.access_minutes, 1),
+        },
+        "cross_region": cross,
+        "options": [o.to_json() for o in options],
+    }
+    if q.include_excluded:
+        body["excluded"] = [o.to_json() for o in excluded]
+    return web.json_response(body)
+
+
+def _neighbour_places(
+    routing: Routing, state: RoutingState, snap: Snap, care_type: str, now: datetime
+) -> Iterator[Place]:
+    """Places of the neighbouring regions, with the capacity this service last read of them."""
+    for region in state.neighbours:
+        board = state.boards.get(region.id)
+        for pid, minutes in routing.nearest(snap, region.id, care_type):
+            status = board.statuses.get(pid) if board else None
+            yield Place(
+                region.id,
+                region.name,
+                region.providers[pid],
+                care_type,
+                board.entries.get((pid, care_type)) if board else None,
+                status if status is not None and status.stopped(now) else None,
+                minutes,
+                cross_region=True,
+            )

@@ -1,0 +1,162 @@
+"""Where can this patient go now: rank the places of one care type by travel time and capacity.
+
+A pure function of the places, their live capacity and the travel times; no
+I/O. The score is a cost in minutes (lower is better)::
+
+    score = travel minutes
+          + 10 if exactly 1 place is free, 5 if 2 are free (the last place may be gone on arrival)
+          + report age in minutes / 6                       (a 30-minute-old report costs 5 minutes)
+
+A place is never proposed, only listed as excluded with its reason, when it
+is unreachable, closed at the arrival time (opening hours in the region's
+time zone), under a stop, stale (never reported, or its report has expired:
+its availability is unknown, not free) or full (available minus held is 0).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from capacity.model import CapacityEntry, Provider, ProviderStatus
+
+__all__ = ["Option", "Place", "age_text", "rank_places", "scarcity_cost"]
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One care type at one provider, with its live state and the travel time to it."""
+
+    region_id: str
+    region_name: str
+    provider: Provider
+    care_type: str
+    entry: CapacityEntry | None
+    stop: ProviderStatus | None
+    travel_minutes: float
+    cross_region: bool = False
+
+
+@dataclass(slots=True)
+class Option:
+    """A ranked (or excluded) place as the API shows it."""
+
+    place: Place
+    score: float
+    reason: str
+    excluded: str | None = None
+    free: int | None = None
+    age_minutes: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The API shape of an option."""
+        p, e = self.place, self.place.entry
+        out: dict[str, Any] = {
+            "provider_id": p.provider.id,
+            "provider_name": p.provider.name,
+            "kind": p.provider.kind,
+            "care_type": p.care_type,
+            "region": p.region_id,
+            "cross_region": p.cross_region,
+            "travel_minutes": round(p.travel_minutes, 1) if math.isfinite(p.travel_minutes) else None,
+            "available": e.available if e else None,
+            "held": e.held if e else None,
+            "total": e.total if e else None,
+            "free": self.free,
+            "stale": self.age_minutes is None or self.excluded == "stale",
+            "age_minutes": None if self.age_minutes is None else round(self.age_minutes, 1),
+            "score": round(self.score, 1) if math.isfinite(self.score) else None,
+            "reason": self.reason,
+        }
+        if self.excluded is not None:
+            out["excluded"] = self.excluded
+        return out
+
+
+def scarcity_cost(free: int) -> float:
+    """Extra minutes for a nearly full place: its last unit may be taken before the patient arrives."""
+    return 10.0 if free == 1 else 5.0 if free == 2 else 0.0
+
+
+def age_text(minutes: float) -> str:
+    """'4 min ago', '3 h ago'."""
+    if minutes < 90:
+        return f"{max(0, round(minutes))} min ago"
+    return f"{minutes / 60:.0f} h ago"
+
+
+def _local(dt: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """'18:30' today, 'Thu 07:00' on another day (local time)."""
+    local = dt.astimezone(tz)
+    return local.strftime("%H:%M") if local.date() == now.astimezone(tz).date() else local.strftime("%a %H:%M")
+
+
+def _order(o: Option) -> tuple[float, float, str]:
+    return (o.score, o.place.travel_minutes, o.place.provider.id)
+
+
+def rank_places(
+    places: Iterable[Place],
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    limit: int = 5,
+    include_excluded: bool = False,
+    sorted_by_travel: bool = False,
+) -> tuple[list[Option], list[Option]]:
+    """The best ``limit`` places (lowest score first) and, if asked, the excluded places with their reasons.
+
+    With ``sorted_by_travel`` (places nearest first) the scan stops once a
+    place is further away than the ``limit``-th best score so far: a score is
+    never below the travel time, so nothing further can rank higher. Excluded
+    places are then those met on the way: the ones nearer than the proposals.
+    """
+    options: list[Option] = []
+    excluded: list[Option] = []
+    for place in places:
+        e, travel = place.entry, place.travel_minutes
+        if sorted_by_travel and len(options) >= limit and travel > options[limit - 1].score:
+            break
+        arrival = now + timedelta(minutes=travel if math.isfinite(travel) else 0)
+        border = f", across the border ({place.region_name})" if place.cross_region else ""
+        age = (now - e.reported_at).total_seconds() / 60 if e is not None and e.reported_at is not None else None
+        why: tuple[str, str] | None = None
+        if not math.isfinite(travel):
+            why = ("unreachable", "no road to this place")
+        elif not place.provider.hours_for(place.care_type).is_open(arrival, tz):
+            why = ("closed", f"closed at arrival (open {place.provider.hours_for(place.care_type).text})")
+        elif place.stop is not None:
+            until = f" until {_local(place.stop.until, now, tz)}" if place.stop.until else ""
+            why = ("stop", f"stop{until}: {place.stop.reason}")
+        elif e is None or age is None:
+            why = ("stale", "no capacity report yet")
+        elif e.stale(now):
+            why = ("stale", f"stale (last report {age_text(age)})")
+        elif e.free(now) <= 0:
+            why = ("full", f"full (0 of {e.total} free, {e.held} held)")
+        if why is not None:
+            if include_excluded:
+                excluded.append(
+                    Option(
+                        place,
+                        math.inf,
+                        f"{travel:.0f} min, {why[1]}{border}" if math.isfinite(travel) else why[1],
+                        excluded=why[0],
+                        free=None if why[0] == "stale" else (e.free(now) if e else None),
+                        age_minutes=age,
+                    )
+                )
+            continue
+        assert e is not None and age is not None
+        free = e.free(now)
+        score = travel + scarcity_cost(free) + age / 6
+        reason = f"{travel:.0f} min, {free} free, updated {age_text(age)}{border}"
+        bisect.insort(options, Option(place, score, reason, free=free, age_minutes=age), key=_order)
+    excluded.sort(key=lambda o: (o.place.travel_minutes, o.place.provider.id))
+    return options[:limit], excluded
