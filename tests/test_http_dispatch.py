@@ -85,6 +85,7 @@ async def test_stopped_and_stale_places_are_left_out_with_the_reason(client: Cli
     )
     assert resp.status == 200
     status, body = await options(client, triage, **A, include_excluded="true")
+    assert status == 200
     assert [o["provider_id"] for o in body["options"]] == ["vvt-c"]
     why = {o["provider_id"]: o for o in body["excluded"]}
     assert why["vvt-a"]["excluded"] == "stale" and why["vvt-a"]["stale"] is True
