@@ -22,9 +22,6 @@ import json
 import multiprocessing as mp
 import os
 import platform
-import statistics
-import sys
-import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,14 +29,9 @@ from typing import Any
 
 import aiohttp
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+from bench.common import CONCURRENCY, ROUNDS, alternate, make_token, start_server
 from bench.synthetic import synthetic_region
-from tests.redis_server import RedisServer, free_port
-
-CONCURRENCY = 32
-ROUNDS = 3
-
+from tests.redis_server import RedisServer
 
 # --------------------------------------------------------------------------- servers (child processes)
 
@@ -98,55 +90,6 @@ def _serve_bare(port: int, redis_url: str, board_bytes: int, ready: Any) -> None
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=lambda *_: ready.set())
 
 
-def _start(target: Callable[..., None], *args: Any) -> tuple[mp.Process, int]:
-    ctx = mp.get_context("spawn")
-    ready = ctx.Event()
-    port = free_port()
-    proc = ctx.Process(target=target, args=(port, *args, ready), daemon=True)
-    proc.start()
-    if not ready.wait(60):
-        proc.kill()
-        raise RuntimeError(f"{target.__name__} did not start")
-    return proc, port
-
-
-# --------------------------------------------------------------------------- load
-
-
-async def _drive(
-    make: Callable[[aiohttp.ClientSession, int], Awaitable[int]], seconds: float, max_requests: int
-) -> dict[str, float]:
-    """Run ``make`` from CONCURRENCY workers for ``seconds`` (or ``max_requests``); rate and latencies."""
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-    counter = 0
-    conn = aiohttp.TCPConnector(limit=CONCURRENCY)
-    async with aiohttp.ClientSession(connector=conn) as session:
-
-        async def worker() -> None:
-            nonlocal counter, errors
-            while time.perf_counter() < deadline and counter < max_requests:
-                counter += 1
-                t0 = time.perf_counter()
-                status = await make(session, counter)
-                latencies.append(time.perf_counter() - t0)
-                if status >= 400:
-                    errors += 1
-
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        elapsed = time.perf_counter() - start
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "rate": len(latencies) / elapsed,
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
-    }
-
-
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -156,7 +99,6 @@ async def _measure(
 ) -> dict[str, Any]:
     hdr = {"Authorization": f"Bearer {token}"}
     zcc, bare = f"http://127.0.0.1:{zcc_port}", f"http://127.0.0.1:{bare_port}"
-    cap = 200_000
 
     def body(i: int) -> dict[str, Any]:
         pid, ct = offers[i % len(offers)]
@@ -184,9 +126,6 @@ async def _measure(
 
     one = offers[0][0]
     out: dict[str, Any] = {}
-    # Warm both servers (connections, Lua script cache, JIT-free Python caches).
-    await _drive(zcc_post, 0.5, 500)
-    await _drive(bare_post, 0.5, 500)
     pairs = {
         ("bare_post", "zcc_post"): (bare_post, zcc_post),
         ("bare_get_small", "zcc_get_one_provider"): (
@@ -195,29 +134,9 @@ async def _measure(
         ),
         ("bare_get_board", "zcc_get_board"): (getter(f"{bare}/board"), getter(f"{zcc}/api/v1/capacity", hdr)),
     }
-    # Baseline and zcc alternate, ROUNDS times each, so drift on a shared machine hits both alike;
-    # each figure is the round with the median rate.
     for (base_name, zcc_name), (base_fn, zcc_fn) in pairs.items():
-        runs: dict[str, list[dict[str, float]]] = {base_name: [], zcc_name: []}
-        for _ in range(ROUNDS):
-            runs[base_name].append(await _drive(base_fn, seconds, cap))
-            runs[zcc_name].append(await _drive(zcc_fn, seconds, cap))
-        for name, rs in runs.items():
-            out[name] = sorted(rs, key=lambda r: r["rate"])[len(rs) // 2]
+        out[base_name], out[zcc_name] = await alternate(base_fn, zcc_fn, seconds)
     return out
-
-
-async def _token(redis_url: str, region_id: str) -> str:
-    from capacity.store import open_store
-    from coordinator.auth import TokenAuth
-
-    store = open_store(redis_url, region_id)
-    await store.open()
-    try:
-        tok, _ = await TokenAuth(store).create("admin")
-    finally:
-        await store.close()
-    return tok
 
 
 async def _board_size(port: int, token: str) -> int:
@@ -236,11 +155,11 @@ def run(seconds: float, providers: int) -> dict[str, Any]:
     try:
         region = synthetic_region(providers)
         offers = [(p.id, o.care_type) for p, o in region.offers()]
-        token = asyncio.run(_token(server.url, region.id))
-        zproc, zport = _start(_serve_zcc, server.url, providers)
+        token = asyncio.run(make_token(server.url, region.id))
+        zproc, zport = start_server(_serve_zcc, server.url, providers)
         procs.append(zproc)
         board_bytes = asyncio.run(_board_size(zport, token))
-        bproc, bport = _start(_serve_bare, server.url, board_bytes)
+        bproc, bport = start_server(_serve_bare, server.url, board_bytes)
         procs.append(bproc)
         figures = asyncio.run(_measure(zport, bport, token, offers, seconds))
         figures["board_bytes"] = board_bytes

@@ -121,7 +121,8 @@ class RoadGraph:
         """The nearest home node and the access time; OutsideRegion when none is within ``max_km``."""
         if not (-90 <= lat <= 90) or not (-180 <= lon <= 180):
             raise InvalidInput("lat must lie in -90..90 and lon in -180..180", field="lat" if abs(lat) > 90 else "lon")
-        _, i = self._tree.query(self._project(np.array([lat]), np.array([lon]))[0])
+        k = math.pi / 180 * _EARTH_KM
+        _, i = self._tree.query((lon * k * math.cos(math.radians(self._lat0)), lat * k))
         node = self.nodes[int(i)]
         data = self.graph.nodes[node]
         km = haversine_km(lat, lon, data["lat"], data["lon"])

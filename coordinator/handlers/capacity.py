@@ -20,6 +20,7 @@ from capacity.store import IdempotencyKey
 from capacity.view import CapacityView, iso
 
 from ..auth import Principal, require
+from ..jsonio import dumps, json_response
 from ..keys import BOARD_CACHE, METRICS, SETTINGS, STORE, VIEW
 from ..metrics import Metrics
 from ..problems import Forbidden
@@ -139,7 +140,7 @@ async def post_capacity(request: web.Request) -> web.Response:
         if not replay:
             metrics.updates.labels(r.status).inc()
     headers = {"Idempotent-Replayed": "true"} if replay else None
-    return web.json_response({"results": [r.to_dict() for r in results]}, headers=headers)
+    return json_response({"results": [r.to_dict() for r in results]}, headers=headers)
 
 
 def _filters(request: web.Request, view: CapacityView) -> dict[str, set[str] | None]:
@@ -175,7 +176,7 @@ async def get_capacity(request: web.Request) -> web.Response:
             "generated_at": iso(now),
             "entries": [r.to_json(now) for r in rows],
         }
-        body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+        body = dumps(doc).encode()
         cache.put(key, view.changes, second, body)
     return web.Response(body=body, content_type="application/json")
 

@@ -15,6 +15,7 @@ from routing.graph import Snap
 from routing.lookup import Routing
 
 from ..auth import require
+from ..jsonio import json_response
 from ..keys import ROUTING, VIEW
 from ..routing_state import RoutingState
 from ..schemas import DispatchQuery, validate
@@ -90,7 +91,7 @@ async def dispatch_options(request: web.Request) -> web.Response:
     }
     if q.include_excluded:
         body["excluded"] = [o.to_json() for o in excluded]
-    return web.json_response(body)
+    return json_response(body)
 
 
 def _neighbour_places(

@@ -7,6 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from capacity.errors import StoreUnavailable
 
+from ..jsonio import json_response
 from ..keys import METRICS, STORE, VIEW
 from ..problems import problem
 
@@ -15,7 +16,7 @@ __all__ = ["healthz", "metrics", "readyz"]
 
 async def healthz(request: web.Request) -> web.Response:
     """Alive: the process answers (it says nothing about the store)."""
-    return web.json_response({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 async def readyz(request: web.Request) -> web.Response:
@@ -27,7 +28,7 @@ async def readyz(request: web.Request) -> web.Response:
         return problem(503, "Not ready", f"the store is unreachable: {exc.detail}", headers={"Retry-After": "5"})
     if not view.loaded:
         return problem(503, "Not ready", "the capacity view is still loading", headers={"Retry-After": "1"})
-    return web.json_response({"status": "ready", "degraded": view.degraded, "last_event_id": view.last_event_id})
+    return json_response({"status": "ready", "degraded": view.degraded, "last_event_id": view.last_event_id})
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -13,6 +13,7 @@ from capacity.model import ProviderStatus, Region, utcnow
 from capacity.view import iso
 
 from ..auth import require
+from ..jsonio import json_response
 from ..keys import STORE, VIEW
 from ..problems import Forbidden
 from ..schemas import ProviderStatusIn, read_json, validate
@@ -52,7 +53,7 @@ async def list_providers(request: web.Request) -> web.Response:
             None if stop is None else {"reason": stop.reason, "until": iso(stop.until), "since": iso(stop.set_at)}
         )
         out.append(d)
-    return web.json_response({"region": region.id, "providers": out})
+    return json_response({"region": region.id, "providers": out})
 
 
 async def set_provider_status(request: web.Request) -> web.Response:
@@ -83,7 +84,7 @@ async def set_provider_status(request: web.Request) -> web.Response:
     )
     stored = await store.set_status(status, uuid.uuid4().hex)
     view.apply_status(stored)
-    return web.json_response(
+    return json_response(
         {
             "provider_id": pid,
             "status": stored.status,

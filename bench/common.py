@@ -1,0 +1,118 @@
+"""What every benchmark shares: servers in child processes, a bounded load driver, alternating rounds."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing as mp
+import os
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+
+from tests.redis_server import free_port
+
+__all__ = ["CONCURRENCY", "ROUNDS", "Request", "alternate", "drive", "make_token", "rss_mb", "start_server"]
+
+CONCURRENCY = 32
+ROUNDS = 3
+MAX_REQUESTS = 200_000  # every load is bounded in count as well as in time
+
+Request = Callable[[aiohttp.ClientSession, int], Awaitable[int]]
+
+
+def start_server(target: Callable[..., None], *args: Any, timeout: float = 600) -> tuple[mp.Process, int]:
+    """Run ``target(port, *args, ready)`` in a fresh process; return it once it set ``ready``."""
+    ctx = mp.get_context("spawn")
+    ready = ctx.Event()
+    port = free_port()
+    proc = ctx.Process(target=target, args=(port, *args, ready), daemon=True)
+    proc.start()
+    if not ready.wait(timeout):
+        proc.kill()
+        raise RuntimeError(f"{target.__name__} did not start within {timeout} s")
+    return proc, port
+
+
+async def drive(make: Request, seconds: float, concurrency: int = CONCURRENCY) -> dict[str, float]:
+    """Run ``make`` from ``concurrency`` workers for ``seconds`` (at most MAX_REQUESTS); rate and latencies."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    counter = 0
+    conn = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=conn) as session:
+
+        async def worker() -> None:
+            nonlocal counter, errors
+            while time.perf_counter() < deadline and counter < MAX_REQUESTS:
+                counter += 1
+                t0 = time.perf_counter()
+                status = await make(session, counter)
+                latencies.append(time.perf_counter() - t0)
+                if status >= 400:
+                    errors += 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rate": len(latencies) / elapsed,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+    }
+
+
+async def alternate(
+    baseline: Request, subject: Request, seconds: float, concurrency: int = CONCURRENCY
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Baseline and subject in turn, ROUNDS times each, so drift on a shared machine hits both alike.
+
+    Each result is the round with the median rate.
+    """
+    await drive(baseline, 0.5, concurrency)  # warm connections and caches
+    await drive(subject, 0.5, concurrency)
+    base_runs, subj_runs = [], []
+    for _ in range(ROUNDS):
+        base_runs.append(await drive(baseline, seconds, concurrency))
+        subj_runs.append(await drive(subject, seconds, concurrency))
+
+    def median(runs: list[dict[str, float]]) -> dict[str, float]:
+        return sorted(runs, key=lambda r: r["rate"])[len(runs) // 2]
+
+    return median(base_runs), median(subj_runs)
+
+
+async def make_token(store_url: str, region_id: str, role: str = "admin") -> str:
+    """A bearer token in the store the benchmarked service uses."""
+    from capacity.store import open_store
+    from coordinator.auth import TokenAuth
+
+    store = open_store(store_url, region_id)
+    await store.open()
+    try:
+        tok, _ = await TokenAuth(store).create(role)
+    finally:
+        await store.close()
+    return tok
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (Linux)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def machine() -> str:
+    """A one-line description of this machine."""
+    import platform
+
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
