@@ -62,6 +62,7 @@ from redis.exceptions import BusyLoadingError, ConnectionError, ReadOnlyError, T
 
 from .batching import GroupCommit
 from .errors import (
+    Conflict,
     IdempotencyMismatch,
     InvalidInput,
     InvalidTransition,
@@ -112,6 +113,7 @@ _ERRORS: Mapping[str, type[ZccError]] = {
     "not_found": NotFound,
     "invalid_transition": InvalidTransition,
     "idempotency_mismatch": IdempotencyMismatch,
+    "conflict": Conflict,
 }
 
 
@@ -392,6 +394,37 @@ redis.call('SET', KEYS[2], id, 'EX', ARGV[5])
 return id
 """
 
+# KEYS: requests, open set, events, op
+# ARGV: id, data JSON, open (0/1), expected version (-1: create), now_ms, maxlen, op_ttl, [event type, event JSON]
+# The record is stored as {"v": version, "d": data}; an update must name the stored version.
+_LUA_PUT_REQUEST = r"""
+local requests, open_set, events, op = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local id, expected = ARGV[1], tonumber(ARGV[4])
+local done = redis.call('GET', op)
+if done then return done end
+local raw = redis.call('HGET', requests, id)
+local version
+if expected < 0 then
+  if raw then return fail('conflict', 'request ' .. id .. ' exists already') end
+  version = 1
+else
+  if not raw then return fail('not_found', 'no request ' .. id) end
+  local cur = cjson.decode(raw).v
+  if cur ~= expected then
+    return fail('conflict', 'request ' .. id .. ' was changed meanwhile (version ' .. cur .. '); read it again')
+  end
+  version = expected + 1
+end
+redis.call('HSET', requests, id, '{"v":' .. version .. ',"d":' .. ARGV[2] .. '}')
+if ARGV[3] == '1' then redis.call('SADD', open_set, id) else redis.call('SREM', open_set, id) end
+if ARGV[8] then
+  redis.call('XADD', events, 'MAXLEN', '~', ARGV[6], '*', 'ts', ARGV[5], 'type', ARGV[8], 'data', ARGV[9])
+end
+local reply = cjson.encode({version = version})
+redis.call('SET', op, reply, 'EX', ARGV[7])
+return reply
+"""
+
 # Read-only. KEYS: capacity, status, holds, due, events
 # Returns {capacity JSONs, status JSONs, active hold JSONs, last event id}.
 _LUA_SNAPSHOT = r"""
@@ -441,6 +474,14 @@ class _Keys:
     def tokens(self) -> str:
         return self.prefix + "tokens"
 
+    @property
+    def requests(self) -> str:
+        return self.prefix + "requests"
+
+    @property
+    def open_requests(self) -> str:
+        return self.prefix + "requests:open"
+
     def idem(self, key: str) -> str:
         return f"{self.prefix}idem:{key}"
 
@@ -469,6 +510,7 @@ class _Scripts:
     expire_holds: AsyncScript
     append_event: AsyncScript
     snapshot: AsyncScript
+    put_request: AsyncScript
 
 
 def _field(provider_id: str, care_type: str) -> str:
@@ -568,6 +610,7 @@ class RedisStore:
             end_hold=reg(_LUA_PRELUDE + _LUA_END_HOLD),
             expire_holds=reg(_LUA_PRELUDE + _LUA_EXPIRE_HOLDS),
             append_event=reg(_LUA_APPEND_EVENT),
+            put_request=reg(_LUA_PRELUDE + _LUA_PUT_REQUEST),
             snapshot=reg(_LUA_SNAPSHOT),
         )
         self._updates = GroupCommit(self._flush_updates)
@@ -835,6 +878,57 @@ class RedisStore:
         return str(reply)
 
     # -- tokens -------------------------------------------------------------------
+
+    @_unavailable_as_store_error
+    async def put_request(
+        self,
+        request_id: str,
+        data: dict[str, Any],
+        *,
+        open_: bool,
+        expected_version: int | None,
+        op_id: str,
+        now: datetime,
+        event: tuple[str, dict[str, Any]] | None = None,
+    ) -> int:
+        """Create or compare-and-set a request record, with its event, in one script."""
+        k = self._keys
+        args: list[str | int] = [
+            request_id,
+            _dumps(data),
+            1 if open_ else 0,
+            -1 if expected_version is None else expected_version,
+            to_ms(now),
+            self._maxlen,
+            IDEMPOTENCY_TTL_S,
+        ]
+        if event is not None:
+            args += [event[0], _dumps(event[1])]
+        result = await self._run(self._lua.put_request, [k.requests, k.open_requests, k.events, k.op(op_id)], args)
+        return int(result["version"])
+
+    @_unavailable_as_store_error
+    async def get_request(self, request_id: str) -> tuple[dict[str, Any], int] | None:
+        """A request record and its version."""
+        raw = await self._redis.hget(self._keys.requests, request_id)
+        if raw is None:
+            return None
+        rec = json.loads(raw)
+        return rec["d"], int(rec["v"])
+
+    @_unavailable_as_store_error
+    async def list_requests(self, *, open_only: bool = True) -> list[tuple[dict[str, Any], int]]:
+        """Request records, oldest first (by their created_at field)."""
+        k = self._keys
+        if open_only:
+            ids = sorted(await self._redis.smembers(k.open_requests))
+            raws = await self._redis.hmget(k.requests, ids) if ids else []
+        else:
+            raws = list((await self._redis.hgetall(k.requests)).values())
+        recs = [json.loads(r) for r in raws if r is not None]
+        out = [(r["d"], int(r["v"])) for r in recs]
+        out.sort(key=lambda rv: (rv[0].get("created_at", ""), rv[0].get("id", "")))
+        return out
 
     @_unavailable_as_store_error
     async def put_token(self, token_hash: str, record: TokenRecord) -> None:

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import IdempotencyMismatch, InvalidTransition, NotFound, PlaceGone, StoreUnavailable
+from .errors import Conflict, IdempotencyMismatch, InvalidTransition, NotFound, PlaceGone, StoreUnavailable
 from .model import (
     CapacityEntry,
     CapacityUpdate,
@@ -62,6 +62,11 @@ CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS requests (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL, open INTEGER NOT NULL, created_at INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS requests_open ON requests (open, created_at);
 """
 
 # Idempotency records live this long; a client retrying later than this is a new request.
@@ -499,6 +504,65 @@ class SqliteStore:
             return str(db.execute("SELECT last_insert_rowid()").fetchone()[0])
 
         return await self._write(fn)
+
+    # -- requests -----------------------------------------------------------------
+
+    async def put_request(
+        self,
+        request_id: str,
+        data: dict[str, Any],
+        *,
+        open_: bool,
+        expected_version: int | None,
+        op_id: str,
+        now: datetime,
+        event: tuple[str, dict[str, Any]] | None = None,
+    ) -> int:
+        """Create or compare-and-set a request record, with its event, in one transaction."""
+
+        op = IdempotencyKey(f"op:{op_id}", "")
+
+        def fn(db: sqlite3.Connection) -> int:
+            done = self._idem_get(db, op, now)
+            if done is not None:
+                return int(done)
+            row = db.execute("SELECT version FROM requests WHERE id=?", (request_id,)).fetchone()
+            payload = json.dumps(data, separators=(",", ":"))
+            if expected_version is None:
+                if row is not None:
+                    raise Conflict(f"request {request_id} exists already")
+                db.execute("INSERT INTO requests VALUES (?, 1, ?, ?, ?)", (request_id, int(open_), to_ms(now), payload))
+                version = 1
+            else:
+                if row is None:
+                    raise NotFound(f"no request {request_id}")
+                if row[0] != expected_version:
+                    raise Conflict(f"request {request_id} was changed meanwhile (version {row[0]}); read it again")
+                version = expected_version + 1
+                db.execute(
+                    "UPDATE requests SET version=?, open=?, data=? WHERE id=?",
+                    (version, int(open_), payload, request_id),
+                )
+            if event is not None:
+                self._event(db, event[0], event[1], now)
+            self._idem_put(db, op, version, now)
+            return version
+
+        return await self._write(fn)
+
+    async def get_request(self, request_id: str) -> tuple[dict[str, Any], int] | None:
+        """A request record and its version."""
+
+        def fn(db: sqlite3.Connection) -> tuple[dict[str, Any], int] | None:
+            row = db.execute("SELECT data, version FROM requests WHERE id=?", (request_id,)).fetchone()
+            return (json.loads(row[0]), row[1]) if row else None
+
+        return await self._run(fn)
+
+    async def list_requests(self, *, open_only: bool = True) -> list[tuple[dict[str, Any], int]]:
+        """Request records, oldest first."""
+        sql = "SELECT data, version FROM requests" + (" WHERE open=1" if open_only else "") + " ORDER BY created_at"
+        return await self._run(lambda db: [(json.loads(r[0]), r[1]) for r in db.execute(sql)])
 
     # -- tokens -------------------------------------------------------------------
 

@@ -121,6 +121,32 @@ class Store(Protocol):
     async def append_event(self, type_: str, data: dict[str, Any], now: datetime) -> str:
         """Append an event that is not part of a capacity write (e.g. a request's triage)."""
 
+    async def put_request(
+        self,
+        request_id: str,
+        data: dict[str, Any],
+        *,
+        open_: bool,
+        expected_version: int | None,
+        op_id: str,
+        now: datetime,
+        event: tuple[str, dict[str, Any]] | None = None,
+    ) -> int:
+        """Create (``expected_version`` None) or update a request record, with an event, atomically.
+
+        Optimistic concurrency: an update whose ``expected_version`` is not the
+        stored one raises Conflict and changes nothing; a create of an existing
+        id raises Conflict. Returns the new version (1 on create). ``open_``
+        keeps the record in the set of open requests. A retried call with the
+        same ``op_id`` returns the first answer.
+        """
+
+    async def get_request(self, request_id: str) -> tuple[dict[str, Any], int] | None:
+        """A request record and its version, or None."""
+
+    async def list_requests(self, *, open_only: bool = True) -> list[tuple[dict[str, Any], int]]:
+        """Request records (the open ones by default), oldest first."""
+
     async def put_token(self, token_hash: str, record: TokenRecord) -> None:
         """Store a token's grant under the hash of the token."""
 

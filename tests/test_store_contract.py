@@ -254,3 +254,65 @@ async def test_concurrent_calls_with_one_idempotency_key_apply_once(store: Store
     )
     assert sorted(replay for _, replay in outcomes) == [False] + [True] * 9
     assert len(await store.events_after(mark)) == 1
+
+
+async def test_request_records_are_created_once_and_updated_by_version(store: Store) -> None:
+    from capacity.errors import Conflict
+
+    now = utcnow()
+    mark = (await store.snapshot()).last_event_id
+    v1 = await store.put_request(
+        "r1",
+        {"id": "r1", "status": "open"},
+        open_=True,
+        expected_version=None,
+        op_id="o1",
+        now=now,
+        event=("request.created", {"request_id": "r1"}),
+    )
+    assert v1 == 1
+    with pytest.raises(Conflict):
+        await store.put_request("r1", {"id": "r1"}, open_=True, expected_version=None, op_id="o2", now=now)
+    v2 = await store.put_request(
+        "r1", {"id": "r1", "status": "reserved"}, open_=True, expected_version=1, op_id="o3", now=now
+    )
+    assert v2 == 2
+    # a retry of the same op answers the same, a stale version is refused
+    assert (
+        await store.put_request(
+            "r1", {"id": "r1", "status": "reserved"}, open_=True, expected_version=1, op_id="o3", now=now
+        )
+        == 2
+    )
+    with pytest.raises(Conflict, match="changed meanwhile"):
+        await store.put_request("r1", {"id": "r1", "status": "x"}, open_=True, expected_version=1, op_id="o4", now=now)
+    assert await store.get_request("r1") == ({"id": "r1", "status": "reserved"}, 2)
+    await store.put_request(
+        "r2", {"id": "r2", "created_at": "2"}, open_=True, expected_version=None, op_id="o5", now=now
+    )
+    assert [r["id"] for r, _ in await store.list_requests()] == ["r1", "r2"]
+    await store.put_request(
+        "r1", {"id": "r1", "status": "placed"}, open_=False, expected_version=2, op_id="o6", now=now
+    )
+    assert [r["id"] for r, _ in await store.list_requests()] == ["r2"]
+    assert {r["id"] for r, _ in await store.list_requests(open_only=False)} == {"r1", "r2"}
+    assert await store.get_request("nope") is None
+    assert [e.type for e in await store.events_after(mark)] == ["request.created"]
+
+
+async def test_concurrent_updates_of_one_request_let_exactly_one_win(store: Store) -> None:
+    from capacity.errors import Conflict
+
+    now = utcnow()
+    await store.put_request("r9", {"id": "r9"}, open_=True, expected_version=None, op_id="c0", now=now)
+
+    async def update(i: int) -> bool:
+        try:
+            await store.put_request(
+                "r9", {"id": "r9", "by": i}, open_=True, expected_version=1, op_id=f"c{i + 1}", now=now
+            )
+        except Conflict:
+            return False
+        return True
+
+    assert sum(await asyncio.gather(*(update(i) for i in range(10)))) == 1
