@@ -229,7 +229,8 @@ def report(fig: dict[str, Any]) -> str:
         f"(networkx would need about {k['networkx_full_estimate_seconds']:.0f} s); region file load "
         f"{k['load_seconds']:.1f} s, graph build {k['graph_seconds']:.1f} s",
         "",
-        "| region | providers | lookups/s | p50 ms | p99 ms | p99 ms, 1 client | bare GET/s | ratio | RSS MB | start s |",
+        "| region | providers | lookups/s | p50 ms | p99 ms | p99 ms, 1 client | bare GET/s | ratio | RSS MB"
+        " | start s |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in fig["lookups"]:

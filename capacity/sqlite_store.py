@@ -561,7 +561,11 @@ class SqliteStore:
 
     async def list_requests(self, *, open_only: bool = True) -> list[tuple[dict[str, Any], int]]:
         """Request records, oldest first."""
-        sql = "SELECT data, version FROM requests" + (" WHERE open=1" if open_only else "") + " ORDER BY created_at"
+        sql = (
+            "SELECT data, version FROM requests WHERE open=1 ORDER BY created_at"
+            if open_only
+            else "SELECT data, version FROM requests ORDER BY created_at"
+        )
         return await self._run(lambda db: [(json.loads(r[0]), r[1]) for r in db.execute(sql)])
 
     # -- tokens -------------------------------------------------------------------

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -18,13 +19,15 @@ from capacity.view import CapacityView, follow
 from . import reload
 from .auth import TokenAuth, setup_auth
 from .board_cache import BoardCache
-from .handlers import capacity, dispatch, health, providers
-from .keys import AUTH, BACKGROUND, BOARD_CACHE, METRICS, ROUTING, SETTINGS, STORE, VIEW
+from .handlers import capacity, dispatch, health, providers, requests
+from .keys import AUTH, BACKGROUND, BOARD_CACHE, METRICS, REQUESTS, ROUTING, SETTINGS, STORE, VIEW
 from .metrics import Metrics, setup_metrics
 from .openapi import openapi_handler
 from .problems import setup_problems
+from .requests import RequestService
 from .routing_state import RoutingState
 from .settings import Settings
+from .triage import TriageProtocol, load_protocol
 
 __all__ = ["create_app"]
 
@@ -36,9 +39,14 @@ def create_app(
     region: Region,
     *,
     neighbours: tuple[Region, ...] = (),
+    protocol: TriageProtocol | None = None,
     store: Store | None = None,
 ) -> web.Application:
-    """Build the service for ``region`` (and its ``neighbours`` for the cross-border view); no I/O here."""
+    """Build the service for ``region`` (and its ``neighbours`` for the cross-border view).
+
+    ``protocol`` is the triage protocol; without one the shipped (or configured) file is read here,
+    the only I/O the factory does.
+    """
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[ROUTING] = RoutingState(neighbours)
@@ -51,6 +59,12 @@ def create_app(
     app[AUTH] = TokenAuth(store, settings.token_cache_seconds)
     app[BACKGROUND] = []
     app[BOARD_CACHE] = BoardCache()
+    app[REQUESTS] = RequestService(
+        store,
+        app[VIEW],
+        protocol or load_protocol(settings.triage_path),
+        hold_ttl=timedelta(minutes=settings.hold_ttl_minutes),
+    )
 
     # Order matters, outermost first: metrics time everything including error mapping;
     # problems turns every error into problem+json; auth runs before any handler reads a body.
@@ -83,6 +97,15 @@ def _routes(app: web.Application) -> None:
     r.add_post("/api/v1/capacity", capacity.post_capacity, name="capacity_post")
     r.add_get("/api/v1/capacity/stream", capacity.capacity_stream, name="capacity_stream")
     r.add_get("/api/v1/dispatch/options", dispatch.dispatch_options, name="dispatch_options")
+    r.add_get("/api/v1/triage/protocol", requests.triage_protocol, name="triage_protocol")
+    r.add_post("/api/v1/requests", requests.create_request, name="request_create")
+    r.add_get("/api/v1/requests", requests.list_requests, name="request_list")
+    r.add_get("/api/v1/requests/{request_id}", requests.get_request, name="request_get")
+    r.add_post("/api/v1/requests/{request_id}/reserve", requests.reserve_request, name="request_reserve")
+    r.add_post("/api/v1/requests/{request_id}/confirm", requests.confirm_request, name="request_confirm")
+    r.add_post("/api/v1/requests/{request_id}/release", requests.release_request, name="request_release")
+    r.add_post("/api/v1/requests/{request_id}/cancel", requests.cancel_request, name="request_cancel")
+    r.add_post("/api/v1/optimize", requests.optimize_requests, name="optimize")
 
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -113,6 +136,7 @@ async def _expire_holds(app: web.Application) -> None:
                 view.apply_hold(hold)
                 metrics.holds.labels("expired").inc()
                 _LOGGER.info("hold %s at %s %s expired", hold.hold_id, hold.provider_id, hold.care_type)
+                await app[REQUESTS].hold_expired(hold)
         except StoreUnavailable as exc:
             metrics.store_errors.labels("expire_holds").inc()
             _LOGGER.warning("cannot expire holds now: %s", exc.detail)

@@ -12,6 +12,7 @@ from capacity.view import CapacityView
 from .auth import TokenAuth
 from .board_cache import BoardCache
 from .metrics import Metrics
+from .requests import RequestService
 from .routing_state import RoutingState
 from .settings import Settings
 
@@ -20,6 +21,7 @@ __all__ = [
     "BACKGROUND",
     "BOARD_CACHE",
     "METRICS",
+    "REQUESTS",
     "ROUTING",
     "SETTINGS",
     "STORE",
@@ -28,6 +30,7 @@ __all__ = [
 
 SETTINGS = web.AppKey("settings", Settings)
 ROUTING = web.AppKey("routing", RoutingState)
+REQUESTS = web.AppKey("requests", RequestService)
 STORE = web.AppKey("store", Store)
 VIEW = web.AppKey("view", CapacityView)
 METRICS = web.AppKey("metrics", Metrics)

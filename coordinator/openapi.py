@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .schemas import CapacityBatchIn, CapacityUpdateIn, ProviderStatusIn, schema_of
+from .schemas import CancelIn, CapacityBatchIn, CapacityUpdateIn, ProviderStatusIn, RequestIn, ReserveIn, schema_of
 
 __all__ = ["build_openapi", "openapi_handler"]
 
@@ -65,7 +65,7 @@ _FILTERS = [
 def build_openapi() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document."""
     schemas: dict[str, Any] = {}
-    for model in (CapacityUpdateIn, CapacityBatchIn, ProviderStatusIn):
+    for model in (CapacityUpdateIn, CapacityBatchIn, ProviderStatusIn, RequestIn, ReserveIn, CancelIn):
         s = schema_of(model)
         schemas.update(s.pop("$defs", {}))
         schemas[model.__name__] = s
@@ -317,6 +317,7 @@ def build_openapi() -> dict[str, Any]:
                     },
                 }
             },
+            **_request_paths(ref),
             "/api/v1/capacity/stream": {
                 "get": {
                     "operationId": "streamCapacity",
@@ -331,6 +332,142 @@ def build_openapi() -> dict[str, Any]:
                     },
                 }
             },
+        },
+    }
+
+
+def _request_paths(ref: str) -> dict[str, Any]:
+    """Requests, their transitions, the batch optimisation and the triage protocol."""
+    rid = [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    request_obj = {
+        "type": "object",
+        "required": ["id", "status", "urgency", "target_minutes", "care_types", "escalate_112", "proposals"],
+        "properties": {
+            "id": {"type": "string"},
+            "status": {"type": "string", "enum": ["open", "reserved", "placed", "cancelled", "escalated", "advice"]},
+            "urgency": {"type": "string", "enum": ["U0", "U1", "U2", "U3", "U4", "U5"]},
+            "target_minutes": {"type": ["integer", "null"]},
+            "care_types": {"type": "array", "items": {"type": "string"}},
+            "escalate_112": {"type": "boolean"},
+            "proposals": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "provider_id": {"type": "string"},
+                        "care_type": {"type": "string"},
+                        "travel_minutes": {"type": "number"},
+                        "score": {"type": "number"},
+                        "reasons": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            },
+            "excluded": {"type": "array", "items": {"type": "object"}},
+            "hold": {"type": ["object", "null"]},
+            "placement": {"type": ["object", "null"]},
+            "triage": {"type": "object"},
+        },
+    }
+    errors = {"404": _PROBLEM, "409": _PROBLEM, "422": _PROBLEM, "503": _PROBLEM, **_AUTH_ERRORS}
+
+    def transition(op: str, summary: str, body: str | None = None) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "operationId": op,
+            "summary": summary + " (roles triage, admin)",
+            "parameters": rid,
+            "responses": {"200": _json(request_obj), **errors},
+        }
+        if body:
+            spec["requestBody"] = {"required": False, "content": {"application/json": {"schema": {"$ref": ref + body}}}}
+        return {"post": spec}
+
+    return {
+        "/api/v1/triage/protocol": {
+            "get": {
+                "operationId": "triageProtocol",
+                "summary": "Complaints, their questions in order and the modifiers (roles triage, admin)",
+                "responses": {"200": _json({"type": "object"}), **_AUTH_ERRORS},
+            }
+        },
+        "/api/v1/requests": {
+            "post": {
+                "operationId": "createRequest",
+                "summary": "Triage a request and propose places (roles triage, admin)",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": ref + "RequestIn"}}},
+                },
+                "responses": {"201": _json(request_obj, "Created"), **errors},
+            },
+            "get": {
+                "operationId": "listRequests",
+                "summary": "Open and reserved requests, oldest first (roles triage, admin)",
+                "responses": {"200": _json({"type": "object"}), **_AUTH_ERRORS},
+            },
+        },
+        "/api/v1/requests/{request_id}": {
+            "get": {
+                "operationId": "getRequest",
+                "summary": "One request (roles triage, admin)",
+                "parameters": rid,
+                "responses": {"200": _json(request_obj), "404": _PROBLEM, **_AUTH_ERRORS},
+            }
+        },
+        "/api/v1/requests/{request_id}/reserve": {
+            "post": {
+                "operationId": "reserveRequest",
+                "summary": "Hold a place atomically; 409 when it is gone; honours Idempotency-Key "
+                "(roles triage, admin)",
+                "parameters": [
+                    *rid,
+                    {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}},
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": ref + "ReserveIn"}}},
+                },
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["reservation_id", "held_until"],
+                            "properties": {
+                                "reservation_id": {"type": "string"},
+                                "held_until": {"type": "string", "format": "date-time"},
+                                "provider_id": {"type": "string"},
+                                "care_type": {"type": "string"},
+                                "request": request_obj,
+                            },
+                        }
+                    ),
+                    **errors,
+                },
+            }
+        },
+        "/api/v1/requests/{request_id}/confirm": transition("confirmRequest", "The hold becomes a placement"),
+        "/api/v1/requests/{request_id}/release": transition("releaseRequest", "Give the held place back"),
+        "/api/v1/requests/{request_id}/cancel": transition("cancelRequest", "Close without a place", "CancelIn"),
+        "/api/v1/optimize": {
+            "post": {
+                "operationId": "optimize",
+                "summary": "Batch proposal for all open requests: most placed (weighted by urgency), then least cost; "
+                "proposals, not holds (roles triage, admin)",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["status", "objective", "assignments", "unassigned"],
+                            "properties": {
+                                "status": {"type": "string"},
+                                "objective": {"type": "number"},
+                                "assignments": {"type": "array", "items": {"type": "object"}},
+                                "unassigned": {"type": "array", "items": {"type": "object"}},
+                            },
+                        }
+                    ),
+                    **_AUTH_ERRORS,
+                },
+            }
         },
     }
 

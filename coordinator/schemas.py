@@ -12,10 +12,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, Str
 from capacity.errors import InvalidInput
 
 __all__ = [
+    "CancelIn",
     "CapacityBatchIn",
     "CapacityUpdateIn",
     "DispatchQuery",
     "ProviderStatusIn",
+    "RequestIn",
+    "ReserveIn",
     "field_path",
     "read_json",
     "validate",
@@ -66,6 +69,48 @@ class DispatchQuery(_In):
     care_type: str = Field(min_length=1, max_length=100)
     limit: int = Field(default=5, ge=1, le=50)
     include_excluded: bool = False
+
+
+class LocationIn(_In):
+    """Where the patient is: a coordinate or a 4-digit postcode."""
+
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    postcode: str | None = Field(default=None, pattern=r"^[1-9][0-9]{3}$")
+
+
+class FlagsIn(_In):
+    """What the matcher needs to know of the patient beyond the triage."""
+
+    can_return_home: bool = Field(default=True, description="ELV laag only if the patient can go home afterwards")
+    wlz_indication: bool = Field(default=False, description="has a Wlz indication (crisis bed)")
+    psychogeriatric: bool = Field(default=False, description="needs a psychogeriatric (PG) place")
+    frail_elderly: bool = Field(default=False, description="frail elderly: home first, then ELV, then hospital")
+
+
+class RequestIn(_In):
+    """A new acute request, as the triage nurse enters it. Pseudonymous: no name, no BSN."""
+
+    patient_ref: StrictStr = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    age: StrictInt = Field(ge=0, le=120)
+    location: LocationIn
+    complaint: StrictStr = Field(min_length=1, max_length=64)
+    answers: dict[str, bool] = Field(default_factory=dict)
+    context: dict[str, bool | int] = Field(default_factory=dict)
+    flags: FlagsIn = Field(default_factory=FlagsIn)
+
+
+class ReserveIn(_In):
+    """The proposal a nurse reserves."""
+
+    provider_id: StrictStr = Field(min_length=1, max_length=100)
+    care_type: StrictStr = Field(min_length=1, max_length=100)
+
+
+class CancelIn(_In):
+    """Why a request is cancelled (optional)."""
+
+    reason: StrictStr = Field(default="", max_length=300)
 
 
 def field_path(loc: Sequence[int | str]) -> str:

@@ -26,6 +26,8 @@ class Settings:
     max_batch: int = 500
     max_body_bytes: int = 1024 * 1024
     hold_ttl_minutes: int = 15
+    optimize_time_limit_s: float = 5.0
+    triage_path: Path | None = None  # None: the shipped config/triage.yaml
     token_cache_seconds: float = 30.0
     expiry_interval_seconds: float = 5.0
     view_block_ms: int = 1000

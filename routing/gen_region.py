@@ -11,8 +11,9 @@ national region. The same arguments always give the same files.
 
 The road network:
 
-* every place is joined to its 3 nearest places (a ``cKDTree`` on an
-  equirectangular km projection);
+* every place is joined to its 4 nearest places (a ``cKDTree`` on an
+  equirectangular km projection; with 3, mutual neighbours leave only ~1.9
+  roads per place);
 * the "towns", the top ~2 % by population, form a motorway layer: each town is
   also joined to its 4 nearest towns;
 * the edges of a Euclidean minimum spanning tree (``minimum_spanning_tree`` over
@@ -22,7 +23,7 @@ The road network:
 * minutes = straight-line km x 1.25 detour / speed, 80 km/h between two towns
   and 45 km/h otherwise, rounded to 0.1 and at least 0.5.
 
-That gives about 2.4 roads per place. Providers sit only at the larger places
+That gives about 2.5 roads per place. Providers sit only at the larger places
 (the towns and the next ~10 % by population, drawn by population), which keeps
 the number of distinct provider locations, the columns of the travel-time
 matrix, well below the number of places. The kind mix follows limburg.yaml.
@@ -43,6 +44,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +69,7 @@ _KM_PER_DEG_LAT = 111.2
 _KM_PER_DEG_LON = 111.32 * math.cos(math.radians(_LAT0))
 _COORD_DECIMALS = 5  # about 1 m
 
-_NEAREST = 3  # every place to its 3 nearest places
+_NEAREST = 4  # every place to its 4 nearest places
 _TOWN_NEAREST = 4  # every town to its 4 nearest towns
 _TOWN_SHARE = 0.02  # the top 2 % by population are towns
 _PROVIDER_PLACE_SHARE = 0.12  # towns plus the next 10 %
@@ -224,7 +226,7 @@ def _kmeans(xy: Array, k: int, rng: np.random.Generator, iterations: int = 60) -
         moved = centers.copy()
         filled = counts > 0
         moved[filled] = sums[filled] / counts[filled, None]
-        for j in np.flatnonzero(~filled):  # an empty cluster restarts at the worst-served point
+        for j in np.flatnonzero(~filled).tolist():  # an empty cluster restarts at the worst-served point
             far = int(np.argmax(distance))
             moved[j] = xy[far]
             distance[far] = 0.0
@@ -232,7 +234,7 @@ def _kmeans(xy: Array, k: int, rng: np.random.Generator, iterations: int = 60) -
             break
         centers = moved
     counts = np.bincount(labels, minlength=k)
-    for j in np.flatnonzero(counts == 0):  # only when points are fewer than distinct centres can hold
+    for j in np.flatnonzero(counts == 0).tolist():  # only when points are fewer than distinct centres can hold
         donor = int(np.argmax(counts))
         moved_point = int(np.flatnonzero(labels == donor)[0])
         labels[moved_point] = j
@@ -318,18 +320,24 @@ def _care_types(kind: str, number: int, rng: np.random.Generator) -> tuple[str |
     return hours, offers
 
 
+@dataclass(frozen=True, slots=True)
+class _Places:
+    """The generated places: index i is location ``ids[i]``."""
+
+    ids: list[str]
+    names: list[str]
+    pop: IntArray
+    labels: IntArray  # region index of each place
+    is_town: NDArray[np.bool_]
+    is_provider_place: NDArray[np.bool_]
+
+
 def _providers(
-    rng: np.random.Generator,
-    total: int,
-    labels: IntArray,
-    pop: IntArray,
-    is_town: NDArray[np.bool_],
-    is_provider_place: NDArray[np.bool_],
-    location_ids: list[str],
-    region_numbers: list[str],
+    rng: np.random.Generator, total: int, places: _Places, region_numbers: list[str]
 ) -> list[list[dict[str, Any]]]:
     """The providers of each region: ``total`` in all, at least one per region."""
     regions = len(region_numbers)
+    labels, pop, is_town, is_provider_place = places.labels, places.pop, places.is_town, places.is_provider_place
     pools: list[IntArray] = []
     for r in range(regions):
         own = np.flatnonzero(labels == r)
@@ -352,19 +360,19 @@ def _providers(
             if not counts[kind]:
                 continue
             # Hospitals and crisis services sit in towns where the region has any.
-            places = towns if kind in ("hospital", "ggz") and len(towns) else pool
-            weight = pop[places].astype(np.float64)
-            sites = rng.choice(places, size=counts[kind], p=weight / weight.sum())
+            candidates = towns if kind in ("hospital", "ggz") and len(towns) else pool
+            weight = pop[candidates].astype(np.float64)
+            sites = rng.choice(candidates, size=counts[kind], p=weight / weight.sum())
             for number, site in enumerate(sites.tolist(), start=1):
                 at = seen[kind, site] = seen.get((kind, site), 0) + 1
-                name = f"{_KIND_LABEL[kind]} {location_ids[site]}" + (f" {at}" if at > 1 else "")
+                name = f"{_KIND_LABEL[kind]} {places.names[site]}" + (f" {at}" if at > 1 else "")
                 hours, offers = _care_types(kind, number, rng)
                 providers.append(
                     {
                         "id": f"{kind}-{region_numbers[r]}-{number:0{width}d}",
                         "name": name,
                         "kind": kind,
-                        "location": location_ids[site],
+                        "location": places.ids[site],
                         "hours": hours,
                         "care_types": offers,
                     }
@@ -408,6 +416,7 @@ def generate(*, nodes: int, providers: int, regions: int = 1, seed: int = 1) -> 
 
     width = max(5, len(str(nodes)))
     location_ids = [f"n{i:0{width}d}" for i in range(1, nodes + 1)]
+    location_names = [f"{'Stad' if town else 'Plaats'} {i}" for i, town in enumerate(is_town.tolist(), start=1)]
     rwidth = max(2, len(str(regions)))
     numbers = [f"{r:0{rwidth}d}" for r in range(1, regions + 1)]
     region_ids = [f"roaz-{number}" for number in numbers]
@@ -427,7 +436,7 @@ def generate(*, nodes: int, providers: int, regions: int = 1, seed: int = 1) -> 
         files[label_list[i]]["locations"].append(
             {
                 "id": loc_id,
-                "name": f"{'Stad' if is_town[i] else 'Plaats'} {i + 1}",
+                "name": location_names[i],
                 "lat": lat_list[i],
                 "lon": lon_list[i],
                 "population": pop_list[i],
@@ -444,7 +453,8 @@ def generate(*, nodes: int, providers: int, regions: int = 1, seed: int = 1) -> 
             files[rb]["border_roads"].append(
                 {"from": location_ids[b], "to": f"{region_ids[ra]}:{location_ids[a]}", "minutes": m}
             )
-    placed = _providers(rng, providers, labels, pop, is_town, is_provider_place, location_ids, numbers)
+    places = _Places(location_ids, location_names, pop, labels, is_town, is_provider_place)
+    placed = _providers(rng, providers, places, numbers)
     for file, region_providers in zip(files, placed, strict=True):
         file["providers"] = region_providers
     return files
@@ -497,10 +507,11 @@ def write_region(data: dict[str, Any], path: Path) -> None:
 
 def _summary(path: Path, data: dict[str, Any]) -> str:
     size = path.stat().st_size
+    shown = f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.1f} kB"
     border = len(data.get("border_roads") or ())
     return (
         f"{path}: {data['region']['id']}, {len(data['locations'])} locations, {len(data['roads'])} roads, "
-        f"{border} border roads, {len(data['providers'])} providers, {size / 1e6:.1f} MB"
+        f"{border} border roads, {len(data['providers'])} providers, {shown}"
     )
 
 

@@ -1,0 +1,230 @@
+"""Evaluating the triage protocol for one request: complaint + answers + context -> urgency and care types.
+
+The NTS way of working, as data in :class:`~.protocol.TriageProtocol`:
+
+1. the complaint's questions are read in order; the first answered yes decides
+   the outcome (urgency and acceptable care types); with no yes, the default does;
+   a question not answered counts as no (it was not asked: an earlier one decided);
+2. the modifiers present in ``context`` are applied in protocol order, each only
+   raising the urgency (never past its cap, U2 unless the protocol allows U1);
+3. U0/U1 escalate to 112 without care types, U5 is advice only without care types,
+   U2-U4 keep the outcome's care types (an advice outcome raised into U2-U4 gets
+   the complaint's ``raised_care_types``).
+
+Every input problem is an :class:`~capacity.errors.InvalidInput` naming its field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from capacity.errors import InvalidInput
+
+from .protocol import (
+    ADVICE_LEVEL,
+    AGE_RANGE,
+    Complaint,
+    Modifier,
+    TriageProtocol,
+    care_types_for,
+)
+
+__all__ = ["TriageOutcome", "triage"]
+
+
+@dataclass(frozen=True, slots=True)
+class TriageOutcome:
+    """The result of one triage: urgency, target, care types and why."""
+
+    complaint: str
+    urgency: str
+    target_minutes: int | None
+    care_types: tuple[str, ...]
+    escalate_112: bool
+    #: The id of the question whose yes decided, or ``"default"``.
+    decided_by: str
+    #: Short Dutch lines for the triagist and the trajectory record: the deciding answer and each modifier.
+    reasons: tuple[str, ...]
+    advice_only: bool
+    #: The urgency the questions decided, before modifiers.
+    base_urgency: str = ""
+    #: Ids of the modifiers that raised the urgency, in the order applied.
+    raised_by: tuple[str, ...] = ()
+    #: Advice text of the deciding outcome (mostly for U5), empty when none.
+    advice: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """A plain JSON object (lists for tuples)."""
+        return {
+            "complaint": self.complaint,
+            "urgency": self.urgency,
+            "target_minutes": self.target_minutes,
+            "care_types": list(self.care_types),
+            "escalate_112": self.escalate_112,
+            "decided_by": self.decided_by,
+            "reasons": list(self.reasons),
+            "advice_only": self.advice_only,
+            "base_urgency": self.base_urgency,
+            "raised_by": list(self.raised_by),
+            "advice": self.advice,
+        }
+
+
+def triage(
+    protocol: TriageProtocol,
+    complaint: str,
+    answers: Mapping[str, object],
+    *,
+    age: int,
+    context: Mapping[str, object] | None = None,
+) -> TriageOutcome:
+    """Triage one request; InvalidInput (with ``field``) for an unknown complaint, answer or context value."""
+    spec = _complaint(protocol, complaint)
+    _check_age(protocol, spec, age)
+    yes = _answers(spec, answers)
+    values = _context(protocol, context)
+
+    decider = next((q for q in spec.questions if yes.get(q.id) is True), None)
+    if decider is not None:
+        outcome, decided_by = decider.outcome, decider.id
+        reasons = [f"{decider.id}: '{decider.text}' ja → {decider.urgency}"]
+    else:
+        outcome, decided_by = spec.default, "default"
+        reasons = [f"default: geen van de {len(spec.questions)} vragen met ja beantwoord → {spec.default.urgency}"]
+
+    level = outcome.urgency
+    raised_by: list[str] = []
+    for modifier in protocol.modifiers:
+        value = values.get(modifier.id)
+        if value is None or not modifier.triggered(value):
+            continue
+        shown = _shown(modifier, value)
+        if not modifier.applies(spec.id, age):
+            why = "niet bij deze klacht" if not _listed(modifier, spec.id) else f"pas vanaf {modifier.age_min} jaar"
+            reasons.append(f"{shown}: niet van toepassing ({why})")
+            continue
+        raised = modifier.apply(level)
+        if raised != level:
+            reasons.append(f"{shown}: {level} → {raised}")
+            raised_by.append(modifier.id)
+        else:
+            reasons.append(f"{shown}: geen ophoging, blijft {level}")
+        level = raised
+
+    urgency = protocol.urgencies[level]
+    care_types = care_types_for(spec, outcome, level)
+    if urgency.escalate_112:
+        reasons.append(f"{level}: levensbedreigend, direct 112; zcc plaatst niet")
+    elif level == ADVICE_LEVEL:
+        reasons.append(f"{level}: alleen advies, geen plaats nodig")
+    elif not outcome.care_types:
+        reasons.append(f"advies opgehoogd naar {level}: zorgsoorten {', '.join(care_types)}")
+    return TriageOutcome(
+        complaint=spec.id,
+        urgency=level,
+        target_minutes=urgency.target_minutes,
+        care_types=care_types,
+        escalate_112=urgency.escalate_112,
+        decided_by=decided_by,
+        reasons=tuple(reasons),
+        advice_only=level == ADVICE_LEVEL,
+        base_urgency=outcome.urgency,
+        raised_by=tuple(raised_by),
+        advice=outcome.advice,
+    )
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+def _complaint(protocol: TriageProtocol, complaint: object) -> Complaint:
+    if not isinstance(complaint, str):
+        raise InvalidInput(
+            f"complaint must be a complaint id (a string), not {type(complaint).__name__}", field="complaint"
+        )
+    spec = protocol.complaints.get(complaint)
+    if spec is None:
+        raise InvalidInput(
+            f"unknown complaint {complaint!r}; expected one of {', '.join(protocol.complaints)}", field="complaint"
+        )
+    return spec
+
+
+def _check_age(protocol: TriageProtocol, spec: Complaint, age: object) -> None:
+    low, high = AGE_RANGE
+    if isinstance(age, bool) or not isinstance(age, int):
+        raise InvalidInput(f"age must be a whole number of years, not {type(age).__name__}", field="age")
+    if not low <= age <= high:
+        raise InvalidInput(f"age must be {low} to {high} years, not {age}", field="age")
+    if spec.fits_age(age):
+        return
+    detail = f"complaint {spec.id!r} ({spec.name}) is for {spec.age_text()}; the patient is {age}"
+    alternative = protocol.complaints.get(spec.alternative) if spec.alternative is not None else None
+    if alternative is not None and alternative.fits_age(age):
+        detail += f": use {alternative.id!r} ({alternative.name}) instead"
+    else:
+        detail += ": the protocol has no variant of this complaint for that age"
+    raise InvalidInput(detail, field="complaint")
+
+
+def _answers(spec: Complaint, answers: object) -> dict[str, bool]:
+    if not isinstance(answers, Mapping):
+        raise InvalidInput(
+            f"answers must be a mapping of question id to true/false, not {type(answers).__name__}", field="answers"
+        )
+    ids = [q.id for q in spec.questions]
+    result: dict[str, bool] = {}
+    for key, value in answers.items():
+        if not isinstance(key, str) or key not in ids:
+            raise InvalidInput(
+                f"{key!r} is not a question of complaint {spec.id!r}; its questions are {', '.join(ids)}",
+                field=f"answers.{key}",
+            )
+        if not isinstance(value, bool):
+            raise InvalidInput(
+                f"the answer to {key!r} must be true or false, not {type(value).__name__}", field=f"answers.{key}"
+            )
+        result[key] = value
+    return result
+
+
+def _context(protocol: TriageProtocol, context: object) -> dict[str, bool | int]:
+    if context is None:
+        return {}
+    if not isinstance(context, Mapping):
+        raise InvalidInput(
+            f"context must be a mapping of modifier id to its value, not {type(context).__name__}", field="context"
+        )
+    values: dict[str, bool | int] = {}
+    for key, value in context.items():
+        modifier = protocol.modifier(key) if isinstance(key, str) else None
+        field = f"context.{key}"
+        if modifier is None:
+            known = ", ".join(m.id for m in protocol.modifiers)
+            raise InvalidInput(f"unknown context factor {key!r}; expected one of {known}", field=field)
+        if modifier.type == "bool":
+            if not isinstance(value, bool):
+                raise InvalidInput(f"{key} must be true or false, not {type(value).__name__}", field=field)
+        else:
+            low, high = modifier.value_range or (0, 0)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidInput(
+                    f"{key} must be a whole number {low} to {high}, not {type(value).__name__}", field=field
+                )
+            if not low <= value <= high:
+                raise InvalidInput(f"{key} must be {low} to {high}, not {value}", field=field)
+        values[modifier.id] = value
+    return values
+
+
+def _listed(modifier: Modifier, complaint_id: str) -> bool:
+    return modifier.applies_to is None or complaint_id in modifier.applies_to
+
+
+def _shown(modifier: Modifier, value: bool | int) -> str:
+    """How a present modifier reads in a reason line: 'pain_score 9 (Pijnscore (0-10))'."""
+    if modifier.type == "int":
+        return f"{modifier.id} {value} ({modifier.label})"
+    return f"{modifier.id} ({modifier.label})"
