@@ -143,7 +143,7 @@ class CapacityView:
             # Most events of this instance's own writes are already applied: skip building them again.
             if cur is None or cur.version < entry["version"]:
                 self.apply_entry(CapacityEntry.from_dict(entry))
-        if "hold" in data:
+        if event.type.startswith("hold.") and "hold" in data:
             self.apply_hold(Hold.from_dict(data["hold"]))
         if event.type == "provider.status":
             self.apply_status(ProviderStatus.from_dict(data["status"]))

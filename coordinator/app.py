@@ -63,7 +63,7 @@ def create_app(
         store,
         app[VIEW],
         protocol or load_protocol(settings.triage_path),
-        hold_ttl=timedelta(minutes=settings.hold_ttl_minutes),
+        hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
     )
 
     # Order matters, outermost first: metrics time everything including error mapping;

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from capacity.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from capacity.model import Hold, utcnow
+from capacity.model import CapacityEntry, Hold, utcnow
 from capacity.store import IdempotencyKey, Store
 from capacity.view import CapacityView, iso
 from routing.dispatch import Place
@@ -243,7 +243,8 @@ class RequestService:
             # full, stale and stop are decided by the store atomically below; the rest are the patient's.
             raise InvalidTransition(f"{provider_id} {care_type} does not suit this request: {why.reason}")
         hold = Hold(secrets.token_hex(12), provider_id, care_type, request_id, now, now + self.hold_ttl)
-        stored, _ = await self.store.hold(hold, now, idem)
+        stored, entry = await self.store.hold(hold, now, idem)
+        self._seen(stored, entry)
         if stored.request_id != request_id:
             raise InvalidInput("this Idempotency-Key was used for another request", field="Idempotency-Key")
         if held is not None and held.get("hold_id") == stored.hold_id:
@@ -270,7 +271,7 @@ class RequestService:
             )
         except Conflict:
             # Another reservation of this request won the race: give our unit back.
-            await self.store.release_hold(stored.hold_id, now)
+            self._seen(*await self.store.release_hold(stored.hold_id, now))
             raise InvalidTransition(f"request {request_id} was reserved meanwhile; reload it") from None
         return _reservation(record)
 
@@ -284,7 +285,8 @@ class RequestService:
             detail = "its hold expired" if held and held.get("status") == "expired" else f"it is {record['status']}"
             raise InvalidTransition(f"request {request_id} cannot be confirmed: {detail}")
         now = utcnow()
-        hold, _ = await self.store.confirm_hold(held["hold_id"], now)
+        hold, entry = await self.store.confirm_hold(held["hold_id"], now)
+        self._seen(hold, entry)
         record["status"] = "placed"
         record["hold"] = held | {"status": "confirmed"}
         record["placement"] = {
@@ -306,7 +308,7 @@ class RequestService:
         if record["status"] != "reserved" or held is None:
             raise InvalidTransition(f"request {request_id} holds no place (it is {record['status']})")
         now = utcnow()
-        await self.store.release_hold(held["hold_id"], now)
+        self._seen(*await self.store.release_hold(held["hold_id"], now))
         record["status"] = "open"
         record["hold"] = held | {"status": "released"}
         record["history"].append(_history(now, actor, "released", f"{held['care_type']} at {held['provider_id']}"))
@@ -323,7 +325,7 @@ class RequestService:
         now = utcnow()
         held = record.get("hold")
         if record["status"] == "reserved" and held is not None:
-            await self.store.release_hold(held["hold_id"], now)
+            self._seen(*await self.store.release_hold(held["hold_id"], now))
             record["hold"] = held | {"status": "released"}
         record["status"] = "cancelled"
         record["history"].append(_history(now, actor, "cancelled", reason))
@@ -370,6 +372,11 @@ class RequestService:
             )
         except Conflict:
             raise InvalidTransition(f"request {record['id']} was changed meanwhile; reload it") from None
+
+    def _seen(self, hold: Hold, entry: CapacityEntry) -> None:
+        """Show this instance's own hold change on its board at once (the log brings it to the others)."""
+        self.view.apply_entry(entry)
+        self.view.apply_hold(hold)
 
     def need_of(self, record: Mapping[str, Any]) -> Need:
         """The matching need of a stored request."""
@@ -432,7 +439,7 @@ def _event(record: Mapping[str, Any], actor: Actor | None) -> dict[str, Any]:
         "patient_ref": record["patient_ref"],
         "status": record["status"],
         "urgency": record["triage"]["urgency"],
-        "hold": record.get("hold"),
+        "reservation": record.get("hold"),
         "placement": record.get("placement"),
         "by": actor.to_json() if actor else None,
     }

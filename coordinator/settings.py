@@ -25,7 +25,7 @@ class Settings:
     max_clock_skew_seconds: int = 300
     max_batch: int = 500
     max_body_bytes: int = 1024 * 1024
-    hold_ttl_minutes: int = 15
+    hold_ttl_seconds: float = 15 * 60
     optimize_time_limit_s: float = 5.0
     triage_path: Path | None = None  # None: the shipped config/triage.yaml
     token_cache_seconds: float = 30.0
@@ -56,7 +56,7 @@ class Settings:
         if v := os.environ.get("ZCC_NEIGHBOURS"):
             env["neighbour_configs"] = tuple(Path(p.strip()) for p in v.split(",") if p.strip())
         if v := os.environ.get("ZCC_HOLD_TTL_MINUTES"):
-            env["hold_ttl_minutes"] = int(v)
+            env["hold_ttl_seconds"] = float(v) * 60
         if v := os.environ.get("ZCC_DEFAULT_VALID_MINUTES"):
             env["default_valid_minutes"] = int(v)
         if v := os.environ.get("ZCC_REDIS_SOCKET_TIMEOUT"):

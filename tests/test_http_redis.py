@@ -105,3 +105,50 @@ async def test_store_down_reads_degraded_writes_503_and_recovers_by_itself(
 async def _available_is(client: Client, tok: str, n: int) -> bool:
     e, _ = await entry(client, tok, "vvt-a", "elv_hoog")
     return bool(e["available"] == n)
+
+
+async def test_two_instances_100_reserves_on_5_free_places_exactly_5_win(
+    aiohttp_client: MakeClient, redis_url: str
+) -> None:
+    from coordinator.keys import ROUTING
+
+    region = tiny_region()
+    a = await aiohttp_client(make_app(redis_url, region))
+    b = await aiohttp_client(make_app(redis_url, region))
+    for c in (a, b):
+        await asyncio.wait_for(c.app[ROUTING].ready.wait(), 10)
+    admin = await token(a.app, "admin")
+    nurse = await token(a.app, "triage")
+    resp = await a.post("/api/v1/capacity", json=report("vvt-c", "elv_hoog", 5, 10), headers=auth(admin))
+    assert resp.status == 200
+    body = {
+        "age": 84,
+        "location": {"lat": 50.95, "lon": 5.74},
+        "complaint": "dyspnoe",
+        "answers": {"dys_copd_hartfalen": True},
+    }
+    ids = []
+    for i in range(100):
+        client = a if i % 2 else b
+        resp = await client.post("/api/v1/requests", json=body | {"patient_ref": f"p-{i}"}, headers=auth(nurse))
+        assert resp.status == 201
+        ids.append((await resp.json())["id"])
+
+    async def reserve(i: int, rid: str) -> int:
+        client = a if i % 2 else b
+        r = await client.post(
+            f"/api/v1/requests/{rid}/reserve",
+            json={"provider_id": "vvt-c", "care_type": "elv_hoog"},
+            headers=auth(nurse),
+        )
+        return r.status
+
+    statuses = await asyncio.gather(*(reserve(i, rid) for i, rid in enumerate(ids)))
+    assert statuses.count(200) == 5 and statuses.count(409) == 95, sorted(set(statuses))
+
+    async def board_settled(client: Client) -> bool:
+        e, _ = await entry(client, nurse, "vvt-c", "elv_hoog")
+        return bool((e["free"], e["held"], e["available"]) == (0, 5, 5))
+
+    for client in (a, b):
+        await eventually(lambda c=client: board_settled(c), within=3)
