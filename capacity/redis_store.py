@@ -48,6 +48,7 @@ import functools
 import json
 import logging
 import math
+import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -394,32 +395,36 @@ redis.call('SET', KEYS[2], id, 'EX', ARGV[5])
 return id
 """
 
-# KEYS: requests, open set, events, op
-# ARGV: id, data JSON, open (0/1), expected version (-1: create), now_ms, maxlen, op_ttl, [event type, event JSON]
-# The record is stored as {"v": version, "d": data}; an update must name the stored version.
-_LUA_PUT_REQUEST = r"""
-local requests, open_set, events, op = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+# A versioned document (a request or a trajectory record), changed by compare-and-set, with its event
+# and, optionally, an entry appended to the patient's trajectory events, all in one script.
+# KEYS: documents hash, open set (or the hash again: unused), events stream, op, trajectory events list (or hash)
+# ARGV: id, data JSON, open ('1', '0' or '-': no set), expected version (-1: create), now_ms, maxlen, op_ttl,
+#       event type ('' for none), event JSON, trajectory event JSON ('' for none)
+# A document is stored as {"v": version, "d": data}; an update must name the stored version.
+_LUA_PUT_DOC = r"""
+local docs, open_set, events, op, tevents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local id, expected = ARGV[1], tonumber(ARGV[4])
 local done = redis.call('GET', op)
 if done then return done end
-local raw = redis.call('HGET', requests, id)
+local raw = redis.call('HGET', docs, id)
 local version
 if expected < 0 then
-  if raw then return fail('conflict', 'request ' .. id .. ' exists already') end
+  if raw then return fail('conflict', id .. ' exists already') end
   version = 1
 else
-  if not raw then return fail('not_found', 'no request ' .. id) end
+  if not raw then return fail('not_found', 'no record ' .. id) end
   local cur = cjson.decode(raw).v
   if cur ~= expected then
-    return fail('conflict', 'request ' .. id .. ' was changed meanwhile (version ' .. cur .. '); read it again')
+    return fail('conflict', id .. ' was changed meanwhile (version ' .. cur .. '); read it again')
   end
   version = expected + 1
 end
-redis.call('HSET', requests, id, '{"v":' .. version .. ',"d":' .. ARGV[2] .. '}')
-if ARGV[3] == '1' then redis.call('SADD', open_set, id) else redis.call('SREM', open_set, id) end
-if ARGV[8] then
+redis.call('HSET', docs, id, '{"v":' .. version .. ',"d":' .. ARGV[2] .. '}')
+if ARGV[3] == '1' then redis.call('SADD', open_set, id) elseif ARGV[3] == '0' then redis.call('SREM', open_set, id) end
+if ARGV[8] ~= '' then
   redis.call('XADD', events, 'MAXLEN', '~', ARGV[6], '*', 'ts', ARGV[5], 'type', ARGV[8], 'data', ARGV[9])
 end
+if ARGV[10] ~= '' then redis.call('RPUSH', tevents, ARGV[10]) end
 local reply = cjson.encode({version = version})
 redis.call('SET', op, reply, 'EX', ARGV[7])
 return reply
@@ -482,6 +487,20 @@ class _Keys:
     def open_requests(self) -> str:
         return self.prefix + "requests:open"
 
+    @property
+    def trajectories(self) -> str:
+        return self.prefix + "trajectories"
+
+    @property
+    def audit(self) -> str:
+        return self.prefix + "audit"
+
+    def patient_audit(self, patient_ref: str) -> str:
+        return f"{self.prefix}audit:patient:{patient_ref}"
+
+    def trajectory_events(self, patient_ref: str) -> str:
+        return f"{self.prefix}trajectory:{patient_ref}:events"
+
     def idem(self, key: str) -> str:
         return f"{self.prefix}idem:{key}"
 
@@ -510,7 +529,7 @@ class _Scripts:
     expire_holds: AsyncScript
     append_event: AsyncScript
     snapshot: AsyncScript
-    put_request: AsyncScript
+    put_doc: AsyncScript
 
 
 def _field(provider_id: str, care_type: str) -> str:
@@ -610,7 +629,7 @@ class RedisStore:
             end_hold=reg(_LUA_PRELUDE + _LUA_END_HOLD),
             expire_holds=reg(_LUA_PRELUDE + _LUA_EXPIRE_HOLDS),
             append_event=reg(_LUA_APPEND_EVENT),
-            put_request=reg(_LUA_PRELUDE + _LUA_PUT_REQUEST),
+            put_doc=reg(_LUA_PRELUDE + _LUA_PUT_DOC),
             snapshot=reg(_LUA_SNAPSHOT),
         )
         self._updates = GroupCommit(self._flush_updates)
@@ -890,22 +909,132 @@ class RedisStore:
         op_id: str,
         now: datetime,
         event: tuple[str, dict[str, Any]] | None = None,
+        trajectory_event: dict[str, Any] | None = None,
     ) -> int:
         """Create or compare-and-set a request record, with its event, in one script."""
         k = self._keys
-        args: list[str | int] = [
+        return await self._put_doc(
+            k.requests,
+            k.open_requests,
             request_id,
+            data,
+            "1" if open_ else "0",
+            expected_version,
+            op_id,
+            now,
+            event,
+            trajectory_event,
+            data.get("patient_ref"),
+        )
+
+    async def _put_doc(  # noqa: PLR0917 - one private call shape for both document kinds
+        self,
+        docs: str,
+        open_set: str | None,
+        doc_id: str,
+        data: dict[str, Any],
+        open_flag: str,
+        expected_version: int | None,
+        op_id: str,
+        now: datetime,
+        event: tuple[str, dict[str, Any]] | None,
+        trajectory_event: dict[str, Any] | None,
+        patient_ref: str | None,
+    ) -> int:
+        k = self._keys
+        tevents = k.trajectory_events(patient_ref) if trajectory_event is not None and patient_ref else docs
+        args: list[str | int] = [
+            doc_id,
             _dumps(data),
-            1 if open_ else 0,
+            open_flag,
             -1 if expected_version is None else expected_version,
             to_ms(now),
             self._maxlen,
             IDEMPOTENCY_TTL_S,
+            event[0] if event else "",
+            _dumps(event[1]) if event else "",
+            _dumps(trajectory_event) if trajectory_event is not None and patient_ref else "",
         ]
-        if event is not None:
-            args += [event[0], _dumps(event[1])]
-        result = await self._run(self._lua.put_request, [k.requests, k.open_requests, k.events, k.op(op_id)], args)
+        keys = [docs, open_set or docs, k.events, k.op(op_id), tevents]
+        result = await self._run(self._lua.put_doc, keys, args)
         return int(result["version"])
+
+    @_unavailable_as_store_error
+    async def put_trajectory(
+        self,
+        patient_ref: str,
+        data: dict[str, Any],
+        *,
+        expected_version: int | None,
+        op_id: str,
+        now: datetime,
+        event: tuple[str, dict[str, Any]] | None = None,
+        trajectory_event: dict[str, Any] | None = None,
+    ) -> int:
+        """Create or compare-and-set a trajectory record, with its event and trajectory event, in one script."""
+        return await self._put_doc(
+            self._keys.trajectories,
+            None,
+            patient_ref,
+            data,
+            "-",
+            expected_version,
+            op_id,
+            now,
+            event,
+            trajectory_event,
+            patient_ref,
+        )
+
+    @_unavailable_as_store_error
+    async def get_trajectory(self, patient_ref: str) -> tuple[dict[str, Any] | None, int, list[dict[str, Any]]]:
+        """The record (None if never written), its version (0 if none) and the trajectory events, oldest first."""
+        k = self._keys
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hget(k.trajectories, patient_ref)
+            pipe.lrange(k.trajectory_events(patient_ref), 0, -1)
+            raw, events = await pipe.execute()
+        rec = json.loads(raw) if raw else None
+        return (rec["d"] if rec else None), (int(rec["v"]) if rec else 0), [json.loads(e) for e in events]
+
+    @_unavailable_as_store_error
+    async def append_audit(self, entry: dict[str, Any], now: datetime, retention_days: int) -> str:
+        """Append an audit entry (NEN 7513) to a time-ordered set; entries past the retention are removed.
+
+        A sorted set by time (not a stream) so the retention and time filters use the entry's own time;
+        a second set per patient keeps a patient's trail cheap to read.
+        """
+        k = self._keys
+        entry_id = f"{to_ms(now)}-{secrets.token_hex(6)}"
+        member = _dumps(entry | {"id": entry_id})
+        cutoff = to_ms(now) - retention_days * 86_400_000
+        ref = entry.get("patient_ref")
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(k.audit, {member: to_ms(now)})
+            pipe.zremrangebyscore(k.audit, "-inf", f"({cutoff}")
+            if ref:
+                pipe.zadd(k.patient_audit(ref), {member: to_ms(now)})
+                pipe.zremrangebyscore(k.patient_audit(ref), "-inf", f"({cutoff}")
+                pipe.expire(k.patient_audit(ref), retention_days * 86_400)
+            await pipe.execute()
+        return entry_id
+
+    @_unavailable_as_store_error
+    async def list_audit(
+        self,
+        *,
+        patient_ref: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[dict[str, Any]]:
+        """Audit entries, oldest first, filtered by patient and time."""
+        k = self._keys
+        key = k.patient_audit(patient_ref) if patient_ref is not None else k.audit
+        lo = to_ms(since) if since else "-inf"
+        hi = to_ms(until) if until else "+inf"
+        members = await self._redis.zrangebyscore(key, lo, hi, start=0, num=limit)
+        return [json.loads(cast("str", m)) for m in members]
 
     @_unavailable_as_store_error
     async def get_request(self, request_id: str) -> tuple[dict[str, Any], int] | None:

@@ -67,6 +67,16 @@ CREATE TABLE IF NOT EXISTS requests (
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS requests_open ON requests (open, created_at);
+CREATE TABLE IF NOT EXISTS trajectories (patient_ref TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS trajectory_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, patient_ref TEXT NOT NULL, data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS trajectory_events_patient ON trajectory_events (patient_ref, id);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, patient_ref TEXT, data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_patient ON audit (patient_ref, ts);
+CREATE INDEX IF NOT EXISTS audit_ts ON audit (ts);
 """
 
 # Idempotency records live this long; a client retrying later than this is a new request.
@@ -517,38 +527,164 @@ class SqliteStore:
         op_id: str,
         now: datetime,
         event: tuple[str, dict[str, Any]] | None = None,
+        trajectory_event: dict[str, Any] | None = None,
     ) -> int:
         """Create or compare-and-set a request record, with its event, in one transaction."""
 
+        def write(db: sqlite3.Connection, version: int | None, payload: str) -> None:
+            if version is None:
+                db.execute("INSERT INTO requests VALUES (?, 1, ?, ?, ?)", (request_id, int(open_), to_ms(now), payload))
+            else:
+                db.execute(
+                    "UPDATE requests SET version=?, open=?, data=? WHERE id=?",
+                    (version, int(open_), payload, request_id),
+                )
+
+        return await self._put_doc(
+            "SELECT version FROM requests WHERE id=?",
+            request_id,
+            data,
+            write,
+            expected_version,
+            op_id,
+            now,
+            event,
+            trajectory_event,
+            data.get("patient_ref"),
+        )
+
+    async def _put_doc(  # noqa: PLR0917 - one private call shape for both document kinds
+        self,
+        version_sql: str,
+        doc_id: str,
+        data: dict[str, Any],
+        write: Callable[[sqlite3.Connection, int | None, str], None],
+        expected_version: int | None,
+        op_id: str,
+        now: datetime,
+        event: tuple[str, dict[str, Any]] | None,
+        trajectory_event: dict[str, Any] | None,
+        patient_ref: str | None,
+    ) -> int:
+        """Compare-and-set one document with its event and trajectory event, in one transaction."""
         op = IdempotencyKey(f"op:{op_id}", "")
 
         def fn(db: sqlite3.Connection) -> int:
             done = self._idem_get(db, op, now)
             if done is not None:
                 return int(done)
-            row = db.execute("SELECT version FROM requests WHERE id=?", (request_id,)).fetchone()
+            row = db.execute(version_sql, (doc_id,)).fetchone()
             payload = json.dumps(data, separators=(",", ":"))
             if expected_version is None:
                 if row is not None:
-                    raise Conflict(f"request {request_id} exists already")
-                db.execute("INSERT INTO requests VALUES (?, 1, ?, ?, ?)", (request_id, int(open_), to_ms(now), payload))
+                    raise Conflict(f"{doc_id} exists already")
+                write(db, None, payload)
                 version = 1
             else:
                 if row is None:
-                    raise NotFound(f"no request {request_id}")
+                    raise NotFound(f"no record {doc_id}")
                 if row[0] != expected_version:
-                    raise Conflict(f"request {request_id} was changed meanwhile (version {row[0]}); read it again")
+                    raise Conflict(f"{doc_id} was changed meanwhile (version {row[0]}); read it again")
                 version = expected_version + 1
-                db.execute(
-                    "UPDATE requests SET version=?, open=?, data=? WHERE id=?",
-                    (version, int(open_), payload, request_id),
-                )
+                write(db, version, payload)
             if event is not None:
                 self._event(db, event[0], event[1], now)
+            if trajectory_event is not None and patient_ref:
+                db.execute(
+                    "INSERT INTO trajectory_events (patient_ref, data) VALUES (?, ?)",
+                    (patient_ref, json.dumps(trajectory_event, separators=(",", ":"))),
+                )
             self._idem_put(db, op, version, now)
             return version
 
         return await self._write(fn)
+
+    async def put_trajectory(
+        self,
+        patient_ref: str,
+        data: dict[str, Any],
+        *,
+        expected_version: int | None,
+        op_id: str,
+        now: datetime,
+        event: tuple[str, dict[str, Any]] | None = None,
+        trajectory_event: dict[str, Any] | None = None,
+    ) -> int:
+        """Create or compare-and-set a trajectory record, with its event and trajectory event, in one transaction."""
+
+        def write(db: sqlite3.Connection, version: int | None, payload: str) -> None:
+            if version is None:
+                db.execute("INSERT INTO trajectories VALUES (?, 1, ?)", (patient_ref, payload))
+            else:
+                db.execute(
+                    "UPDATE trajectories SET version=?, data=? WHERE patient_ref=?", (version, payload, patient_ref)
+                )
+
+        return await self._put_doc(
+            "SELECT version FROM trajectories WHERE patient_ref=?",
+            patient_ref,
+            data,
+            write,
+            expected_version,
+            op_id,
+            now,
+            event,
+            trajectory_event,
+            patient_ref,
+        )
+
+    async def get_trajectory(self, patient_ref: str) -> tuple[dict[str, Any] | None, int, list[dict[str, Any]]]:
+        """The record (None if never written), its version (0 if none) and its events, oldest first."""
+
+        def fn(db: sqlite3.Connection) -> tuple[dict[str, Any] | None, int, list[dict[str, Any]]]:
+            row = db.execute("SELECT data, version FROM trajectories WHERE patient_ref=?", (patient_ref,)).fetchone()
+            events = [
+                json.loads(r[0])
+                for r in db.execute(
+                    "SELECT data FROM trajectory_events WHERE patient_ref=? ORDER BY id", (patient_ref,)
+                )
+            ]
+            return (json.loads(row[0]) if row else None), (row[1] if row else 0), events
+
+        return await self._run(fn)
+
+    async def append_audit(self, entry: dict[str, Any], now: datetime, retention_days: int) -> str:
+        """Append an audit entry (NEN 7513); entries past the retention are removed."""
+
+        def fn(db: sqlite3.Connection) -> str:
+            cur = db.execute(
+                "INSERT INTO audit (ts, patient_ref, data) VALUES (?, ?, ?)",
+                (to_ms(now), entry.get("patient_ref"), json.dumps(entry, separators=(",", ":"))),
+            )
+            db.execute("DELETE FROM audit WHERE ts < ?", (to_ms(now) - retention_days * 86_400_000,))
+            return str(cur.lastrowid)
+
+        return await self._write(fn)
+
+    async def list_audit(
+        self,
+        *,
+        patient_ref: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[dict[str, Any]]:
+        """Audit entries, oldest first, filtered by patient and time."""
+        lo, hi = (to_ms(since) if since else 0), (to_ms(until) if until else 2**62)
+
+        def fn(db: sqlite3.Connection) -> list[dict[str, Any]]:
+            if patient_ref is None:
+                rows = db.execute(
+                    "SELECT id, data FROM audit WHERE ts >= ? AND ts <= ? ORDER BY id LIMIT ?", (lo, hi, limit)
+                )
+            else:
+                rows = db.execute(
+                    "SELECT id, data FROM audit WHERE patient_ref = ? AND ts >= ? AND ts <= ? ORDER BY id LIMIT ?",
+                    (patient_ref, lo, hi, limit),
+                )
+            return [json.loads(r[1]) | {"id": str(r[0])} for r in rows]
+
+        return await self._run(fn)
 
     async def get_request(self, request_id: str) -> tuple[dict[str, Any], int] | None:
         """A request record and its version."""

@@ -131,6 +131,7 @@ class Store(Protocol):
         op_id: str,
         now: datetime,
         event: tuple[str, dict[str, Any]] | None = None,
+        trajectory_event: dict[str, Any] | None = None,
     ) -> int:
         """Create (``expected_version`` None) or update a request record, with an event, atomically.
 
@@ -138,7 +139,8 @@ class Store(Protocol):
         stored one raises Conflict and changes nothing; a create of an existing
         id raises Conflict. Returns the new version (1 on create). ``open_``
         keeps the record in the set of open requests. A retried call with the
-        same ``op_id`` returns the first answer.
+        same ``op_id`` returns the first answer. ``trajectory_event`` is appended,
+        in the same atomic write, to the trajectory events of the record's ``patient_ref``.
         """
 
     async def get_request(self, request_id: str) -> tuple[dict[str, Any], int] | None:
@@ -146,6 +148,38 @@ class Store(Protocol):
 
     async def list_requests(self, *, open_only: bool = True) -> list[tuple[dict[str, Any], int]]:
         """Request records (the open ones by default), oldest first."""
+
+    async def put_trajectory(
+        self,
+        patient_ref: str,
+        data: dict[str, Any],
+        *,
+        expected_version: int | None,
+        op_id: str,
+        now: datetime,
+        event: tuple[str, dict[str, Any]] | None = None,
+        trajectory_event: dict[str, Any] | None = None,
+    ) -> int:
+        """Create or compare-and-set a patient's trajectory record (as put_request does for requests)."""
+
+    async def get_trajectory(self, patient_ref: str) -> tuple[dict[str, Any] | None, int, list[dict[str, Any]]]:
+        """The trajectory record (None if never written), its version (0 if none) and its events, oldest first.
+
+        Events exist without a record: the request lifecycle appends them for any patient.
+        """
+
+    async def append_audit(self, entry: dict[str, Any], now: datetime, retention_days: int) -> str:
+        """Append one audit entry (append-only; entries older than ``retention_days`` are dropped)."""
+
+    async def list_audit(
+        self,
+        *,
+        patient_ref: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[dict[str, Any]]:
+        """Audit entries, oldest first, filtered by patient reference and time."""
 
     async def put_token(self, token_hash: str, record: TokenRecord) -> None:
         """Store a token's grant under the hash of the token."""

@@ -316,3 +316,51 @@ async def test_concurrent_updates_of_one_request_let_exactly_one_win(store: Stor
         return True
 
     assert sum(await asyncio.gather(*(update(i) for i in range(10)))) == 1
+
+
+async def test_trajectory_records_and_events_live_beside_requests(store: Store) -> None:
+    from capacity.errors import Conflict
+
+    now = utcnow()
+    assert await store.get_trajectory("p-1") == (None, 0, [])
+    # the request lifecycle appends to a patient's trajectory events in the same write
+    await store.put_request(
+        "r1",
+        {"id": "r1", "patient_ref": "p-1"},
+        open_=True,
+        expected_version=None,
+        op_id="t1",
+        now=now,
+        trajectory_event={"type": "triage", "request_id": "r1"},
+    )
+    assert await store.get_trajectory("p-1") == (None, 0, [{"type": "triage", "request_id": "r1"}])
+    v1 = await store.put_trajectory(
+        "p-1",
+        {"patient_ref": "p-1", "phase": "startfase"},
+        expected_version=None,
+        op_id="t2",
+        now=now,
+        event=("trajectory.updated", {"patient_ref": "p-1"}),
+        trajectory_event={"type": "update"},
+    )
+    assert v1 == 1
+    with pytest.raises(Conflict):
+        await store.put_trajectory("p-1", {"phase": "x"}, expected_version=None, op_id="t3", now=now)
+    record, version, events = await store.get_trajectory("p-1")
+    assert (record, version) == ({"patient_ref": "p-1", "phase": "startfase"}, 1)
+    assert [e["type"] for e in events] == ["triage", "update"]
+    assert (await store.get_trajectory("p-2"))[2] == []
+
+
+async def test_audit_is_append_only_filtered_and_kept_for_the_retention(store: Store) -> None:
+    now = utcnow()
+    old = now - timedelta(days=400)
+    await store.append_audit({"patient_ref": "p-1", "action": "read", "n": 0}, old, 365)
+    await store.append_audit({"patient_ref": "p-1", "action": "read", "n": 1}, now, 365)  # trims the old one
+    await store.append_audit({"patient_ref": "p-2", "action": "update", "n": 2}, now, 365)
+    await store.append_audit({"patient_ref": None, "action": "search", "n": 3}, now, 365)
+    assert [e["n"] for e in await store.list_audit()] == [1, 2, 3]
+    assert [e["n"] for e in await store.list_audit(patient_ref="p-1")] == [1]
+    assert await store.list_audit(until=now - timedelta(days=1)) == []
+    assert [e["n"] for e in await store.list_audit(since=now - timedelta(seconds=5), limit=2)] == [1, 2]
+    assert all(e["id"] for e in await store.list_audit())
