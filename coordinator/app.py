@@ -20,6 +20,7 @@ from . import reload
 from .auth import TokenAuth, setup_auth
 from .board_cache import BoardCache
 from .handlers import capacity, dispatch, health, providers, requests
+from .handlers import web as page
 from .keys import AUTH, BACKGROUND, BOARD_CACHE, METRICS, REQUESTS, ROUTING, SETTINGS, STORE, VIEW
 from .metrics import Metrics, setup_metrics
 from .openapi import openapi_handler
@@ -87,11 +88,15 @@ def _store_for(settings: Settings, region: Region) -> Store:
 
 def _routes(app: web.Application) -> None:
     r = app.router
+    # The triage board page: static files without auth (the page holds no data; its API calls carry the token).
+    r.add_get("/", page.index, name="index")
+    r.add_get(f"/static/{{name:{page.STATIC_NAME}}}", page.static_file, name="static")
     r.add_get("/healthz", health.healthz, name="healthz")
     r.add_get("/readyz", health.readyz, name="readyz")
     r.add_get("/metrics", health.metrics, name="metrics")
     r.add_get("/api/v1/openapi.json", openapi_handler, name="openapi")
     r.add_get("/api/v1/providers", providers.list_providers, name="providers")
+    r.add_get("/api/v1/region/map", page.region_map, name="region_map")
     r.add_post("/api/v1/providers/{provider_id}/status", providers.set_provider_status, name="provider_status")
     r.add_get("/api/v1/capacity", capacity.get_capacity, name="capacity_get")
     r.add_post("/api/v1/capacity", capacity.post_capacity, name="capacity_post")

@@ -162,6 +162,74 @@ def build_openapi() -> dict[str, Any]:
                     },
                 }
             },
+            "/": {
+                "get": {
+                    "operationId": "triageBoardPage",
+                    "security": [],
+                    "summary": "The triage board web page (holds no data; its API calls send the bearer token)",
+                    "responses": {
+                        "200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}
+                    },
+                }
+            },
+            "/static/{name}": {
+                "get": {
+                    "operationId": "triageBoardFile",
+                    "security": [],
+                    "summary": "A file of the triage board page (JavaScript module, CSS, SVG)",
+                    "parameters": [
+                        {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": {"description": "The file", "content": {"*/*": {"schema": {"type": "string"}}}},
+                        "404": _PROBLEM,
+                    },
+                }
+            },
+            "/api/v1/region/map": {
+                "get": {
+                    "operationId": "regionMap",
+                    "summary": "The region's locations, roads and care types, to draw its map (all roles)",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["locations", "roads"],
+                                "properties": {
+                                    "region": {"type": "object"},
+                                    "locations": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["id", "name", "lat", "lon"],
+                                            "properties": {
+                                                "id": {"type": "string"},
+                                                "name": {"type": "string"},
+                                                "lat": {"type": "number"},
+                                                "lon": {"type": "number"},
+                                            },
+                                        },
+                                    },
+                                    "roads": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["from", "to", "minutes"],
+                                            "properties": {
+                                                "from": {"type": "string"},
+                                                "to": {"type": "string"},
+                                                "minutes": {"type": "number"},
+                                            },
+                                        },
+                                    },
+                                    "care_types": {"type": "array", "items": {"type": "object"}},
+                                },
+                            }
+                        ),
+                        **_AUTH_ERRORS,
+                    },
+                }
+            },
             "/api/v1/openapi.json": {
                 "get": {
                     "operationId": "openapi",
