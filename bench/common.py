@@ -8,13 +8,24 @@ import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 import aiohttp
 
 from tests.redis_server import free_port
 
-__all__ = ["CONCURRENCY", "ROUNDS", "Request", "alternate", "drive", "make_token", "rss_mb", "start_server"]
+__all__ = [
+    "CONCURRENCY",
+    "ROUNDS",
+    "Request",
+    "alternate",
+    "alternate_all",
+    "drive",
+    "make_token",
+    "rss_mb",
+    "start_server",
+]
 
 CONCURRENCY = 32
 ROUNDS = 3
@@ -23,16 +34,21 @@ MAX_REQUESTS = 200_000  # every load is bounded in count as well as in time
 Request = Callable[[aiohttp.ClientSession, int], Awaitable[int]]
 
 
-def start_server(target: Callable[..., None], *args: Any, timeout: float = 600) -> tuple[mp.Process, int]:
+def start_server(target: Callable[..., None], *args: Any, timeout: float = 600) -> tuple[BaseProcess, int]:
     """Run ``target(port, *args, ready)`` in a fresh process; return it once it set ``ready``."""
     ctx = mp.get_context("spawn")
     ready = ctx.Event()
     port = free_port()
     proc = ctx.Process(target=target, args=(port, *args, ready), daemon=True)
     proc.start()
-    if not ready.wait(timeout):
-        proc.kill()
-        raise RuntimeError(f"{target.__name__} did not start within {timeout} s")
+    deadline = time.monotonic() + timeout
+    while not ready.wait(0.2):  # poll, so a child that dies (bad import, bad config) fails at once
+        if not proc.is_alive():
+            raise RuntimeError(f"{target.__name__} exited with code {proc.exitcode} before it was ready")
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.join(5)
+            raise RuntimeError(f"{target.__name__} did not start within {timeout} s")
     return proc, port
 
 
@@ -88,6 +104,19 @@ async def alternate(
     return median(base_runs), median(subj_runs)
 
 
+async def alternate_all(
+    requests: dict[str, Request], seconds: float, concurrency: int = CONCURRENCY
+) -> dict[str, dict[str, float]]:
+    """Like :func:`alternate` for any number of named loads: each in turn, ROUNDS times; the median-rate round."""
+    for make in requests.values():
+        await drive(make, 0.5, concurrency)
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in requests}
+    for _ in range(ROUNDS):
+        for name, make in requests.items():
+            runs[name].append(await drive(make, seconds, concurrency))
+    return {name: sorted(r, key=lambda x: x["rate"])[len(r) // 2] for name, r in runs.items()}
+
+
 async def make_token(store_url: str, region_id: str, role: str = "admin") -> str:
     """A bearer token in the store the benchmarked service uses."""
     from capacity.store import open_store
@@ -102,8 +131,10 @@ async def make_token(store_url: str, region_id: str, role: str = "admin") -> str
     return tok
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int | None) -> float:
     """Resident memory of a process in MB (Linux)."""
+    if pid is None:
+        return float("nan")
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):

@@ -10,8 +10,12 @@ Measured in one run, each next to its baseline:
   against networkx's, from the same sample of provider locations (networkx is
   too slow to do all of them in a benchmark), and the full scipy matrix;
 - ``GET /api/v1/dispatch/options`` on the real service (embedded store, every
-  place reported) against a bare aiohttp GET, for Limburg and national;
-- the national service's resident memory.
+  place reported) against a bare aiohttp GET answering a body of the same size
+  from memory, for Limburg and national, at 32 clients and at 1 client, and each
+  care type on its own (the slow ones are those whose places are mostly closed,
+  full or stale: the lookup scans them all);
+- each service's resident memory and start-up time (until the travel matrix is
+  ready) next to the bare server's and the matrix built in this process.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from bench.common import CONCURRENCY, ROUNDS, alternate, machine, make_token, rs
 
 OUT = Path(__file__).resolve().parent / "out"
 LIMBURG = Path(__file__).resolve().parent.parent / "config" / "regions" / "limburg.yaml"
+PER_CARE_TYPE = 100  # sequential lookups of each care type, before the timed rounds
 
 
 def national_file(nodes: int, providers: int, seed: int = 1) -> Path:
@@ -71,10 +76,13 @@ def _serve_zcc(port: int, region_path: str, store_url: str, ready: Any) -> None:
     asyncio.run(serve())
 
 
-def _serve_bare(port: int, ready: Any) -> None:
+def _serve_bare(port: int, body_bytes: int, ready: Any) -> None:
     from aiohttp import web
 
-    body = json.dumps({"options": [{"provider_id": "p", "care_type": "seh", "travel_minutes": 12.0, "score": 12.0}]})
+    # A body of the service's answer size, served from memory: the fastest a lookup can answer.
+    option = {"provider_id": "p", "care_type": "seh", "travel_minutes": 12.0, "score": 12.0}
+    options = [option] * max(1, body_bytes // (len(json.dumps(option)) + 2))
+    body = json.dumps({"options": options})
 
     async def get(request: web.Request) -> web.Response:
         return web.Response(text=body, content_type="application/json")
@@ -116,6 +124,7 @@ def kernels(region_path: Path, sample: int = 20) -> dict[str, Any]:
     matrix = TravelMatrix(graph)
     full_s = time.perf_counter() - t0
     return {
+        "region": region.id,
         "nodes": graph.graph.number_of_nodes(),
         "edges": graph.graph.number_of_edges(),
         "provider_locations": len(sources),
@@ -164,6 +173,35 @@ async def _report_everything(port: int, token: str, region_path: Path) -> tuple[
     return points, care_types
 
 
+async def _per_care_type(
+    url: str, hdr: dict[str, str], points: list[tuple[float, float]], care_types: list[str]
+) -> tuple[dict[str, dict[str, float]], int]:
+    """Sequential lookups of each care type (PER_CARE_TYPE each): latency, share with options; mean body size."""
+    out: dict[str, dict[str, float]] = {}
+    sizes: list[int] = []
+    async with aiohttp.ClientSession() as s:
+        for ct in care_types:
+            times, with_options = [], 0
+            for i in range(PER_CARE_TYPE):
+                lat, lon = points[(i * 7) % len(points)]
+                params = {"lat": f"{lat:.5f}", "lon": f"{lon:.5f}", "care_type": ct}
+                t0 = time.perf_counter()
+                async with s.get(url, params=params, headers=hdr) as r:
+                    raw = await r.read()
+                    times.append(time.perf_counter() - t0)
+                    if r.status != 200:
+                        raise RuntimeError(f"GET {url} {params}: {r.status} {raw[:300]!r}")
+                sizes.append(len(raw))
+                with_options += bool(json.loads(raw)["options"])
+            times.sort()
+            out[ct] = {
+                "p50_ms": 1000 * times[len(times) // 2],
+                "p99_ms": 1000 * times[int(0.99 * (len(times) - 1))],
+                "with_options": with_options / PER_CARE_TYPE,
+            }
+    return out, sum(sizes) // len(sizes)
+
+
 async def lookups(region_path: Path, seconds: float, tmp: Path) -> dict[str, Any]:
     """Lookups/s and latency on the real service, beside a bare GET; the service's RSS."""
     from capacity.region import load_care_types, load_region
@@ -175,11 +213,17 @@ async def lookups(region_path: Path, seconds: float, tmp: Path) -> dict[str, Any
     t0 = time.perf_counter()
     zproc, zport = start_server(_serve_zcc, str(region_path), store)
     start_s = time.perf_counter() - t0
-    bproc, bport = start_server(_serve_bare)
+    bproc = None
     try:
         points, care_types = await _report_everything(zport, admin, region_path)
         hdr = {"Authorization": f"Bearer {token}"}
-        zurl, burl = f"http://127.0.0.1:{zport}/api/v1/dispatch/options", f"http://127.0.0.1:{bport}/"
+        zurl = f"http://127.0.0.1:{zport}/api/v1/dispatch/options"
+        # Every care type on its own first: checks the answers and sizes the bare body like them.
+        per_type, body_bytes = await _per_care_type(zurl, hdr, points, care_types)
+        t0 = time.perf_counter()
+        bproc, bport = start_server(_serve_bare, body_bytes)
+        bare_start_s = time.perf_counter() - t0
+        burl = f"http://127.0.0.1:{bport}/"
 
         async def zcc(s: aiohttp.ClientSession, i: int) -> int:
             lat, lon = points[i % len(points)]
@@ -203,16 +247,22 @@ async def lookups(region_path: Path, seconds: float, tmp: Path) -> dict[str, Any
             "nodes": len(region.locations),
             "startup_seconds": start_s,
             "rss_mb": rss_mb(zproc.pid),
+            "bare_startup_seconds": bare_start_s,
+            "bare_rss_mb": rss_mb(bproc.pid),
+            "response_bytes": body_bytes,
+            "per_care_type": per_type,
             "bare": base,
             "zcc": subj,
             "bare_single": base1,
             "zcc_single": subj1,
             "ratio": subj["rate"] / base["rate"],
+            "ratio_single": subj1["rate"] / base1["rate"],
         }
     finally:
         for p in (zproc, bproc):
-            p.kill()
-            p.join(5)
+            if p is not None:
+                p.kill()
+                p.join(5)
 
 
 def report(fig: dict[str, Any]) -> str:
@@ -229,16 +279,61 @@ def report(fig: dict[str, Any]) -> str:
         f"(networkx would need about {k['networkx_full_estimate_seconds']:.0f} s); region file load "
         f"{k['load_seconds']:.1f} s, graph build {k['graph_seconds']:.1f} s",
         "",
-        "| region | providers | lookups/s | p50 ms | p99 ms | p99 ms, 1 client | bare GET/s | ratio | RSS MB"
-        " | start s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"`GET /api/v1/dispatch/options` next to a bare aiohttp GET answering a body of the same size "
+        f"from memory; {CONCURRENCY} clients, then 1 client:",
+        "",
+        "| region | providers | lookups/s | p50 ms | p99 ms | bare GET/s | bare p50 | bare p99 | ratio (rate) "
+        "| 1 client: p50 ms | p99 ms | bare p50 | bare p99 | ratio (rate) | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in fig["lookups"]:
+        z, b, z1, b1 = r["zcc"], r["bare"], r["zcc_single"], r["bare_single"]
+        errors = z["errors"] + z1["errors"]
         lines.append(
-            f"| {r['region']} | {r['providers']} | {r['zcc']['rate']:.0f} | {r['zcc']['p50_ms']:.2f} | "
-            f"{r['zcc']['p99_ms']:.2f} | {r['zcc_single']['p99_ms']:.2f} | {r['bare']['rate']:.0f} | "
-            f"{r['ratio']:.2f} | {r['rss_mb']:.0f} | {r['startup_seconds']:.1f} |"
+            f"| {r['region']} | {r['providers']} | {z['rate']:.0f} | {z['p50_ms']:.2f} | {z['p99_ms']:.2f} | "
+            f"{b['rate']:.0f} | {b['p50_ms']:.2f} | {b['p99_ms']:.2f} | {r['ratio']:.2f} | "
+            f"{z1['p50_ms']:.2f} | {z1['p99_ms']:.2f} | {b1['p50_ms']:.2f} | {b1['p99_ms']:.2f} | "
+            f"{r['ratio_single']:.2f} | {errors} |"
         )
+    lines += [
+        "",
+        "memory and start-up, next to the bare server and the matrix built in this process above:",
+        "",
+        "| region | RSS MB | bare server RSS MB | RSS / bare | matrix MB | start s (to matrix ready) "
+        "| bare start s | start / full matrix build |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in fig["lookups"]:
+        matrix_mb = f"{k['matrix_mb']:.0f}" if r["region"] == k.get("region", r["region"]) else "-"
+        lines.append(
+            f"| {r['region']} | {r['rss_mb']:.0f} | {r['bare_rss_mb']:.0f} | {r['rss_mb'] / r['bare_rss_mb']:.1f} | "
+            f"{matrix_mb} | {r['startup_seconds']:.1f} | {r['bare_startup_seconds']:.1f} | "
+            f"{r['startup_seconds'] / k['full_matrix_seconds']:.2f} |"
+        )
+    lines += [
+        "",
+        f"per care type, {PER_CARE_TYPE} sequential lookups each (p50 / p99 ms, share answered with an option):",
+        "",
+    ]
+    for r in fig["lookups"]:
+        slow = sorted(r["per_care_type"].items(), key=lambda kv: -kv[1]["p50_ms"])
+        lines.append(
+            f"- {r['region']} ({r['response_bytes']} byte answers): "
+            + ", ".join(
+                f"{ct} {v['p50_ms']:.1f} / {v['p99_ms']:.1f} ({100 * v['with_options']:.0f} %)" for ct, v in slow
+            )
+        )
+    lines += ["", "targets (national size):"]
+    for r in fig["lookups"]:
+        if r["region"] == "limburg":
+            continue
+        p99, ratio = r["zcc"]["p99_ms"], r["ratio"]
+        lines += [
+            f"- lookup p99 < 10 ms: {p99:.1f} ms at {CONCURRENCY} clients ({'met' if p99 < 10 else 'MISSED'}), "
+            f"{r['zcc_single']['p99_ms']:.1f} ms at 1 client ({'met' if r['zcc_single']['p99_ms'] < 10 else 'MISSED'})",
+            f"- lookups/s >= 50 % of the bare GET: {100 * ratio:.0f} % ({'met' if ratio >= 0.5 else 'MISSED'})",
+            f"- RSS < 500 MB: {r['rss_mb']:.0f} MB ({'met' if r['rss_mb'] < 500 else 'MISSED'})",
+        ]
     return "\n".join(lines)
 
 

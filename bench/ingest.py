@@ -19,11 +19,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing as mp
 import os
 import platform
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +151,7 @@ def run(seconds: float, providers: int) -> dict[str, Any]:
     """Start Redis and the servers, measure, stop everything; the figures as a dict."""
     server = RedisServer()
     server.start()
-    procs: list[mp.Process] = []
+    procs: list[BaseProcess] = []
     try:
         region = synthetic_region(providers)
         offers = [(p.id, o.care_type) for p, o in region.offers()]

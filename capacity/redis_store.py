@@ -399,7 +399,7 @@ return id
 # and, optionally, an entry appended to the patient's trajectory events, all in one script.
 # KEYS: documents hash, open set (or the hash again: unused), events stream, op, trajectory events list (or hash)
 # ARGV: id, data JSON, open ('1', '0' or '-': no set), expected version (-1: create), now_ms, maxlen, op_ttl,
-#       event type ('' for none), event JSON, trajectory event JSON ('' for none)
+#       event type ('' for none), event JSON, JSON array of trajectory events ('' for none)
 # A document is stored as {"v": version, "d": data}; an update must name the stored version.
 _LUA_PUT_DOC = r"""
 local docs, open_set, events, op, tevents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -424,7 +424,9 @@ if ARGV[3] == '1' then redis.call('SADD', open_set, id) elseif ARGV[3] == '0' th
 if ARGV[8] ~= '' then
   redis.call('XADD', events, 'MAXLEN', '~', ARGV[6], '*', 'ts', ARGV[5], 'type', ARGV[8], 'data', ARGV[9])
 end
-if ARGV[10] ~= '' then redis.call('RPUSH', tevents, ARGV[10]) end
+if ARGV[10] ~= '' then
+  for _, e in ipairs(cjson.decode(ARGV[10])) do redis.call('RPUSH', tevents, cjson.encode(e)) end
+end
 local reply = cjson.encode({version = version})
 redis.call('SET', op, reply, 'EX', ARGV[7])
 return reply
@@ -909,7 +911,7 @@ class RedisStore:
         op_id: str,
         now: datetime,
         event: tuple[str, dict[str, Any]] | None = None,
-        trajectory_event: dict[str, Any] | None = None,
+        trajectory_event: dict[str, Any] | list[dict[str, Any]] | None = None,
     ) -> int:
         """Create or compare-and-set a request record, with its event, in one script."""
         k = self._keys
@@ -938,7 +940,7 @@ class RedisStore:
         op_id: str,
         now: datetime,
         event: tuple[str, dict[str, Any]] | None,
-        trajectory_event: dict[str, Any] | None,
+        trajectory_event: dict[str, Any] | list[dict[str, Any]] | None,
         patient_ref: str | None,
     ) -> int:
         k = self._keys
@@ -953,7 +955,9 @@ class RedisStore:
             IDEMPOTENCY_TTL_S,
             event[0] if event else "",
             _dumps(event[1]) if event else "",
-            _dumps(trajectory_event) if trajectory_event is not None and patient_ref else "",
+            _dumps(trajectory_event if isinstance(trajectory_event, list) else [trajectory_event])
+            if trajectory_event is not None and patient_ref
+            else "",
         ]
         keys = [docs, open_set or docs, k.events, k.op(op_id), tevents]
         result = await self._run(self._lua.put_doc, keys, args)
@@ -969,7 +973,7 @@ class RedisStore:
         op_id: str,
         now: datetime,
         event: tuple[str, dict[str, Any]] | None = None,
-        trajectory_event: dict[str, Any] | None = None,
+        trajectory_event: dict[str, Any] | list[dict[str, Any]] | None = None,
     ) -> int:
         """Create or compare-and-set a trajectory record, with its event and trajectory event, in one script."""
         return await self._put_doc(

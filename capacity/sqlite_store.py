@@ -527,7 +527,7 @@ class SqliteStore:
         op_id: str,
         now: datetime,
         event: tuple[str, dict[str, Any]] | None = None,
-        trajectory_event: dict[str, Any] | None = None,
+        trajectory_event: dict[str, Any] | list[dict[str, Any]] | None = None,
     ) -> int:
         """Create or compare-and-set a request record, with its event, in one transaction."""
 
@@ -563,7 +563,7 @@ class SqliteStore:
         op_id: str,
         now: datetime,
         event: tuple[str, dict[str, Any]] | None,
-        trajectory_event: dict[str, Any] | None,
+        trajectory_event: dict[str, Any] | list[dict[str, Any]] | None,
         patient_ref: str | None,
     ) -> int:
         """Compare-and-set one document with its event and trajectory event, in one transaction."""
@@ -590,9 +590,10 @@ class SqliteStore:
             if event is not None:
                 self._event(db, event[0], event[1], now)
             if trajectory_event is not None and patient_ref:
-                db.execute(
+                events = trajectory_event if isinstance(trajectory_event, list) else [trajectory_event]
+                db.executemany(
                     "INSERT INTO trajectory_events (patient_ref, data) VALUES (?, ?)",
-                    (patient_ref, json.dumps(trajectory_event, separators=(",", ":"))),
+                    [(patient_ref, json.dumps(e, separators=(",", ":"))) for e in events],
                 )
             self._idem_put(db, op, version, now)
             return version
@@ -608,7 +609,7 @@ class SqliteStore:
         op_id: str,
         now: datetime,
         event: tuple[str, dict[str, Any]] | None = None,
-        trajectory_event: dict[str, Any] | None = None,
+        trajectory_event: dict[str, Any] | list[dict[str, Any]] | None = None,
     ) -> int:
         """Create or compare-and-set a trajectory record, with its event and trajectory event, in one transaction."""
 

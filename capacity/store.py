@@ -131,7 +131,7 @@ class Store(Protocol):
         op_id: str,
         now: datetime,
         event: tuple[str, dict[str, Any]] | None = None,
-        trajectory_event: dict[str, Any] | None = None,
+        trajectory_event: dict[str, Any] | list[dict[str, Any]] | None = None,
     ) -> int:
         """Create (``expected_version`` None) or update a request record, with an event, atomically.
 
@@ -139,8 +139,8 @@ class Store(Protocol):
         stored one raises Conflict and changes nothing; a create of an existing
         id raises Conflict. Returns the new version (1 on create). ``open_``
         keeps the record in the set of open requests. A retried call with the
-        same ``op_id`` returns the first answer. ``trajectory_event`` is appended,
-        in the same atomic write, to the trajectory events of the record's ``patient_ref``.
+        same ``op_id`` returns the first answer. ``trajectory_event`` (one or a list) is
+        appended, in the same atomic write, to the trajectory events of the record's ``patient_ref``.
         """
 
     async def get_request(self, request_id: str) -> tuple[dict[str, Any], int] | None:
@@ -158,7 +158,7 @@ class Store(Protocol):
         op_id: str,
         now: datetime,
         event: tuple[str, dict[str, Any]] | None = None,
-        trajectory_event: dict[str, Any] | None = None,
+        trajectory_event: dict[str, Any] | list[dict[str, Any]] | None = None,
     ) -> int:
         """Create or compare-and-set a patient's trajectory record (as put_request does for requests)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import AsyncIterator, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -17,12 +18,14 @@ from capacity.store import Store, open_store
 from capacity.view import CapacityView, follow
 
 from . import reload
+from .audit import AuditLog
 from .auth import TokenAuth, setup_auth
 from .board_cache import BoardCache
-from .handlers import capacity, dispatch, health, providers, requests
+from .handlers import capacity, dispatch, health, providers, requests, trajectories
 from .handlers import web as page
-from .keys import AUTH, BACKGROUND, BOARD_CACHE, METRICS, REQUESTS, ROUTING, SETTINGS, STORE, VIEW
+from .keys import AUDIT, AUTH, BACKGROUND, BOARD_CACHE, METRICS, NOTIFIER, REQUESTS, ROUTING, SETTINGS, STORE, VIEW
 from .metrics import Metrics, setup_metrics
+from .notify import Notifier
 from .openapi import openapi_handler
 from .problems import setup_problems
 from .requests import RequestService
@@ -60,12 +63,15 @@ def create_app(
     app[AUTH] = TokenAuth(store, settings.token_cache_seconds)
     app[BACKGROUND] = []
     app[BOARD_CACHE] = BoardCache()
+    app[NOTIFIER] = Notifier(settings.webhook_url, app[METRICS].webhooks)
     app[REQUESTS] = RequestService(
         store,
         app[VIEW],
         protocol or load_protocol(settings.triage_path),
         hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
+        on_placed=app[NOTIFIER].notify,
     )
+    app[AUDIT] = AuditLog(store, region.id, secrets.token_hex(4), settings.audit_retention_days)
 
     # Order matters, outermost first: metrics time everything including error mapping;
     # problems turns every error into problem+json; auth runs before any handler reads a body.
@@ -75,6 +81,7 @@ def create_app(
 
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_background_ctx)
+    app.cleanup_ctx.append(_notifier_ctx)
     app.on_shutdown.append(_close_streams)
     _routes(app)
     return app
@@ -111,6 +118,10 @@ def _routes(app: web.Application) -> None:
     r.add_post("/api/v1/requests/{request_id}/release", requests.release_request, name="request_release")
     r.add_post("/api/v1/requests/{request_id}/cancel", requests.cancel_request, name="request_cancel")
     r.add_post("/api/v1/optimize", requests.optimize_requests, name="optimize")
+    r.add_get("/api/v1/trajectories/{patient_ref}", trajectories.get_trajectory, name="trajectory_get")
+    r.add_patch("/api/v1/trajectories/{patient_ref}", trajectories.patch_trajectory, name="trajectory_patch")
+    r.add_get("/api/v1/trajectories/{patient_ref}/fhir", trajectories.get_trajectory_fhir, name="trajectory_fhir")
+    r.add_get("/api/v1/audit", trajectories.get_audit, name="audit")
 
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -165,6 +176,12 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     tasks.clear()
+
+
+async def _notifier_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Run the webhook worker; queued notifications still in flight are dropped at shutdown."""
+    async for _ in app[NOTIFIER].run():
+        yield
 
 
 async def _close_streams(app: web.Application) -> None:

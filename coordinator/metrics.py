@@ -49,6 +49,12 @@ class Metrics:
         self.holds = Counter(
             "zcc_holds", "Hold transitions (created, confirmed, released, expired)", ["event"], registry=r
         )
+        self.webhooks = Counter(
+            "zcc_webhook_deliveries",
+            "Webhook notifications (delivered, retried, failed, dropped)",
+            ["result"],
+            registry=r,
+        )
 
     def watch(self, view: CapacityView) -> None:
         """Expose the view's state as gauges computed at scrape time."""

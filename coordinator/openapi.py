@@ -6,7 +6,16 @@ from typing import Any
 
 from aiohttp import web
 
-from .schemas import CancelIn, CapacityBatchIn, CapacityUpdateIn, ProviderStatusIn, RequestIn, ReserveIn, schema_of
+from .schemas import (
+    CancelIn,
+    CapacityBatchIn,
+    CapacityUpdateIn,
+    ProviderStatusIn,
+    RequestIn,
+    ReserveIn,
+    TrajectoryPatch,
+    schema_of,
+)
 
 __all__ = ["build_openapi", "openapi_handler"]
 
@@ -65,7 +74,7 @@ _FILTERS = [
 def build_openapi() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document."""
     schemas: dict[str, Any] = {}
-    for model in (CapacityUpdateIn, CapacityBatchIn, ProviderStatusIn, RequestIn, ReserveIn, CancelIn):
+    for model in (CapacityUpdateIn, CapacityBatchIn, ProviderStatusIn, RequestIn, ReserveIn, CancelIn, TrajectoryPatch):
         s = schema_of(model)
         schemas.update(s.pop("$defs", {}))
         schemas[model.__name__] = s
@@ -177,9 +186,7 @@ def build_openapi() -> dict[str, Any]:
                     "operationId": "triageBoardFile",
                     "security": [],
                     "summary": "A file of the triage board page (JavaScript module, CSS, SVG)",
-                    "parameters": [
-                        {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
-                    ],
+                    "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
                     "responses": {
                         "200": {"description": "The file", "content": {"*/*": {"schema": {"type": "string"}}}},
                         "404": _PROBLEM,
@@ -386,6 +393,7 @@ def build_openapi() -> dict[str, Any]:
                 }
             },
             **_request_paths(ref),
+            **_trajectory_paths(ref),
             "/api/v1/capacity/stream": {
                 "get": {
                     "operationId": "streamCapacity",
@@ -535,6 +543,64 @@ def _request_paths(ref: str) -> dict[str, Any]:
                     ),
                     **_AUTH_ERRORS,
                 },
+            }
+        },
+    }
+
+
+def _trajectory_paths(ref: str) -> dict[str, Any]:
+    """Trajectory records, their FHIR export and the audit log."""
+    pref = [{"name": "patient_ref", "in": "path", "required": True, "schema": {"type": "string"}}]
+    errors = {"404": _PROBLEM, "409": _PROBLEM, "422": _PROBLEM, "503": _PROBLEM, **_AUTH_ERRORS}
+    access = (
+        " Admin and the patient's care-team members (a token with a practitioner on the team); triage only "
+        "while handling an open request of the patient (hints only when the patient objects to sharing); "
+        "dispatch, provider and ops never. Every attempt is audited."
+    )
+    return {
+        "/api/v1/trajectories/{patient_ref}": {
+            "get": {
+                "operationId": "getTrajectory",
+                "summary": "The patient's trajectory record." + access,
+                "parameters": pref,
+                "responses": {"200": _json({"type": "object"}), **errors},
+            },
+            "patch": {
+                "operationId": "patchTrajectory",
+                "summary": "Change care team, hints, phase or stop criteria (admin, care team)",
+                "parameters": pref,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": ref + "TrajectoryPatch"}}},
+                },
+                "responses": {"200": _json({"type": "object"}), **errors},
+            },
+        },
+        "/api/v1/trajectories/{patient_ref}/fhir": {
+            "get": {
+                "operationId": "getTrajectoryFhir",
+                "summary": "The record as a FHIR R4 Bundle (collection)." + access,
+                "parameters": pref,
+                "responses": {
+                    "200": {
+                        "description": "FHIR R4 Bundle",
+                        "content": {"application/fhir+json": {"schema": {"type": "object"}}},
+                    },
+                    **errors,
+                },
+            }
+        },
+        "/api/v1/audit": {
+            "get": {
+                "operationId": "getAudit",
+                "summary": "The NEN 7513 audit log of patient-data access (admin); read-only",
+                "parameters": [
+                    _q("patient_ref", "Only this patient"),
+                    _q("since", "From this time", schema={"type": "string", "format": "date-time"}),
+                    _q("until", "Up to this time", schema={"type": "string", "format": "date-time"}),
+                    _q("limit", "At most this many (default 500)", schema={"type": "integer", "minimum": 1}),
+                ],
+                "responses": {"200": _json({"type": "object"}), "422": _PROBLEM, **_AUTH_ERRORS},
             }
         },
     }

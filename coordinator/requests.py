@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +33,7 @@ from routing.graph import Snap
 from routing.lookup import Routing
 from routing.matching import Need, feasible, propose
 
+from .trajectories import TrajectoryService, check_not_bsn
 from .triage import TriageOutcome, TriageProtocol, triage
 
 __all__ = ["RequestService", "new_request_id"]
@@ -78,6 +79,8 @@ class RequestInput:
     psychogeriatric: bool = False
     frail_elderly: bool = False
     postcode: str | None = None
+    # A clinician's override of a "no hospital admission" wish, with the reason (recorded as an event).
+    hospital_override: str | None = None
 
 
 class RequestService:
@@ -90,11 +93,15 @@ class RequestService:
         protocol: TriageProtocol,
         *,
         hold_ttl: timedelta,
+        on_placed: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.store = store
         self.view = view
         self.protocol = protocol
         self.hold_ttl = hold_ttl
+        self.trajectories = TrajectoryService(store)
+        # Called with each new placement (the regiebehandelaar's webhook); must not block.
+        self.on_placed = on_placed
 
     # -- reading ----------------------------------------------------------------
 
@@ -116,7 +123,9 @@ class RequestService:
     async def create(self, data: RequestInput, routing: Routing, actor: Actor) -> dict[str, Any]:
         """Triage the request, propose places and store it with its ``request.created`` event."""
         region = self.view.region
+        check_not_bsn(data.patient_ref, "patient_ref")
         outcome = triage(self.protocol, data.complaint, data.answers, age=data.age, context=data.context)
+        hints = await self.trajectories.hints(data.patient_ref)
         snap = routing.snap(data.lat, data.lon)
         now = utcnow()
         request_id = new_request_id()
@@ -129,11 +138,18 @@ class RequestService:
             "answers": dict(data.answers),
             "context": dict(data.context),
             "flags": {
-                "can_return_home": data.can_return_home,
-                "wlz_indication": data.wlz_indication,
-                "psychogeriatric": data.psychogeriatric,
+                # The care plan's flags count too: a Wlz indication on record is one here.
+                "can_return_home": data.can_return_home and bool(hints.get("can_return_home", True)),
+                "wlz_indication": data.wlz_indication or bool(hints.get("wlz_indication")),
+                "psychogeriatric": data.psychogeriatric or bool(hints.get("psychogeriatric")),
                 "frail_elderly": data.frail_elderly,
             },
+            "care_plan": {
+                "preferred_providers": list(hints.get("preferred_providers") or []),
+                "home_first": bool(hints.get("home_first")),
+                "no_hospital_admission": bool(hints.get("no_hospital_admission")),
+            },
+            "hospital_override": data.hospital_override,
             "created_at": iso(now),
             "created_by": actor.to_json(),
             "triage": outcome.to_json(),
@@ -159,6 +175,26 @@ class RequestService:
             op_id=secrets.token_hex(12),
             now=now,
             event=("request.created", _event(record, actor)),
+            trajectory_event=[
+                _trajectory_event(
+                    now,
+                    "triage",
+                    record,
+                    actor,
+                    {
+                        "complaint": data.complaint,
+                        "urgency": outcome.urgency,
+                        "care_types": list(outcome.care_types),
+                        "escalate_112": outcome.escalate_112,
+                        "proposals": [[p["provider_id"], p["care_type"]] for p in record["proposals"][:3]],
+                    },
+                ),
+                *(
+                    [_trajectory_event(now, "override", record, actor, {"hospital_override": data.hospital_override})]
+                    if data.hospital_override and record["care_plan"]["no_hospital_admission"]
+                    else []
+                ),
+            ],
         )
         return record
 
@@ -268,6 +304,7 @@ class RequestService:
                 op_id=secrets.token_hex(12),
                 now=now,
                 event=("request.reserved", _event(record, actor)),
+                trajectory_event=_trajectory_event(now, "hold", record, actor, dict(record["hold"])),
             )
         except Conflict:
             # Another reservation of this request won the race: give our unit back.
@@ -296,7 +333,25 @@ class RequestService:
             "travel_minutes": held.get("travel_minutes"),
         }
         record["history"].append(_history(now, actor, "placed", f"{hold.care_type} at {hold.provider_id}"))
-        await self._save(record, version, actor, now, "request.placed", open_=False)
+        trajectory, _, _ = await self.trajectories.read(record["patient_ref"])
+        lead = next((m for m in (trajectory or {}).get("care_team", []) if m.get("role") == "regiebehandelaar"), None)
+        notice = _trajectory_event(
+            now, "notification", record, None, {"to": "regiebehandelaar", "member": lead, "about": "placement"}
+        )
+        await self._save(record, version, actor, now, "request.placed", open_=False, kind="placement", extra=[notice])
+        if self.on_placed is not None:
+            self.on_placed(
+                {
+                    "event": "placement",
+                    "region": self.view.region.id,
+                    "patient_ref": record["patient_ref"],
+                    "request_id": record["id"],
+                    "urgency": record["triage"]["urgency"],
+                    "placement": record["placement"],
+                    "regiebehandelaar": lead,
+                    "at": iso(now),
+                }
+            )
         return record
 
     async def release(self, request_id: str, actor: Actor) -> dict[str, Any]:
@@ -312,7 +367,7 @@ class RequestService:
         record["status"] = "open"
         record["hold"] = held | {"status": "released"}
         record["history"].append(_history(now, actor, "released", f"{held['care_type']} at {held['provider_id']}"))
-        await self._save(record, version, actor, now, "request.released", open_=True)
+        await self._save(record, version, actor, now, "request.released", open_=True, kind="release")
         return record
 
     async def cancel(self, request_id: str, actor: Actor, reason: str = "") -> dict[str, Any]:
@@ -329,7 +384,7 @@ class RequestService:
             record["hold"] = held | {"status": "released"}
         record["status"] = "cancelled"
         record["history"].append(_history(now, actor, "cancelled", reason))
-        await self._save(record, version, actor, now, "request.cancelled", open_=False)
+        await self._save(record, version, actor, now, "request.cancelled", open_=False, kind="cancel")
         return record
 
     async def hold_expired(self, hold: Hold) -> None:
@@ -346,7 +401,7 @@ class RequestService:
         record["hold"] = held | {"status": "expired"}
         record["history"].append(_history(now, None, "hold_expired", f"{hold.care_type} at {hold.provider_id}"))
         try:
-            await self._save(record, version, None, now, "request.hold_expired", open_=True)
+            await self._save(record, version, None, now, "request.hold_expired", open_=True, kind="expiry")
         except Conflict:
             _LOGGER.debug("request %s changed while its hold expired; the other change stands", hold.request_id)
 
@@ -359,7 +414,10 @@ class RequestService:
         event: str,
         *,
         open_: bool,
+        kind: str,
+        extra: Sequence[dict[str, Any]] = (),
     ) -> None:
+        detail = {"hold": record.get("hold"), "placement": record.get("placement"), "status": record["status"]}
         try:
             await self.store.put_request(
                 record["id"],
@@ -369,6 +427,7 @@ class RequestService:
                 op_id=secrets.token_hex(12),
                 now=now,
                 event=(event, _event(record, actor)),
+                trajectory_event=[_trajectory_event(now, kind, record, actor, detail), *extra],
             )
         except Conflict:
             raise InvalidTransition(f"request {record['id']} was changed meanwhile; reload it") from None
@@ -394,8 +453,22 @@ def _status_of(outcome: TriageOutcome) -> str:
     return "open"
 
 
+def _trajectory_event(
+    now: datetime, kind: str, record: Mapping[str, Any], actor: Actor | None, detail: Mapping[str, Any]
+) -> dict[str, Any]:
+    """One acute step as the patient's trajectory keeps it."""
+    return {
+        "id": "ev-" + secrets.token_hex(6),
+        "at": iso(now),
+        "type": kind,
+        "request_id": record["id"],
+        "by": actor.to_json() if actor else None,
+        "detail": dict(detail),
+    }
+
+
 def _need(record: Mapping[str, Any]) -> Need:
-    t, flags = record["triage"], record.get("flags", {})
+    t, flags, plan = record["triage"], record.get("flags", {}), record.get("care_plan", {})
     return Need(
         request_id=record["id"],
         urgency=t["urgency"],
@@ -406,6 +479,10 @@ def _need(record: Mapping[str, Any]) -> Need:
         wlz_indication=bool(flags.get("wlz_indication", False)),
         psychogeriatric=bool(flags.get("psychogeriatric", False)),
         frail_elderly=bool(flags.get("frail_elderly", False)),
+        preferred_providers=tuple(plan.get("preferred_providers", ())),
+        home_first=bool(plan.get("home_first", False)),
+        no_hospital=bool(plan.get("no_hospital_admission", False)),
+        hospital_override=record.get("hospital_override"),
     )
 
 

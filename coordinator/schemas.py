@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, Str
 from capacity.errors import InvalidInput
 
 __all__ = [
+    "AuditQuery",
     "CancelIn",
     "CapacityBatchIn",
     "CapacityUpdateIn",
@@ -19,6 +20,7 @@ __all__ = [
     "ProviderStatusIn",
     "RequestIn",
     "ReserveIn",
+    "TrajectoryPatch",
     "field_path",
     "read_json",
     "validate",
@@ -96,6 +98,12 @@ class RequestIn(_In):
     location: LocationIn
     complaint: StrictStr = Field(min_length=1, max_length=64)
     answers: dict[str, bool] = Field(default_factory=dict)
+    hospital_override: StrictStr | None = Field(
+        default=None,
+        min_length=3,
+        max_length=300,
+        description="a clinician's reason to allow hospital care despite a 'no hospital admission' wish",
+    )
     context: dict[str, bool | int] = Field(default_factory=dict)
     flags: FlagsIn = Field(default_factory=FlagsIn)
 
@@ -111,6 +119,57 @@ class CancelIn(_In):
     """Why a request is cancelled (optional)."""
 
     reason: StrictStr = Field(default="", max_length=300)
+
+
+class TeamMemberIn(_In):
+    """One member of the patient's care team."""
+
+    role: Literal["gp", "regiebehandelaar", "district_nurse", "case_manager", "poh_o"]
+    name: StrictStr = Field(min_length=1, max_length=200, description="practice or professional")
+    practitioner: StrictStr | None = Field(default=None, max_length=64, description="e.g. an AGB code; tokens carry it")
+    organisation: StrictStr | None = Field(default=None, max_length=200)
+    contact: StrictStr | None = Field(default=None, max_length=200, description="tel: or mailto:")
+
+
+class HintsIn(_In):
+    """Care-plan hints that matter in acute care."""
+
+    preferred_providers: list[StrictStr] | None = None
+    home_first: bool | None = None
+    no_hospital_admission: bool | None = None
+    acp_wishes: list[StrictStr] | None = Field(default=None, description="advance care planning wishes")
+    mobility: StrictStr | None = Field(default=None, max_length=100)
+    psychogeriatric: bool | None = None
+    wlz_indication: bool | None = None
+    can_return_home: bool | None = None
+    sharing_objection: bool | None = Field(default=None, description="the patient objects to sharing their data")
+
+
+class StopCriteriaIn(_In):
+    """Seed 002's four stop criteria of the zorgtraject."""
+
+    diagnostiek_afgerond: bool | None = None
+    so_niet_meer_nodig: bool | None = None
+    betrokkenen_en_afspraken_helder: bool | None = None
+    huisarts_ondersteuning_afgesproken: bool | None = None
+
+
+class TrajectoryPatch(_In):
+    """Changes to a trajectory record; only the parts sent change."""
+
+    care_team: list[TeamMemberIn] | None = None
+    hints: HintsIn | None = None
+    phase: Literal["intake", "startfase", "vervolgfase", "evaluation_due", "ended"] | None = None
+    stop_criteria: StopCriteriaIn | None = None
+
+
+class AuditQuery(_In):
+    """Filters of the audit log."""
+
+    patient_ref: str | None = Field(default=None, max_length=64)
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+    limit: int = Field(default=500, ge=1, le=10_000)
 
 
 def field_path(loc: Sequence[int | str]) -> str:

@@ -27,6 +27,10 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     hold_ttl_seconds: float = 15 * 60
     optimize_time_limit_s: float = 5.0
+    # POSTed a JSON message at each placement, for the patient's regiebehandelaar (None: no webhook).
+    webhook_url: str | None = None
+    # NEN 7513 sets no term; 5 years by default, set it to the region's policy.
+    audit_retention_days: int = 5 * 365
     triage_path: Path | None = None  # None: the shipped config/triage.yaml
     token_cache_seconds: float = 30.0
     expiry_interval_seconds: float = 5.0
@@ -53,6 +57,10 @@ class Settings:
             env["host"] = v
         if v := os.environ.get("ZCC_PORT"):
             env["port"] = int(v)
+        if v := os.environ.get("ZCC_WEBHOOK_URL"):
+            env["webhook_url"] = v
+        if v := os.environ.get("ZCC_AUDIT_RETENTION_DAYS"):
+            env["audit_retention_days"] = int(v)
         if v := os.environ.get("ZCC_NEIGHBOURS"):
             env["neighbour_configs"] = tuple(Path(p.strip()) for p in v.split(",") if p.strip())
         if v := os.environ.get("ZCC_HOLD_TTL_MINUTES"):

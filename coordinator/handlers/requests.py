@@ -12,9 +12,10 @@ from capacity.model import utcnow
 from capacity.store import IdempotencyKey
 from routing.matching import optimize
 
-from ..auth import Principal, require
+from ..auth import Principal, principal, require
 from ..jsonio import json_response
-from ..keys import REQUESTS, ROUTING, SETTINGS, VIEW
+from ..keys import AUDIT, REQUESTS, ROUTING, SETTINGS, VIEW
+from ..problems import Forbidden
 from ..requests import Actor, RequestInput, body_fingerprint
 from ..schemas import CancelIn, RequestIn, ReserveIn, read_json, validate
 
@@ -31,6 +32,29 @@ __all__ = [
 ]
 
 STAFF = ("triage", "admin")
+
+
+async def _staff(request: web.Request, action: str, patient_ref: str | None = None) -> Principal:
+    """The caller if triage or admin; every attempt on patient data is audited, denied ones included."""
+    who = principal(request)
+    allowed = who.role in STAFF
+    await request.app[AUDIT].record(
+        request,
+        who,
+        action=action,
+        patient_ref=patient_ref,
+        outcome="allowed" if allowed else "denied",
+        basis=("admin" if who.role == "admin" else "open_request") if allowed else "none",
+    )
+    if not allowed:
+        raise Forbidden(f"role {who.role!r} may not handle patient requests; allowed: {', '.join(STAFF)}")
+    return who
+
+
+async def _staff_on(request: web.Request, action: str) -> Principal:
+    """As _staff, for a request named in the path: the audit entry names its patient."""
+    found = await request.app[REQUESTS].store.get_request(request.match_info["request_id"])
+    return await _staff(request, action, found[0].get("patient_ref") if found else None)
 
 
 def _actor(who: Principal) -> Actor:
@@ -54,8 +78,10 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
 
 async def create_request(request: web.Request) -> web.Response:
     """Triage a request and propose places: 201 with urgency, care types and ranked proposals."""
-    who = require(request, *STAFF)
+    if principal(request).role not in STAFF:
+        await _staff(request, "create")
     body = validate(RequestIn, await read_json(request))
+    who = await _staff(request, "create", body.patient_ref)
     state = request.app[ROUTING]
     loc = body.location
     if loc.postcode is not None:
@@ -79,6 +105,7 @@ async def create_request(request: web.Request) -> web.Response:
         context=body.context,
         postcode=loc.postcode,
         **body.flags.model_dump(),
+        hospital_override=body.hospital_override,
     )
     record = await request.app[REQUESTS].create(data, state.get(), _actor(who))
     return json_response(_summary(record), status=201, headers={"Location": f"/api/v1/requests/{record['id']}"})
@@ -86,21 +113,21 @@ async def create_request(request: web.Request) -> web.Response:
 
 async def get_request(request: web.Request) -> web.Response:
     """One request."""
-    require(request, *STAFF)
+    await _staff_on(request, "read")
     record, _ = await request.app[REQUESTS].get(request.match_info["request_id"])
     return json_response(_summary(record))
 
 
 async def list_requests(request: web.Request) -> web.Response:
     """Every open (or reserved) request, oldest first."""
-    require(request, *STAFF)
+    await _staff(request, "search")
     records = await request.app[REQUESTS].list_open()
     return json_response({"requests": [_summary(r) for r in records]})
 
 
 async def reserve_request(request: web.Request) -> web.Response:
     """Hold a place for the request (atomic; 409 when it is gone). Honours Idempotency-Key."""
-    who = require(request, *STAFF)
+    who = await _staff_on(request, "update")
     request_id = request.match_info["request_id"]
     raw = await read_json(request)
     body = validate(ReserveIn, raw)
@@ -118,21 +145,21 @@ async def reserve_request(request: web.Request) -> web.Response:
 
 async def confirm_request(request: web.Request) -> web.Response:
     """The hold becomes a placement."""
-    who = require(request, *STAFF)
+    who = await _staff_on(request, "update")
     record = await request.app[REQUESTS].confirm(request.match_info["request_id"], _actor(who))
     return json_response(_summary(record))
 
 
 async def release_request(request: web.Request) -> web.Response:
     """Give the held place back."""
-    who = require(request, *STAFF)
+    who = await _staff_on(request, "update")
     record = await request.app[REQUESTS].release(request.match_info["request_id"], _actor(who))
     return json_response(_summary(record))
 
 
 async def cancel_request(request: web.Request) -> web.Response:
     """Close the request without a place."""
-    who = require(request, *STAFF)
+    who = await _staff_on(request, "update")
     reason = ""
     if request.can_read_body:
         reason = validate(CancelIn, await read_json(request)).reason
@@ -148,7 +175,7 @@ async def triage_protocol(request: web.Request) -> web.Response:
 
 async def optimize_requests(request: web.Request) -> web.Response:
     """A batch proposal for all open requests (not holds): placed weighted by urgency, then least cost."""
-    require(request, *STAFF)
+    await _staff(request, "search")
     service, view, settings = request.app[REQUESTS], request.app[VIEW], request.app[SETTINGS]
     routing = request.app[ROUTING].get()
     records = [r for r in await service.list_open() if r["status"] == "open"]

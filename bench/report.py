@@ -1,0 +1,318 @@
+"""Run every benchmark once and write bench/results.md: ``python -m bench.report`` (``bench/run`` calls it).
+
+Each benchmark module exposes ``run(...) -> dict`` and ``report(dict) -> str``;
+every figure in their reports stands next to the baseline it was measured
+against in the same run. This module runs them one after the other (a failing
+one is recorded, the others still run), puts the headline ratios in one table
+at the top, and writes the machine, the date and every report below it. The raw
+figures go to bench/out/results.json.
+
+The simulation benchmark is optional: ``--simulate module`` runs ``bench/simulate.py``
+(its ``run``/``report`` when it has them, else ``python -m bench.simulate``),
+``--simulate zcc`` runs ``zcc simulate``, ``--simulate none`` (or ``auto`` when
+neither exists) records that it was skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SIMULATION_TIMEOUT = 600  # seconds; an external simulation is bounded like every other load
+
+
+def machine_info() -> dict[str, Any]:
+    """Cores, CPU model, memory, Python: what the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    mem_gb = float("nan")
+    try:
+        with open("/proc/meminfo") as f:
+            kb = next(int(line.split()[1]) for line in f if line.startswith("MemTotal:"))
+        mem_gb = kb / 1024 / 1024
+    except (OSError, StopIteration):
+        pass
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = (float("nan"),) * 3
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": mem_gb,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_before": load,
+        "date": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+
+
+# --------------------------------------------------------------------------- the benchmarks
+
+
+def _ingest(seconds: float, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from bench import ingest
+
+    fig = ingest.run(seconds, args.providers_ingest)
+    return fig, ingest.report(fig)
+
+
+def _dispatch(seconds: float, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from bench import dispatch
+
+    fig = dispatch.run(seconds, args.nodes, args.providers)
+    return fig, dispatch.report(fig)
+
+
+def _matching(seconds: float, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from bench import matching
+
+    fig = matching.run(seconds, args.nodes, args.providers, milp_large=not args.no_milp)
+    return fig, matching.report(fig)
+
+
+def _simulation(seconds: float, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    mode = args.simulate
+    if mode == "auto":
+        if (HERE / "simulate.py").is_file():
+            mode = "module"
+        elif _zcc_has_simulate():
+            mode = "zcc"
+        else:
+            mode = "none"
+    if mode == "none":
+        note = "skipped: neither bench/simulate.py nor `zcc simulate` exists in this tree yet"
+        print(f"note: simulation {note}", flush=True)
+        return {"skipped": note}, f"simulation {note}."
+    if mode == "module":
+        module = importlib.import_module("bench.simulate")
+        run, report = getattr(module, "run", None), getattr(module, "report", None)
+        if callable(run) and callable(report):
+            fig = run()
+            return fig, str(report(fig))
+        command = [sys.executable, "-m", "bench.simulate"]
+    else:
+        command = [str(_zcc()), "simulate"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=SIMULATION_TIMEOUT, check=False)
+    text = f"`{' '.join(command[-2:])}` (exit {done.returncode}):\n\n```\n{done.stdout.strip()}\n```"
+    if done.returncode != 0:
+        text += f"\n\nstderr (last lines):\n\n```\n{_tail(done.stderr)}\n```"
+    return {"command": command, "returncode": done.returncode, "stdout": done.stdout}, text
+
+
+def _zcc() -> Path:
+    return Path(sys.executable).with_name("zcc")
+
+
+def _zcc_has_simulate() -> bool:
+    if not _zcc().exists():
+        return False
+    try:
+        done = subprocess.run([str(_zcc()), "simulate", "--help"], capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+BENCHMARKS: dict[str, Callable[[float, argparse.Namespace], tuple[dict[str, Any], str]]] = {
+    "ingest": _ingest,
+    "dispatch": _dispatch,
+    "matching": _matching,
+    "simulation": _simulation,
+}
+
+
+# --------------------------------------------------------------------------- the headline table
+
+
+def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(figure, value, baseline, ratio) for the headline table, from whatever ran."""
+    rows: list[tuple[str, str, str, str]] = []
+    ing = results.get("ingest", {}).get("figures")
+    if ing:
+        for subj, base, label in (
+            ("zcc_post", "bare_post", "capacity update POST, req/s"),
+            ("zcc_get_one_provider", "bare_get_small", "board read, one provider, req/s"),
+            ("zcc_get_board", "bare_get_board", "board read, whole board, req/s"),
+        ):
+            z, b = ing[subj]["rate"], ing[base]["rate"]
+            rows.append((f"ingest: {label}", f"{z:.0f}", f"{b:.0f} ({base})", f"{z / b:.2f}"))
+    dsp = results.get("dispatch", {}).get("figures")
+    if dsp:
+        k = dsp["kernels"]
+        rows.append(
+            (
+                f"dispatch: scipy Dijkstra, {k['sample_sources']} sources on {k['nodes']} nodes, s",
+                f"{k['scipy_sample_seconds']:.2f}",
+                f"{k['networkx_sample_seconds']:.2f} (networkx)",
+                f"{k['scipy_speedup']:.1f}x faster",
+            )
+        )
+        for r in dsp["lookups"]:
+            z, b = r["zcc"], r["bare"]
+            rows.append(
+                (
+                    f"dispatch {r['region']}: lookups/s, 32 clients",
+                    f"{z['rate']:.0f}",
+                    f"{b['rate']:.0f} (bare GET)",
+                    f"{r['ratio']:.2f}",
+                )
+            )
+            rows.append(
+                (
+                    f"dispatch {r['region']}: p99 ms, 32 clients",
+                    f"{z['p99_ms']:.2f}",
+                    f"{b['p99_ms']:.2f}",
+                    f"{z['p99_ms'] / b['p99_ms']:.1f}x",
+                )
+            )
+            z1, b1 = r["zcc_single"], r["bare_single"]
+            rows.append(
+                (
+                    f"dispatch {r['region']}: p99 ms, 1 client",
+                    f"{z1['p99_ms']:.2f}",
+                    f"{b1['p99_ms']:.2f}",
+                    f"{z1['p99_ms'] / b1['p99_ms']:.1f}x",
+                )
+            )
+        for r in dsp["lookups"]:
+            rows.append(
+                (
+                    f"dispatch {r['region']}: service RSS MB",
+                    f"{r['rss_mb']:.0f}",
+                    f"{r['bare_rss_mb']:.0f} (bare aiohttp server)",
+                    f"{r['rss_mb'] / r['bare_rss_mb']:.1f}x",
+                )
+            )
+            rows.append(
+                (
+                    f"dispatch {r['region']}: start-up s (until the matrix is ready)",
+                    f"{r['startup_seconds']:.1f}",
+                    f"{r['bare_startup_seconds']:.1f} (bare aiohttp server)",
+                    f"{r['startup_seconds'] / r['bare_startup_seconds']:.0f}x",
+                )
+            )
+    mat = results.get("matching", {}).get("figures")
+    if mat:
+        for r in mat["proposals"]:
+            z, b = r["zcc"], r["bare"]
+            rows.append(
+                (
+                    f"matching {r['region']}: single proposal p99 ms, 1 client",
+                    f"{z['p99_ms']:.2f}",
+                    f"{b['p99_ms']:.2f} (bare POST)",
+                    f"{r['ratio_p99']:.1f}x",
+                )
+            )
+            rows.append(
+                (
+                    f"matching {r['region']}: proposals/s, 1 client",
+                    f"{z['rate']:.0f}",
+                    f"{b['rate']:.0f} (bare POST)",
+                    f"{r['ratio_rate']:.2f}",
+                )
+            )
+        for key, label in (("batch_all", "all candidates"), ("batch_acceptable", "acceptable only")):
+            for bt in mat[key]:
+                rows.append(
+                    (
+                        f"matching batch {bt['needs']} ({label}): optimise ms",
+                        f"{1000 * bt['flow_seconds']:.1f}",
+                        f"{1000 * bt['bare_flow_seconds']:.1f} (bare min cost flow)",
+                        f"{bt['ratio_vs_bare_flow']:.1f}x",
+                    )
+                )
+    return rows
+
+
+def render(machine: dict[str, Any], results: dict[str, Any], total_s: float) -> str:
+    """The whole results.md."""
+    load = ", ".join(f"{x:.2f}" for x in machine["load_before"])
+    lines = [
+        "# zcc benchmark results",
+        "",
+        "Written by `bench/run` (`bench/report.py`); do not edit by hand. The machine is shared and noisy,",
+        "so every figure stands next to a baseline measured in the same run, and the ratio is what to compare",
+        "between runs, not the absolute figures.",
+        "",
+        f"- date: {machine['date']}",
+        f"- machine: {machine['cores']} cores, {machine['cpu']}, {machine['memory_gb']:.1f} GB memory, "
+        f"{machine['platform']}",
+        f"- Python {machine['python']}; load average before the run: {load}",
+        f"- whole run: {total_s / 60:.1f} min",
+        "",
+        "## Headline ratios",
+        "",
+        "| figure | value | baseline (same run) | ratio |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in _rows(results)]
+    for name, res in results.items():
+        lines += ["", f"## {name}", ""]
+        if "error" in res:
+            lines += [f"FAILED after {res['seconds']:.0f} s:", "", "```", res["error"], "```"]
+            continue
+        lines += [f"({res['seconds']:.0f} s)", "", res["text"]]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    """Command line."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=3.0, help="duration of each measurement round")
+    ap.add_argument("--nodes", type=int, default=50_000)
+    ap.add_argument("--providers", type=int, default=5_000)
+    ap.add_argument("--providers-ingest", type=int, default=500)
+    ap.add_argument("--no-milp", action="store_true", help="skip the MILP of the 5,000-request batch")
+    ap.add_argument("--simulate", choices=("auto", "module", "zcc", "none"), default="auto")
+    ap.add_argument("--only", nargs="+", choices=list(BENCHMARKS), help="run only these benchmarks")
+    ap.add_argument("--out", type=Path, default=HERE / "results.md")
+    args = ap.parse_args()
+    machine = machine_info()
+    results: dict[str, Any] = {}
+    started = time.perf_counter()
+    for name, bench in BENCHMARKS.items():
+        if args.only and name not in args.only:
+            continue
+        print(f"== {name}", flush=True)
+        t0 = time.perf_counter()
+        try:
+            fig, text = bench(args.seconds, args)
+        except Exception:  # record it and run the others
+            results[name] = {"error": _tail(traceback.format_exc(), 25), "seconds": time.perf_counter() - t0}
+            print(results[name]["error"], file=sys.stderr, flush=True)
+            continue
+        results[name] = {"figures": fig, "text": text, "seconds": time.perf_counter() - t0}
+        print(text, flush=True)
+    total = time.perf_counter() - started
+    args.out.write_text(render(machine, results, total))
+    out_json = HERE / "out" / "results.json"
+    out_json.parent.mkdir(parents=True, exist_ok=True)
+    out_json.write_text(json.dumps({"machine": machine, "results": results}, indent=2, default=str))
+    print(f"wrote {args.out} and {out_json} in {total / 60:.1f} min", flush=True)
+    return 1 if any("error" in r for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
