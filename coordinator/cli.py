@@ -160,6 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--label", help="a note on whose token this is")
     create.set_defaults(func=cmd_token_create)
 
+    gen = sub.add_parser(
+        "gen-region",
+        help="write a synthetic region (up to national size) for scale tests and benchmarks",
+    )
+    gen.add_argument("--nodes", type=int, help="locations in all (e.g. 50000)")
+    gen.add_argument("--providers", type=int, help="providers in all (e.g. 5000)")
+    gen.add_argument("--regions", type=int, help="regions to split into (e.g. 11)")
+    gen.add_argument("--seed", type=int, help="random seed")
+    gen.add_argument("--out", help="directory for <region>.json files and nl.json")
+
     check = sub.add_parser("check-config", help="validate a region file")
     check.add_argument("path", help="region YAML file")
     check.add_argument("--care-types", dest="care_types", help="care types file")
@@ -169,6 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``zcc`` command."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["gen-region"] and argv[1:2] not in (["-h"], ["--help"]):
+        # Its own options are parsed by routing.gen_region (argparse cannot hand "--x" on through REMAINDER).
+        from routing import gen_region
+
+        return gen_region.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -93,3 +93,63 @@ def test_token_create_refuses_bad_role_and_unknown_provider(tmp_path: Path) -> N
     assert out.returncode == 2 and "--provider" in out.stderr
     out = run("token", "create", "--role", "king", "--store", store, cwd=tmp_path)
     assert out.returncode == 2
+
+
+def test_gen_region_writes_files_the_service_starts_on(tmp_path: Path) -> None:
+    out = run(
+        "gen-region",
+        "--nodes",
+        "2000",
+        "--providers",
+        "200",
+        "--regions",
+        "3",
+        "--seed",
+        "5",
+        "--out",
+        str(tmp_path / "gen"),
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    files = sorted(p.name for p in (tmp_path / "gen").iterdir())
+    assert files == ["nl.json", "roaz-01.json", "roaz-02.json", "roaz-03.json"]
+    assert run("check-config", str(tmp_path / "gen" / "nl.json"), cwd=tmp_path).returncode == 0
+    port = free_port()
+    store = f"sqlite:///{tmp_path}/nl.db"
+    proc = subprocess.Popen(
+        [*ZCC, "serve", "--store", store, "--port", str(port), "--config", str(tmp_path / "gen" / "nl.json")],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        tok = run(
+            "token",
+            "create",
+            "--role",
+            "dispatch",
+            "--store",
+            store,
+            "--config",
+            str(tmp_path / "gen" / "nl.json"),
+            cwd=tmp_path,
+        ).stdout.strip()
+        nl = json.loads((tmp_path / "gen" / "nl.json").read_text())
+        loc = nl["locations"][0]
+        url = f"http://127.0.0.1:{port}/api/v1/dispatch/options?lat={loc['lat']}&lon={loc['lon']}&care_type=seh"
+        deadline = time.monotonic() + 60
+        while True:  # ready once the travel matrix is built
+            try:
+                with urllib.request.urlopen(
+                    urllib.request.Request(url, headers={"Authorization": f"Bearer {tok}"}), timeout=5
+                ) as r:
+                    body = json.load(r)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "the service did not answer on the generated region"
+                time.sleep(0.2)
+        assert body["region"] == "nl" and body["location"]["snapped_to"]["id"] == loc["id"]
+    finally:
+        proc.terminate()
+        proc.wait(15)
