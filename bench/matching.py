@@ -264,7 +264,8 @@ def report(fig: dict[str, Any]) -> str:
     ):
         lines += [
             "",
-            f"batch optimisation, {BATCH_PLACES} places, {title} (best of the runs of bench.matching_core):",
+            f"batch optimisation, {BATCH_PLACES} places, {title} "
+            f"(best of {fig[key][0]['rounds']} runs, ours and the bare flow in turn):",
             "",
             "| open requests | arcs | ours ms | bare min cost flow ms | ours / bare | of which build ms "
             "| HiGHS MILP ms | optimal | gap to MILP | greedy gap | greedy weight short |",

@@ -7,7 +7,7 @@ Plain, immutable dataclasses with no I/O. Times are timezone-aware UTC
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeAlias
@@ -35,6 +35,7 @@ __all__ = [
     "TokenRecord",
     "UpdateResult",
     "from_ms",
+    "set_clock",
     "to_ms",
     "utcnow",
 ]
@@ -45,9 +46,28 @@ HoldStatus: TypeAlias = Literal["held", "confirmed", "released", "expired"]
 EntryKey: TypeAlias = tuple[str, str]
 
 
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
+def _system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+# The one source of "now" for the domain (request lifecycle, view, matching, stores' callers): the
+# system clock unless a simulation swaps in its own through set_clock. Code takes the time only through
+# utcnow() or a ``now`` argument, so one hook here moves the whole service onto a simulated clock.
+_clock: Callable[[], datetime] = _system_clock
+
+
+def set_clock(clock: Callable[[], datetime] | None) -> None:
+    """Make ``utcnow()`` return ``clock()`` (aware UTC); ``None`` restores the system clock.
+
+    For the region simulation (``zcc simulate``) and tests only: a running service never sets it.
+    """
+    global _clock  # noqa: PLW0603 - the one documented process-wide hook
+    _clock = _system_clock if clock is None else clock
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC (the system clock unless :func:`set_clock` set another)."""
+    return _clock()
 
 
 def to_ms(dt: datetime) -> int:

@@ -174,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", help="region YAML file")
     check.add_argument("--care-types", dest="care_types", help="care types file")
     check.set_defaults(func=cmd_check_config)
+
+    from .simulate.cli import add_parser as add_simulate  # the region simulation (zcc simulate)
+
+    add_simulate(sub)
     return parser
 
 

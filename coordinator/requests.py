@@ -202,9 +202,7 @@ class RequestService:
         """The nearest places of each acceptable care type, with live state from the view."""
         region, view, now = self.view.region, self.view, utcnow()
         for ct in care_types:
-            for n, (pid, minutes) in enumerate(routing.nearest(snap, region.id, ct)):
-                if n >= CANDIDATES_PER_CARE_TYPE:
-                    break
+            for pid, minutes in routing.nearest(snap, region.id, ct, at_most=CANDIDATES_PER_CARE_TYPE):
                 yield Place(
                     region.id,
                     region.name,
@@ -264,7 +262,7 @@ class RequestService:
         now = utcnow()
         loc = record["location"]
         snap = routing.snap(loc["lat"], loc["lon"])
-        minutes = next((m for pid, m in routing.nearest(snap, region.id, care_type) if pid == provider_id), 0.0)
+        minutes = routing.matrix.provider_minutes(snap.index, region.id, provider_id) + snap.access_minutes
         place = Place(
             region.id,
             region.name,

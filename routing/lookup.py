@@ -48,13 +48,24 @@ class Routing:
         """Where a coordinate joins the home region's graph (OutsideRegion when it is not in the region)."""
         return self.graph.snap(lat, lon)
 
-    def nearest(self, snap: Snap, region_id: str, care_type: str) -> Iterator[tuple[str, float]]:
-        """(provider id, door-to-door minutes) of the region's places of ``care_type``, nearest first."""
+    def nearest(
+        self, snap: Snap, region_id: str, care_type: str, *, at_most: int | None = None
+    ) -> Iterator[tuple[str, float]]:
+        """(provider id, door-to-door minutes) of the region's places of ``care_type``, nearest first.
+
+        ``at_most`` bounds how many of the nearest are given: at national size a care type has
+        thousands of places, and a lookup that finds the nearest hundreds closed stops there.
+        """
         columns = self._columns.get((region_id, care_type))
         if columns is None:
             return
         raw = self.matrix.table[snap.index, columns.cols]
-        for i in np.argsort(raw, kind="stable"):
+        if at_most is not None and at_most < len(raw):
+            part = np.argpartition(raw, at_most - 1)[:at_most]
+            order = part[np.argsort(raw[part], kind="stable")]
+        else:
+            order = np.argsort(raw, kind="stable")
+        for i in order:
             v = int(raw[i])
             minutes = float("inf") if v == UNREACHABLE else v / 10 + snap.access_minutes
             yield columns.provider_ids[int(i)], minutes

@@ -22,6 +22,12 @@ from ..schemas import DispatchQuery, validate
 
 __all__ = ["dispatch_options"]
 
+# The nearest places of a care type a lookup considers (and excluded places it lists): a dispatcher
+# never sends a patient past the 200 nearest, and at national size this bounds a lookup where
+# most places are closed (a night team at noon) to a few milliseconds.
+MAX_PLACES = 200
+MAX_EXCLUDED = 50
+
 
 def _coordinate(q: DispatchQuery, state: RoutingState) -> tuple[float, float, str | None]:
     if q.postcode is not None:
@@ -48,7 +54,7 @@ async def dispatch_options(request: web.Request) -> web.Response:
     now, tz = utcnow(), region.tz
 
     def home_places() -> Iterator[Place]:
-        for pid, minutes in routing.nearest(snap, region.id, q.care_type):
+        for pid, minutes in routing.nearest(snap, region.id, q.care_type, at_most=MAX_PLACES):
             yield Place(
                 region.id,
                 region.name,
@@ -90,7 +96,7 @@ async def dispatch_options(request: web.Request) -> web.Response:
         "options": [o.to_json() for o in options],
     }
     if q.include_excluded:
-        body["excluded"] = [o.to_json() for o in excluded]
+        body["excluded"] = [o.to_json() for o in excluded[:MAX_EXCLUDED]]
     return json_response(body)
 
 
@@ -100,7 +106,7 @@ def _neighbour_places(
     """Places of the neighbouring regions, with the capacity this service last read of them."""
     for region in state.neighbours:
         board = state.boards.get(region.id)
-        for pid, minutes in routing.nearest(snap, region.id, care_type):
+        for pid, minutes in routing.nearest(snap, region.id, care_type, at_most=MAX_PLACES):
             status = board.statuses.get(pid) if board else None
             yield Place(
                 region.id,
