@@ -21,7 +21,7 @@ from .errors import StoreUnavailable
 from .model import CapacityEntry, Event, Hold, ProviderStatus, Region, Snapshot, utcnow
 from .store import Store
 
-__all__ = ["BoardEntry", "CapacityView", "follow"]
+__all__ = ["BoardEntry", "CapacityView", "follow", "raise_if_cancelling"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -252,6 +252,18 @@ class CapacityView:
                 self._drop(q)
 
 
+def raise_if_cancelling() -> None:
+    """Re-raise a cancellation that a library turned into another error.
+
+    On Python 3.11 a cancel that lands as ``asyncio.timeout`` expires comes out
+    as TimeoutError (which a store maps to StoreUnavailable); a retry loop that
+    then carries on would never stop, and shutdown would wait for it forever.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 async def follow(
     store: Store,
     view: CapacityView,
@@ -280,6 +292,7 @@ async def follow(
                 # Under load, gather a few milliseconds of events per read instead of one read per write.
                 await asyncio.sleep(batch_wait)
         except StoreUnavailable as exc:
+            raise_if_cancelling()
             if not view.degraded:
                 _LOGGER.warning("store unreachable, serving the board degraded: %s", exc.detail)
             view.set_degraded(True)
@@ -288,6 +301,7 @@ async def follow(
         except asyncio.CancelledError:
             raise
         except Exception:
+            raise_if_cancelling()
             _LOGGER.exception("capacity view follower failed; retrying")
             await asyncio.sleep(backoff)
             backoff = min(max_backoff, backoff * 2)

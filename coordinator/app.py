@@ -15,7 +15,7 @@ from aiohttp import web
 from capacity.errors import StoreUnavailable
 from capacity.model import Region, utcnow
 from capacity.store import Store, open_store
-from capacity.view import CapacityView, follow
+from capacity.view import CapacityView, follow, raise_if_cancelling
 
 from . import reload
 from .audit import AuditLog
@@ -154,6 +154,7 @@ async def _expire_holds(app: web.Application) -> None:
                 _LOGGER.info("hold %s at %s %s expired", hold.hold_id, hold.provider_id, hold.care_type)
                 await app[REQUESTS].hold_expired(hold)
         except StoreUnavailable as exc:
+            raise_if_cancelling()
             metrics.store_errors.labels("expire_holds").inc()
             _LOGGER.warning("cannot expire holds now: %s", exc.detail)
         await asyncio.sleep(interval)

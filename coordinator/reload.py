@@ -11,6 +11,7 @@ from aiohttp import web
 from capacity.errors import ConfigError, StoreUnavailable
 from capacity.model import Region, utcnow
 from capacity.region import default_config_dir, default_region_path, load_care_types, load_region
+from capacity.view import raise_if_cancelling
 from routing.lookup import build_routing
 
 from .keys import ROUTING, SETTINGS, STORE, VIEW
@@ -81,6 +82,7 @@ async def keep_routing_current(app: web.Application) -> None:
         try:
             await store.seed(home, utcnow())
         except StoreUnavailable as exc:
+            raise_if_cancelling()
             _LOGGER.warning("cannot seed the reloaded region yet (%s); retrying", exc.detail)
             continue  # stamps unchanged: the next round tries again
         stamps = now_stamps
@@ -104,6 +106,7 @@ async def follow_neighbours(app: web.Application) -> None:
             try:
                 snap = await store.peek(region.id)
             except StoreUnavailable as exc:
+                raise_if_cancelling()
                 _LOGGER.debug("cannot read neighbour %s: %s", region.id, exc.detail)
                 continue
             if snap is None:
