@@ -37,6 +37,8 @@ __all__ = ["create_app"]
 
 _LOGGER = logging.getLogger(__name__)
 
+SHUTDOWN_GRACE_SECONDS = 5.0
+
 
 def create_app(
     settings: Settings,
@@ -139,7 +141,10 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
             )
         yield
     finally:
-        await store.close()
+        try:
+            await asyncio.wait_for(store.close(), SHUTDOWN_GRACE_SECONDS)
+        except TimeoutError:
+            _LOGGER.error("the store did not close within %s s", SHUTDOWN_GRACE_SECONDS)
 
 
 async def _expire_holds(app: web.Application) -> None:
@@ -169,13 +174,17 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
         reload.follow_neighbours(app),
     ]
     tasks = app[BACKGROUND]
-    tasks.extend(asyncio.create_task(job) for job in jobs)
+    tasks.extend(asyncio.create_task(job, name=f"zcc-{job.__name__}") for job in jobs)
     yield
     for task in tasks:
         task.cancel()
-    for task in tasks:
+    # Bounded: a task that does not end on cancel is reported, not waited for forever.
+    done, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+    for task in pending:
+        _LOGGER.error("background task %s did not stop on cancel: %s", task.get_name(), task.get_stack(limit=5))
+    for task in done:
         with contextlib.suppress(asyncio.CancelledError):
-            await task
+            task.result()
     tasks.clear()
 
 
