@@ -167,14 +167,14 @@ async def _expire_holds(app: web.Application) -> None:
 
 async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
     """Start the view follower and the hold expiry; cancel and await them at cleanup."""
-    jobs: list[Coroutine[Any, Any, None]] = [
-        follow(app[STORE], app[VIEW], block_ms=app[SETTINGS].view_block_ms),
-        _expire_holds(app),
-        reload.keep_routing_current(app),
-        reload.follow_neighbours(app),
-    ]
+    jobs: dict[str, Coroutine[Any, Any, None]] = {
+        "zcc-view-follower": follow(app[STORE], app[VIEW], block_ms=app[SETTINGS].view_block_ms),
+        "zcc-hold-expiry": _expire_holds(app),
+        "zcc-routing": reload.keep_routing_current(app),
+        "zcc-neighbours": reload.follow_neighbours(app),
+    }
     tasks = app[BACKGROUND]
-    tasks.extend(asyncio.create_task(job, name=f"zcc-{job.__name__}") for job in jobs)
+    tasks.extend(asyncio.create_task(job, name=name) for name, job in jobs.items())
     yield
     for task in tasks:
         task.cancel()
