@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from coordinator.app import create_app
 from coordinator.keys import AUTH
 from coordinator.settings import Settings
 
-__all__ = ["auth", "iso", "make_app", "report", "token"]
+__all__ = ["auth", "iso", "make_app", "report", "started", "token"]
 
 
 def make_app(
@@ -65,3 +66,12 @@ def report(
     if minutes is not None:
         body["valid_for_minutes"] = minutes
     return body
+
+
+async def started(aiohttp_client: Any, app: web.Application) -> Any:
+    """A test client of ``app`` once its routing (travel matrix) is built."""
+    from coordinator.keys import ROUTING
+
+    client = await aiohttp_client(app)
+    await asyncio.wait_for(client.app[ROUTING].ready.wait(), 10)
+    return client

@@ -17,18 +17,12 @@ from aiohttp.test_utils import TestClient
 from capacity.model import Hours, Location, Provider, ProviderOffer, Region, Road, utcnow
 from coordinator.keys import ROUTING
 
-from .http_helpers import auth, iso, make_app, report, token
+from .http_helpers import auth, iso, make_app, report, started, token
 from .regions import CARE_TYPES, line_region
 
 Client = TestClient[web.Request, web.Application]
 MakeClient = Callable[..., Awaitable[Client]]
 A = {"lat": "50.85", "lon": "5.70"}  # exactly at town A
-
-
-async def started(aiohttp_client: MakeClient, app: web.Application) -> Client:
-    client = await aiohttp_client(app)
-    await asyncio.wait_for(client.app[ROUTING].ready.wait(), 10)
-    return client
 
 
 @pytest.fixture

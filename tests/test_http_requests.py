@@ -12,9 +12,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from capacity.model import utcnow
-from coordinator.keys import ROUTING, STORE
+from coordinator.keys import STORE
 
-from .http_helpers import auth, make_app, report, token
+from .http_helpers import auth, make_app, report, started, token
 from .regions import tiny_region
 
 Client = TestClient[web.Request, web.Application]
@@ -22,12 +22,6 @@ MakeClient = Callable[..., Awaitable[Client]]
 
 AT_A = {"lat": 50.85, "lon": 5.70}
 U2_DYSPNOE = {"complaint": "dyspnoe", "answers": {"dys_copd_hartfalen": True}}  # U2: hap_visit, seh, elv_hoog
-
-
-async def started(aiohttp_client: MakeClient, app: web.Application) -> Client:
-    client = await aiohttp_client(app)
-    await asyncio.wait_for(client.app[ROUTING].ready.wait(), 10)
-    return client
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from coordinator.keys import ROUTING
-
-from .http_helpers import auth, make_app, report, token
+from .http_helpers import auth, make_app, report, started, token
 from .regions import tiny_region
 
 Client = TestClient[web.Request, web.Application]
@@ -27,12 +25,6 @@ PLAN = {
     "hints": {"no_hospital_admission": True, "preferred_providers": ["vvt-c"], "home_first": True},
     "phase": "vervolgfase",
 }
-
-
-async def started(aiohttp_client: MakeClient, app: web.Application) -> Client:
-    client = await aiohttp_client(app)
-    await asyncio.wait_for(client.app[ROUTING].ready.wait(), 10)
-    return client
 
 
 @pytest.fixture

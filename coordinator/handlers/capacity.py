@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -202,20 +202,16 @@ async def capacity_stream(request: web.Request) -> web.StreamResponse:
             "X-Accel-Buffering": "no",
         }
     )
+
+    def board_event(now: datetime) -> bytes:
+        rows = view.board(now, care_types=f["care_type"], kinds=f["kind"], providers=f["provider"])
+        body = {"region": view.region.id, "degraded": view.degraded, "entries": [r.to_json(now) for r in rows]}
+        return _sse("board", body)
+
     try:
         await resp.prepare(request)
         now = utcnow()
-        rows = view.board(now, care_types=f["care_type"], kinds=f["kind"], providers=f["provider"])
-        await resp.write(
-            _sse(
-                "board",
-                {
-                    "region": view.region.id,
-                    "degraded": view.degraded,
-                    "entries": [r.to_json(now) for r in rows],
-                },
-            )
-        )
+        await resp.write(board_event(now))
         while True:
             try:
                 change = await asyncio.wait_for(queue.get(), SSE_HEARTBEAT_SECONDS)
@@ -241,17 +237,7 @@ async def capacity_stream(request: web.Request) -> web.StreamResponse:
             elif kind == "health":
                 await resp.write(_sse("health", {"degraded": change["degraded"]}))
             elif kind == "reload":
-                rows = view.board(now, care_types=f["care_type"], kinds=f["kind"], providers=f["provider"])
-                await resp.write(
-                    _sse(
-                        "board",
-                        {
-                            "region": view.region.id,
-                            "degraded": view.degraded,
-                            "entries": [r.to_json(now) for r in rows],
-                        },
-                    )
-                )
+                await resp.write(board_event(now))
     except ConnectionResetError:
         return resp  # the client went away
     finally:
