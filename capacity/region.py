@@ -27,21 +27,17 @@ module instead, in well under a second.
 
 from __future__ import annotations
 
-import difflib
-import json
 import logging
 import math
 import os
 import re
 import sys
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from yaml.nodes import MappingNode
-
+from capacity.config_check import MISSING, FieldChecker, first_of, kind_of, read_config_file, suggest
 from capacity.errors import ConfigError
 from capacity.model import (
     KINDS,
@@ -54,11 +50,6 @@ from capacity.model import (
     Region,
     Road,
 )
-
-try:
-    from yaml import CSafeLoader as _SafeLoaderBase
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _SafeLoaderBase  # type: ignore[assignment]
 
 __all__ = [
     "DAY_NAMES",
@@ -109,10 +100,8 @@ _CARE_TYPE_KEYS = frozenset({"id", "name", "kinds", "unit", "level", "descriptio
 _ELIGIBILITY_AGES = ("min_age", "max_age")
 _ELIGIBILITY_FLAGS = ("psychogeriatric", "requires_wlz", "must_return_home")
 
-_MISSING: Any = object()
 
-
-# --------------------------------------------------------------------------- paths and files
+# --------------------------------------------------------------------------- paths
 
 
 def default_config_dir() -> Path:
@@ -135,75 +124,6 @@ def default_region_path() -> Path:
     return default_config_dir() / DEFAULT_REGION_FILE
 
 
-class _UniqueKeyLoader(_SafeLoaderBase):
-    """A safe YAML loader that refuses duplicate mapping keys instead of keeping the last one."""
-
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: set[Hashable] = set()
-        for key_node, _value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, Hashable):
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        "while reading a mapping",
-                        node.start_mark,
-                        f"found duplicate key {key!r}",
-                        key_node.start_mark,
-                    )
-                seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _unique_json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object hook that refuses duplicate keys, as the YAML loader does."""
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"found duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
-def _read_config_file(path: Path) -> object:
-    """Parse one YAML file (or JSON, by its .json suffix); any I/O or syntax problem is a ConfigError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"file not found: {path}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if path.suffix.lower() == ".json":
-        # JSON is YAML too, but the json module reads a national-size file ~30x faster.
-        try:
-            return json.loads(text, object_pairs_hook=_unique_json_object)
-        except json.JSONDecodeError as exc:
-            where = f"at line {exc.lineno}, column {exc.colno}"
-            raise ConfigError(f"invalid JSON in {path} {where}: {exc.msg}") from None
-        except ValueError as exc:
-            raise ConfigError(f"invalid JSON in {path}: {exc}") from None
-    try:
-        # A SafeLoader subclass: constructs plain data only, never Python objects.
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise ConfigError(f"invalid YAML in {path}{where}: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML in {path}: {exc}") from None
-
-
-def _first_of(errors: list[ConfigError], what: str) -> ConfigError:
-    """The first problem, its detail prefixed with how many there are."""
-    first = errors[0]
-    count = len(errors)
-    prefix = f"1 problem in {what}" if count == 1 else f"{count} problems in {what}, the first"
-    return ConfigError(f"{prefix}: {first.detail}", field=first.field)
-
-
 # --------------------------------------------------------------------------- value checks
 
 
@@ -217,77 +137,10 @@ def _own_region_id(root: Mapping[Any, Any]) -> str | None:
     return None
 
 
-def _kind_of(value: object) -> str:
-    """How a YAML value reads to a person, for 'must be X, not Y' messages."""
-    if value is None:
-        return "empty (null)"
-    if isinstance(value, bool):
-        return f"the boolean {value!r}"
-    if isinstance(value, int):
-        return f"the integer {value}"
-    if isinstance(value, float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean X?)' when a close match exists; only ever used on short lists."""
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-class _Checker:
+class _Checker(FieldChecker):
     """One pass over parsed data: collects every problem and builds model objects on the way."""
 
-    __slots__ = ("errors", "reported")
-
-    def __init__(self) -> None:
-        self.errors: list[ConfigError] = []
-        # Fields with a problem already, so a consequence is not reported twice.
-        self.reported: set[str | None] = set()
-
-    def add(self, field: str | None, detail: str) -> None:
-        self.errors.append(ConfigError(detail, field=field))
-        self.reported.add(field)
-
-    # -- generic fields
-
-    def mapping(self, value: object, path: str | None, what: str) -> Mapping[Any, Any] | None:
-        if isinstance(value, Mapping):
-            return value
-        self.add(path, f"{what} must be a mapping, not {_kind_of(value)}")
-        return None
-
-    def unknown_keys(self, item: Mapping[Any, Any], allowed: frozenset[str], path: str) -> None:
-        for key in item:
-            if key not in allowed:
-                expected = ", ".join(sorted(allowed))
-                hint = _suggest(key, allowed) if isinstance(key, str) else ""
-                self.add(f"{path}.{key}", f"unknown field {key!r}{hint}; expected {expected}")
-
-    def get(self, item: Mapping[Any, Any], key: str, path: str) -> Any:
-        value = item.get(key, _MISSING)
-        if value is _MISSING:
-            self.add(f"{path}.{key}", f"missing required field {key!r}")
-        return value
-
-    def string(self, item: Mapping[Any, Any], key: str, path: str) -> str | None:
-        value = self.get(item, key, path)
-        if value is _MISSING:
-            return None
-        if not isinstance(value, str):
-            self.add(f"{path}.{key}", f"{key} must be a string, not {_kind_of(value)}")
-            return None
-        if not value.strip():
-            self.add(f"{path}.{key}", f"{key} must not be empty")
-            return None
-        return value
+    __slots__ = ()
 
     def ident(self, item: Mapping[Any, Any], key: str, path: str) -> str | None:
         value = self.string(item, key, path)
@@ -298,10 +151,10 @@ class _Checker:
 
     def number(self, item: Mapping[Any, Any], key: str, path: str) -> float | None:
         value = self.get(item, key, path)
-        if value is _MISSING:
+        if value is MISSING:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.add(f"{path}.{key}", f"{key} must be a number, not {_kind_of(value)}")
+            self.add(f"{path}.{key}", f"{key} must be a number, not {kind_of(value)}")
             return None
         if not math.isfinite(value):
             self.add(f"{path}.{key}", f"{key} must be a finite number, not {value}")
@@ -311,18 +164,8 @@ class _Checker:
     def count(self, value: object, path: str, what: str) -> int | None:
         """A non-negative whole number (booleans and floats are refused)."""
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.add(path, f"{what} must be a non-negative whole number, not {_kind_of(value)}")
+            self.add(path, f"{what} must be a non-negative whole number, not {kind_of(value)}")
             return None
-        return value
-
-    def items(self, data: Mapping[Any, Any], key: str, path: str) -> list[Any]:
-        value = data.get(key, _MISSING)
-        if value is _MISSING or value is None:
-            self.add(path, f"missing required section {key!r} (a list)")
-            return []
-        if not isinstance(value, list):
-            self.add(path, f"{key} must be a list, not {_kind_of(value)}")
-            return []
         return value
 
     # -- opening hours
@@ -331,10 +174,10 @@ class _Checker:
         if isinstance(value, str):
             if value.strip().lower() == "24/7":
                 return _ALWAYS
-            self.add(path, f'opening hours must be "24/7" or a list of windows, not {_kind_of(value)}')
+            self.add(path, f'opening hours must be "24/7" or a list of windows, not {kind_of(value)}')
             return None
         if not isinstance(value, list):
-            self.add(path, f'opening hours must be "24/7" or a list of windows, not {_kind_of(value)}')
+            self.add(path, f'opening hours must be "24/7" or a list of windows, not {kind_of(value)}')
             return None
         if not value:
             self.add(path, 'opening hours have no windows: list at least one, or write "24/7"')
@@ -364,7 +207,7 @@ class _Checker:
     def days(self, window: Mapping[Any, Any], wpath: str) -> tuple[frozenset[int], str] | None:
         path = f"{wpath}.days"
         value = self.get(window, "days", wpath)
-        if value is _MISSING:
+        if value is MISSING:
             return None
         parts: list[object]
         if isinstance(value, str):
@@ -372,7 +215,7 @@ class _Checker:
         elif isinstance(value, list):
             parts = list(value)
         else:
-            self.add(path, f'days must be a string like "mon-fri" or a list of days, not {_kind_of(value)}')
+            self.add(path, f'days must be a string like "mon-fri" or a list of days, not {kind_of(value)}')
             return None
         if not parts:
             self.add(path, "days is empty: name at least one day (mon, tue, wed, thu, fri, sat, sun)")
@@ -382,7 +225,7 @@ class _Checker:
         ok = True
         for part in parts:
             if not isinstance(part, str) or not part.strip():
-                self.add(path, f"a day must be a name like 'mon' or a range like 'mon-fri', not {_kind_of(part)}")
+                self.add(path, f"a day must be a name like 'mon' or a range like 'mon-fri', not {kind_of(part)}")
                 ok = False
                 continue
             name = part.strip().lower()
@@ -409,14 +252,14 @@ class _Checker:
         if index is None:
             self.add(
                 path,
-                f"unknown day name {name!r}{_suggest(name, DAY_NAMES)}; use mon, tue, wed, thu, fri, sat, sun",
+                f"unknown day name {name!r}{suggest(name, DAY_NAMES)}; use mon, tue, wed, thu, fri, sat, sun",
             )
         return index
 
     def time(self, window: Mapping[Any, Any], key: str, wpath: str) -> tuple[int, str] | None:
         path = f"{wpath}.{key}"
         value = self.get(window, key, wpath)
-        if value is _MISSING:
+        if value is MISSING:
             return None
         if isinstance(value, int) and not isinstance(value, bool) and 60 <= value <= 24 * 60:
             # YAML 1.1 reads an unquoted 17:00 as the base-60 number 1020.
@@ -428,7 +271,7 @@ class _Checker:
             )
             return None
         if not isinstance(value, str):
-            self.add(path, f'time must be a string "HH:MM", not {_kind_of(value)}')
+            self.add(path, f'time must be a string "HH:MM", not {kind_of(value)}')
             return None
         match = _TIME_RE.fullmatch(value.strip())
         if match is None:
@@ -451,16 +294,16 @@ class _Checker:
             return None
         for key in root:
             if key not in _TOP_KEYS:
-                hint = _suggest(key, _TOP_KEYS) if isinstance(key, str) else ""
+                hint = suggest(key, _TOP_KEYS) if isinstance(key, str) else ""
                 self.add(
                     str(key),
                     f"unknown section {key!r}{hint}; expected region, locations, roads, providers, border_roads",
                 )
 
         head = self.region_head(root)
-        locations, location_index = self.locations(self.items(root, "locations", "locations"))
-        roads = self.roads(self.items(root, "roads", "roads"), location_index)
-        providers = self.providers(self.items(root, "providers", "providers"), location_index, care_types)
+        locations, location_index = self.locations(self.items(root, "locations"))
+        roads = self.roads(self.items(root, "roads"), location_index)
+        providers = self.providers(self.items(root, "providers"), location_index, care_types)
         own_id = head[0] if head is not None else _own_region_id(root)
         border_roads = self.border_roads(root.get("border_roads"), location_index, own_id)
 
@@ -479,8 +322,8 @@ class _Checker:
         )
 
     def region_head(self, root: Mapping[Any, Any]) -> tuple[str, str, str] | None:
-        raw = root.get("region", _MISSING)
-        if raw is _MISSING:
+        raw = root.get("region", MISSING)
+        if raw is MISSING:
             self.add("region", "missing required section 'region' (id, name, timezone)")
             return None
         head = self.mapping(raw, "region", "region")
@@ -638,7 +481,7 @@ class _Checker:
         if raw is None:  # absent, or an empty ``border_roads:`` in YAML
             return []
         if not isinstance(raw, list):
-            self.add("border_roads", f"border_roads must be a list, not {_kind_of(raw)}")
+            self.add("border_roads", f"border_roads must be a list, not {kind_of(raw)}")
             return []
         roads: list[Road] = []
         for i, entry in enumerate(raw):
@@ -722,7 +565,7 @@ class _Checker:
             if kind is not None and kind not in KINDS:
                 self.add(
                     f"{path}.kind",
-                    f"unknown provider kind {kind!r}{_suggest(kind, KINDS)}; expected one of {', '.join(KINDS)}",
+                    f"unknown provider kind {kind!r}{suggest(kind, KINDS)}; expected one of {', '.join(KINDS)}",
                 )
                 kind = None
             location = self.ident(item, "location", path)
@@ -731,7 +574,7 @@ class _Checker:
                 location = None
             hours: Hours | None = None
             raw_hours = self.get(item, "hours", path)
-            if raw_hours is not _MISSING:
+            if raw_hours is not MISSING:
                 hours = self.hours(raw_hours, f"{path}.hours")
             offers = self.offers(item, path, kind, care_types)
             if provider_id is not None:
@@ -764,7 +607,7 @@ class _Checker:
         care_types: Mapping[str, CareType],
     ) -> dict[str, ProviderOffer] | None:
         raw = self.get(item, "care_types", path)
-        if raw is _MISSING:
+        if raw is MISSING:
             return None
         mapping = self.mapping(raw, f"{path}.care_types", "care_types (care type: total)")
         if mapping is None:
@@ -776,13 +619,13 @@ class _Checker:
         ok = True
         for ct_id, spec in mapping.items():
             if not isinstance(ct_id, str):
-                self.add(f"{path}.care_types", f"care type ids are strings, not {_kind_of(ct_id)}")
+                self.add(f"{path}.care_types", f"care type ids are strings, not {kind_of(ct_id)}")
                 ok = False
                 continue
             cpath = f"{path}.care_types.{ct_id}"
             care_type = care_types.get(ct_id)
             if care_type is None:
-                self.add(cpath, f"unknown care type {ct_id!r}{_suggest(ct_id, care_types)}")
+                self.add(cpath, f"unknown care type {ct_id!r}{suggest(ct_id, care_types)}")
                 ok = False
             elif kind is not None and kind not in care_type.kinds:
                 self.add(
@@ -805,13 +648,13 @@ class _Checker:
         if not isinstance(spec, Mapping):
             self.add(
                 cpath,
-                f"must be a total (a whole number) or a mapping with total, hours, eligibility, not {_kind_of(spec)}",
+                f"must be a total (a whole number) or a mapping with total, hours, eligibility, not {kind_of(spec)}",
             )
             return None
         self.unknown_keys(spec, _OFFER_KEYS, cpath)
         total: int | None = None
         raw_total = self.get(spec, "total", cpath)
-        if raw_total is not _MISSING:
+        if raw_total is not MISSING:
             total = self.count(raw_total, f"{cpath}.total", "total")
         hours: Hours | None = None
         hours_ok = True
@@ -829,18 +672,18 @@ class _Checker:
         if not isinstance(value, Mapping):
             self.add(
                 path,
-                f"eligibility must be a mapping of criteria such as {{min_age: 18}}, not {_kind_of(value)}",
+                f"eligibility must be a mapping of criteria such as {{min_age: 18}}, not {kind_of(value)}",
             )
             return None
         ok = True
         for key, criterion in value.items():
             if not isinstance(key, str):
-                self.add(path, f"eligibility criteria are named by strings, not {_kind_of(key)}")
+                self.add(path, f"eligibility criteria are named by strings, not {kind_of(key)}")
                 ok = False
             elif key in _ELIGIBILITY_AGES:
                 ok = self.count(criterion, f"{path}.{key}", key) is not None and ok
             elif key in _ELIGIBILITY_FLAGS and not isinstance(criterion, bool):
-                self.add(f"{path}.{key}", f"{key} must be true or false, not {_kind_of(criterion)}")
+                self.add(f"{path}.{key}", f"{key} must be true or false, not {kind_of(criterion)}")
                 ok = False
         low, high = value.get("min_age"), value.get("max_age")
         if ok and isinstance(low, int) and isinstance(high, int) and low > high:
@@ -857,7 +700,7 @@ class _Checker:
         for key in root:
             if key != "care_types":
                 self.add(str(key), f"unknown section {key!r}; a care types file has only 'care_types'")
-        items = self.items(root, "care_types", "care_types")
+        items = self.items(root, "care_types")
         if not items and "care_types" not in self.reported:
             self.add("care_types", "the care types list is empty")
         result: dict[str, CareType] = {}
@@ -877,13 +720,13 @@ class _Checker:
                 unit = None
             level: int | None = None
             raw_level = self.get(item, "level", path)
-            if raw_level is not _MISSING:
+            if raw_level is not MISSING:
                 level = self.count(raw_level, f"{path}.level", "level")
             description: str | None = ""
             if "description" in item:
                 description = item["description"]
                 if not isinstance(description, str):
-                    self.add(f"{path}.description", f"description must be a string, not {_kind_of(description)}")
+                    self.add(f"{path}.description", f"description must be a string, not {kind_of(description)}")
                     description = None
             if ct_id is None:
                 continue
@@ -899,10 +742,10 @@ class _Checker:
 
     def kinds(self, item: Mapping[Any, Any], path: str) -> frozenset[str] | None:
         value = self.get(item, "kinds", path)
-        if value is _MISSING:
+        if value is MISSING:
             return None
         if not isinstance(value, list) or not value:
-            self.add(f"{path}.kinds", f"kinds must be a non-empty list of provider kinds, not {_kind_of(value)}")
+            self.add(f"{path}.kinds", f"kinds must be a non-empty list of provider kinds, not {kind_of(value)}")
             return None
         bad = [k for k in value if k not in KINDS]
         if bad:
@@ -922,7 +765,7 @@ def parse_hours(value: object, field: str = "hours") -> Hours:
     checker = _Checker()
     hours = checker.hours(value, field)
     if checker.errors or hours is None:
-        raise _first_of(checker.errors, "the opening hours")
+        raise first_of(checker.errors, "the opening hours")
     return hours
 
 
@@ -930,9 +773,9 @@ def load_care_types(path: str | Path | None = None) -> dict[str, CareType]:
     """Load and validate a care types file (default: the shipped config/care_types.yaml)."""
     file = Path(path) if path is not None else default_config_dir() / "care_types.yaml"
     checker = _Checker()
-    care_types = checker.care_types(_read_config_file(file))
+    care_types = checker.care_types(read_config_file(file))
     if checker.errors:
-        raise _first_of(checker.errors, f"care types file {file}")
+        raise first_of(checker.errors, f"care types file {file}")
     _LOGGER.debug("loaded %d care types from %s", len(care_types), file)
     return care_types
 
@@ -949,14 +792,14 @@ def parse_region(data: object, care_types: Mapping[str, CareType]) -> Region:
     checker = _Checker()
     region = checker.region(data, care_types)
     if checker.errors or region is None:
-        raise _first_of(checker.errors, "the region")
+        raise first_of(checker.errors, "the region")
     return region
 
 
 def load_region(path: str | Path | None = None, care_types: Mapping[str, CareType] | None = None) -> Region:
     """Read, validate and build a region file (default: the shipped ROAZ Limburg region)."""
     file = Path(path) if path is not None else default_region_path()
-    data = _read_config_file(file)
+    data = read_config_file(file)
     types = care_types if care_types is not None else load_care_types()
     region = parse_region(data, types)
     _LOGGER.info(
@@ -973,7 +816,7 @@ def load_region(path: str | Path | None = None, care_types: Mapping[str, CareTyp
 def check_region_file(path: str | Path, care_types: Mapping[str, CareType] | None = None) -> list[ConfigError]:
     """Every problem of a region file on disk (unreadable file and bad YAML included); empty when valid."""
     try:
-        data = _read_config_file(Path(path))
+        data = read_config_file(Path(path))
         types = care_types if care_types is not None else load_care_types()
     except ConfigError as exc:
         return [exc]

@@ -29,12 +29,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias
 
+from capacity.config_check import MISSING, FieldChecker, first_of, kind_of, read_config_file, suggest
 from capacity.errors import ConfigError
 from capacity.model import CareType
-
-# Private helpers of the region loader, shared so both config files read and report alike:
-# duplicate YAML keys refused, "must be X, not Y" wording, "did you mean" hints.
-from capacity.region import _first_of, _kind_of, _read_config_file, _suggest, default_config_dir, load_care_types
+from capacity.region import default_config_dir, load_care_types
 
 __all__ = [
     "ADVICE_LEVEL",
@@ -90,7 +88,6 @@ _COMPLAINT_KEYS = frozenset(
 )
 _QUESTION_KEYS = frozenset({"id", "text", "urgency", "care_types", "advice"})
 _OUTCOME_KEYS = frozenset({"urgency", "care_types", "advice"})
-_MISSING: Any = object()
 
 
 def urgency_rank(urgency: str) -> int:
@@ -316,61 +313,15 @@ def care_types_for(complaint: Complaint, outcome: Outcome, urgency: str) -> tupl
 # --------------------------------------------------------------------------- validation
 
 
-class _Checker:
+class _Checker(FieldChecker):
     """One pass over parsed data: collects every problem and builds the model on the way."""
 
-    __slots__ = ("care_types", "errors", "reported")
+    __slots__ = ("care_types",)
+    strip_strings = True
 
     def __init__(self, care_types: Mapping[str, CareType]) -> None:
+        super().__init__()
         self.care_types = care_types
-        self.errors: list[ConfigError] = []
-        self.reported: set[str] = set()
-
-    def add(self, field: str, detail: str) -> None:
-        self.errors.append(ConfigError(detail, field=field))
-        self.reported.add(field)
-
-    # -- generic fields
-
-    def mapping(self, value: object, path: str, what: str) -> Mapping[Any, Any] | None:
-        if isinstance(value, Mapping):
-            return value
-        self.add(path, f"{what} must be a mapping, not {_kind_of(value)}")
-        return None
-
-    def unknown_keys(self, item: Mapping[Any, Any], allowed: frozenset[str], path: str, what: str = "field") -> None:
-        for key in item:
-            if key not in allowed:
-                hint = _suggest(key, allowed) if isinstance(key, str) else ""
-                where = f"{path}.{key}" if path else str(key)
-                self.add(where, f"unknown {what} {key!r}{hint}; expected {', '.join(sorted(allowed))}")
-
-    def get(self, item: Mapping[Any, Any], key: str, path: str, hint: str = "") -> Any:
-        value = item.get(key, _MISSING)
-        if value is _MISSING:
-            self.add(f"{path}.{key}", f"missing required field {key!r}{hint}")
-        return value
-
-    def string(self, item: Mapping[Any, Any], key: str, path: str) -> str | None:
-        value = self.get(item, key, path)
-        if value is _MISSING:
-            return None
-        if not isinstance(value, str):
-            self.add(f"{path}.{key}", f"{key} must be a string, not {_kind_of(value)}")
-            return None
-        if not value.strip():
-            self.add(f"{path}.{key}", f"{key} must not be empty")
-            return None
-        return value.strip()
-
-    def optional_string(self, item: Mapping[Any, Any], key: str, path: str) -> str | None:
-        value = item.get(key)
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            self.add(f"{path}.{key}", f"{key} must be a string, not {_kind_of(value)}")
-            return None
-        return value.strip()
 
     def ident(self, item: Mapping[Any, Any], key: str, path: str) -> str | None:
         value = self.string(item, key, path)
@@ -382,7 +333,7 @@ class _Checker:
     def whole(self, value: object, path: str, what: str, low: int, high: int | None = None) -> int | None:
         """A whole number in [low, high] (booleans and floats are refused)."""
         if isinstance(value, bool) or not isinstance(value, int):
-            self.add(path, f"{what} must be a whole number, not {_kind_of(value)}")
+            self.add(path, f"{what} must be a whole number, not {kind_of(value)}")
             return None
         if value < low or (high is not None and value > high):
             limits = f"{low} to {high}" if high is not None else f"at least {low}"
@@ -398,22 +349,11 @@ class _Checker:
         checked = self.whole(value, f"{path}.{key}", key, *AGE_RANGE)
         return checked is not None, checked
 
-    def items(self, data: Mapping[Any, Any], key: str, *, required: bool = True) -> list[Any]:
-        value = data.get(key, _MISSING)
-        if value is _MISSING or value is None:
-            if required:
-                self.add(key, f"missing required section {key!r} (a list)")
-            return []
-        if not isinstance(value, list):
-            self.add(key, f"{key} must be a list, not {_kind_of(value)}")
-            return []
-        return value
-
     def urgency(self, value: object, path: str, allowed: Iterable[str] = URGENCY_IDS) -> str | None:
         choices = tuple(allowed)
         if not isinstance(value, str) or value not in _RANK:
-            shown = repr(value) if isinstance(value, str) else _kind_of(value)
-            hint = _suggest(value, URGENCY_IDS) if isinstance(value, str) else ""
+            shown = repr(value) if isinstance(value, str) else kind_of(value)
+            hint = suggest(value, URGENCY_IDS) if isinstance(value, str) else ""
             self.add(path, f"unknown urgency {shown}{hint}; the NTS levels are {', '.join(URGENCY_IDS)}")
             return None
         if value not in choices:
@@ -423,21 +363,21 @@ class _Checker:
 
     def care_type_list(self, value: object, path: str) -> tuple[str, ...] | None:
         """A list of known care type ids without repeats (absent or null: empty)."""
-        if value is None or value is _MISSING:
+        if value is None or value is MISSING:
             return ()
         if not isinstance(value, list):
-            self.add(path, f"care types must be a list of care type ids, not {_kind_of(value)}")
+            self.add(path, f"care types must be a list of care type ids, not {kind_of(value)}")
             return None
         result: list[str] = []
         ok = True
         for k, ct in enumerate(value):
             cpath = f"{path}[{k}]"
             if not isinstance(ct, str):
-                self.add(cpath, f"a care type id is a string, not {_kind_of(ct)}")
+                self.add(cpath, f"a care type id is a string, not {kind_of(ct)}")
                 ok = False
             elif ct not in self.care_types:
                 known = ", ".join(sorted(self.care_types)) or "none"
-                self.add(cpath, f"unknown care type {ct!r}{_suggest(ct, self.care_types)}; known care types: {known}")
+                self.add(cpath, f"unknown care type {ct!r}{suggest(ct, self.care_types)}; known care types: {known}")
                 ok = False
             elif ct in result:
                 self.add(cpath, f"care type {ct!r} is listed twice")
@@ -458,7 +398,7 @@ class _Checker:
                 continue
             self.unknown_keys(item, _URGENCY_KEYS, path)
             raw_id = self.get(item, "id", path)
-            uid = None if raw_id is _MISSING else self.urgency(raw_id, f"{path}.id")
+            uid = None if raw_id is MISSING else self.urgency(raw_id, f"{path}.id")
             label = self.string(item, "label", path)
             target_ok, target = self.target(item, path, uid)
             escalate_ok = self.escalate(item, path, uid)
@@ -491,12 +431,12 @@ class _Checker:
     def target(self, item: Mapping[Any, Any], path: str, uid: str | None) -> tuple[bool, int | None]:
         """(ok, target minutes); None for U5, which is advice only."""
         value = self.get(item, "target_minutes", path)
-        if value is _MISSING:
+        if value is MISSING:
             return False, None
         tpath = f"{path}.target_minutes"
         if uid == ADVICE_LEVEL:
             if value is not None:
-                self.add(tpath, f"{ADVICE_LEVEL} is advice only: target_minutes must be null, not {_kind_of(value)}")
+                self.add(tpath, f"{ADVICE_LEVEL} is advice only: target_minutes must be null, not {kind_of(value)}")
                 return False, None
             return True, None
         if value is None:
@@ -508,11 +448,11 @@ class _Checker:
     def escalate(self, item: Mapping[Any, Any], path: str, uid: str | None) -> bool:
         """Whether escalate_112 is a bool that matches the level: true exactly for U0 and U1."""
         value = self.get(item, "escalate_112", path)
-        if value is _MISSING:
+        if value is MISSING:
             return False
         epath = f"{path}.escalate_112"
         if not isinstance(value, bool):
-            self.add(epath, f"escalate_112 must be true or false, not {_kind_of(value)}")
+            self.add(epath, f"escalate_112 must be true or false, not {kind_of(value)}")
             return False
         if uid is not None and value != (uid in ESCALATE_LEVELS):
             must = "true: it is life threatening" if uid in ESCALATE_LEVELS else "false: only U0 and U1 go to 112"
@@ -545,7 +485,7 @@ class _Checker:
                 ages_ok = False
             alternative = item.get("alternative")
             if alternative is not None and not isinstance(alternative, str):
-                self.add(f"{path}.alternative", f"alternative must be a complaint id, not {_kind_of(alternative)}")
+                self.add(f"{path}.alternative", f"alternative must be a complaint id, not {kind_of(alternative)}")
                 alternative = None
                 ages_ok = False
             elif isinstance(alternative, str) and cid is not None:
@@ -578,7 +518,7 @@ class _Checker:
             elif alternative not in index:
                 self.add(
                     f"complaints[{i}].alternative",
-                    f"unknown complaint {alternative!r}{_suggest(alternative, index)} as alternative",
+                    f"unknown complaint {alternative!r}{suggest(alternative, index)} as alternative",
                 )
         return complaints, index
 
@@ -586,11 +526,11 @@ class _Checker:
         self, item: Mapping[Any, Any], path: str, question_index: dict[str, str]
     ) -> tuple[Question, ...] | None:
         raw = self.get(item, "questions", path, " (the discriminators, most urgent first)")
-        if raw is _MISSING:
+        if raw is MISSING:
             return None
         qpath = f"{path}.questions"
         if not isinstance(raw, list):
-            self.add(qpath, f"questions must be a list, not {_kind_of(raw)}")
+            self.add(qpath, f"questions must be a list, not {kind_of(raw)}")
             return None
         if not raw:
             self.add(qpath, "a complaint needs at least one question (discriminator)")
@@ -633,7 +573,7 @@ class _Checker:
 
     def default(self, item: Mapping[Any, Any], path: str, questions: tuple[Question, ...] | None) -> Outcome | None:
         raw = self.get(item, "default", path, " (the outcome when every question is answered no)")
-        if raw is _MISSING:
+        if raw is MISSING:
             return None
         dpath = f"{path}.default"
         if raw is None:
@@ -657,7 +597,7 @@ class _Checker:
 
     def outcome(self, item: Mapping[Any, Any], path: str) -> Outcome | None:
         raw_urgency = self.get(item, "urgency", path)
-        urgency = None if raw_urgency is _MISSING else self.urgency(raw_urgency, f"{path}.urgency")
+        urgency = None if raw_urgency is MISSING else self.urgency(raw_urgency, f"{path}.urgency")
         cpath = f"{path}.care_types"
         care_types = self.care_type_list(item.get("care_types"), cpath)
         advice = self.optional_string(item, "advice", path)
@@ -729,14 +669,14 @@ class _Checker:
 
     def modifier_type(self, item: Mapping[Any, Any], path: str) -> ModifierType | None:
         value = self.get(item, "type", path)
-        if value is _MISSING:
+        if value is MISSING:
             return None
         if value == "bool":
             return "bool"
         if value == "int":
             return "int"
-        hint = _suggest(value, MODIFIER_TYPES) if isinstance(value, str) else ""
-        shown = repr(value) if isinstance(value, str) else _kind_of(value)
+        hint = suggest(value, MODIFIER_TYPES) if isinstance(value, str) else ""
+        shown = repr(value) if isinstance(value, str) else kind_of(value)
         self.add(f"{path}.type", f"unknown modifier type {shown}{hint}; expected bool or int")
         return None
 
@@ -761,7 +701,7 @@ class _Checker:
             or len(raw_range) != 2
             or any(isinstance(v, bool) or not isinstance(v, int) for v in raw_range)
         ):
-            self.add(f"{path}.range", f"range must be two whole numbers [lowest, highest], not {_kind_of(raw_range)}")
+            self.add(f"{path}.range", f"range must be two whole numbers [lowest, highest], not {kind_of(raw_range)}")
         elif raw_range[0] >= raw_range[1]:
             self.add(f"{path}.range", f"range [{raw_range[0]}, {raw_range[1]}] must go from low to high")
         else:
@@ -775,7 +715,7 @@ class _Checker:
 
     def effect(self, item: Mapping[Any, Any], path: str) -> tuple[int, str | None, str] | None:
         raw = self.get(item, "effect", path, " (raise: N and/or at_least: Ux)")
-        if raw is _MISSING:
+        if raw is MISSING:
             return None
         epath = f"{path}.effect"
         effect = self.mapping(raw, epath, "effect (raise: N and/or at_least: Ux)")
@@ -783,7 +723,7 @@ class _Checker:
             return None
         for key in effect:
             if key not in _EFFECT_KEYS:
-                hint = _suggest(key, _EFFECT_KEYS) if isinstance(key, str) else ""
+                hint = suggest(key, _EFFECT_KEYS) if isinstance(key, str) else ""
                 self.add(
                     f"{epath}.{key}",
                     f"unknown effect {key!r}{hint}; a modifier can only raise urgency: expected raise, at_least, max",
@@ -821,7 +761,7 @@ class _Checker:
             return True, None
         apath = f"{path}.applies_to"
         if not isinstance(raw, list):
-            self.add(apath, f"applies_to must be a list of complaint ids, not {_kind_of(raw)}")
+            self.add(apath, f"applies_to must be a list of complaint ids, not {kind_of(raw)}")
             return False, None
         if not raw:
             self.add(apath, "applies_to is empty: list complaint ids, or leave it out to apply to every complaint")
@@ -830,10 +770,10 @@ class _Checker:
         ok = True
         for k, cid in enumerate(raw):
             if not isinstance(cid, str):
-                self.add(f"{apath}[{k}]", f"a complaint id is a string, not {_kind_of(cid)}")
+                self.add(f"{apath}[{k}]", f"a complaint id is a string, not {kind_of(cid)}")
                 ok = False
             elif cid not in complaint_index:
-                self.add(f"{apath}[{k}]", f"unknown complaint {cid!r}{_suggest(cid, complaint_index)}")
+                self.add(f"{apath}[{k}]", f"unknown complaint {cid!r}{suggest(cid, complaint_index)}")
                 ok = False
             elif cid in ids:
                 self.add(f"{apath}[{k}]", f"complaint {cid!r} is listed twice")
@@ -873,7 +813,7 @@ class _Checker:
             if isinstance(raw_version, str | int | float) and not isinstance(raw_version, bool):
                 version = str(raw_version)
             else:
-                self.add("version", f"version must be a string, not {_kind_of(raw_version)}")
+                self.add("version", f"version must be a string, not {kind_of(raw_version)}")
         urgencies = self.urgencies(self.items(root, "urgencies"))
         complaints, index = self.complaints(self.items(root, "complaints"))
         modifiers = self.modifiers(self.items(root, "modifiers", required=False), index)
@@ -923,7 +863,7 @@ def parse_protocol(data: object, care_types: Mapping[str, CareType]) -> TriagePr
     checker = _Checker(care_types)
     protocol = checker.protocol(data)
     if checker.errors or protocol is None:
-        raise _first_of(checker.errors or [ConfigError("the protocol is invalid")], "the triage protocol")
+        raise first_of(checker.errors or [ConfigError("the protocol is invalid")], "the triage protocol")
     return protocol
 
 
@@ -933,7 +873,7 @@ def load_protocol(path: str | Path | None = None, care_types: Mapping[str, CareT
     ``care_types`` defaults to the shipped (or configured) config/care_types.yaml.
     """
     file = Path(path) if path is not None else default_config_dir() / TRIAGE_FILE
-    data = _read_config_file(file)
+    data = read_config_file(file)
     types = care_types if care_types is not None else load_care_types()
     protocol = parse_protocol(data, types)
     _LOGGER.info(
@@ -949,7 +889,7 @@ def load_protocol(path: str | Path | None = None, care_types: Mapping[str, CareT
 def check_protocol_file(path: str | Path, care_types: Mapping[str, CareType] | None = None) -> list[ConfigError]:
     """Every problem of a protocol file on disk (unreadable file and bad YAML included); empty when valid."""
     try:
-        data = _read_config_file(Path(path))
+        data = read_config_file(Path(path))
         types = care_types if care_types is not None else load_care_types()
     except ConfigError as exc:
         return [exc]
