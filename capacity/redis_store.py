@@ -452,50 +452,33 @@ class _Keys:
     """The key names of one region; the ``{region}`` hash tag keeps them in one cluster slot."""
 
     prefix: str
+    capacity: str
+    status: str
+    holds: str
+    due: str
+    events: str
+    tokens: str
+    requests: str
+    open_requests: str
+    trajectories: str
+    audit: str
 
     @classmethod
     def of(cls, region_id: str) -> _Keys:
-        return cls(f"zcc:{{{region_id}}}:")
-
-    @property
-    def capacity(self) -> str:
-        return self.prefix + "capacity"
-
-    @property
-    def status(self) -> str:
-        return self.prefix + "status"
-
-    @property
-    def holds(self) -> str:
-        return self.prefix + "holds"
-
-    @property
-    def due(self) -> str:
-        return self.prefix + "holds:due"
-
-    @property
-    def events(self) -> str:
-        return self.prefix + "events"
-
-    @property
-    def tokens(self) -> str:
-        return self.prefix + "tokens"
-
-    @property
-    def requests(self) -> str:
-        return self.prefix + "requests"
-
-    @property
-    def open_requests(self) -> str:
-        return self.prefix + "requests:open"
-
-    @property
-    def trajectories(self) -> str:
-        return self.prefix + "trajectories"
-
-    @property
-    def audit(self) -> str:
-        return self.prefix + "audit"
+        p = f"zcc:{{{region_id}}}:"
+        return cls(
+            prefix=p,
+            capacity=p + "capacity",
+            status=p + "status",
+            holds=p + "holds",
+            due=p + "holds:due",
+            events=p + "events",
+            tokens=p + "tokens",
+            requests=p + "requests",
+            open_requests=p + "requests:open",
+            trajectories=p + "trajectories",
+            audit=p + "audit",
+        )
 
     def patient_audit(self, patient_ref: str) -> str:
         return f"{self.prefix}audit:patient:{patient_ref}"
