@@ -1,18 +1,24 @@
-"""Domain errors of zcc; the HTTP layer maps each to a problem response.
+"""Domain errors of zcc: each carries a stable ``code``; the HTTP layer maps codes to statuses.
 
-The tree::
+The whole tree (``code`` in brackets)::
 
-    ZccError                      base; carries an HTTP-neutral ``status`` hint
-    ├── InvalidInput              422: a field is wrong (``field`` names it)
-    │   └── IdempotencyMismatch   422: an Idempotency-Key reused with another body
-    ├── NotFound                  404: no such provider, request, hold
-    ├── Conflict                  409: the state forbids it
-    │   ├── PlaceGone             409: no free unit left to hold
-    │   └── InvalidTransition     409: e.g. confirm after release
-    ├── StoreUnavailable          503: the store cannot be reached; nothing changed
-    └── ConfigError               a region or care-type file is invalid (``field``)
+    ZccError [internal]                     base
+    ├── InvalidInput [invalid-input]         a field is wrong (``field`` names it)
+    │   ├── IdempotencyMismatch [idempotency-key-reused]
+    │   │                                    an Idempotency-Key reused with another body
+    │   └── MalformedBody [malformed-json]   the body is not JSON at all
+    ├── NotAuthenticated [unauthorized]      no valid credentials
+    ├── Forbidden [forbidden]                the caller's role or scope does not allow it
+    ├── NotFound [not-found]                 no such provider, request, hold
+    ├── Conflict [conflict]                  the state forbids it
+    │   ├── PlaceGone [place-gone]           no free unit left to hold
+    │   └── InvalidTransition [invalid-transition]
+    │                                        e.g. confirm after release
+    ├── StoreUnavailable [store-unavailable] the store cannot be reached; nothing changed
+    └── ConfigError [invalid-config]         a region, care-type or protocol file is invalid (``field``)
 
-Nothing here knows about HTTP; ``status`` is only a hint the HTTP layer reads.
+Nothing here knows about HTTP: ``coordinator.http.problems`` holds the one table from code to
+status and title.
 """
 
 from __future__ import annotations
@@ -20,9 +26,12 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "Conflict",
+    "Forbidden",
     "IdempotencyMismatch",
     "InvalidInput",
     "InvalidTransition",
+    "MalformedBody",
+    "NotAuthenticated",
     "NotFound",
     "PlaceGone",
     "StoreUnavailable",
@@ -33,9 +42,7 @@ __all__ = [
 class ZccError(Exception):
     """Base of every domain error; ``code`` is a stable machine-readable name."""
 
-    status = 500
     code = "internal"
-    title = "Internal error"
 
     def __init__(self, detail: str, *, field: str | None = None, errors: list[dict[str, str]] | None = None) -> None:
         super().__init__(detail)
@@ -48,62 +55,67 @@ class ZccError(Exception):
 class InvalidInput(ZccError):
     """A request field is missing, malformed or out of range."""
 
-    status = 422
     code = "invalid-input"
-    title = "Invalid input"
 
 
 class IdempotencyMismatch(InvalidInput):
     """An Idempotency-Key was reused with a different request body."""
 
     code = "idempotency-key-reused"
-    title = "Idempotency-Key reused with another body"
+
+
+class MalformedBody(InvalidInput):
+    """The body could not be parsed as JSON."""
+
+    code = "malformed-json"
+
+
+class NotAuthenticated(ZccError):
+    """No valid credentials were sent."""
+
+    code = "unauthorized"
+
+
+class Forbidden(ZccError):
+    """The caller's role or scope does not allow this."""
+
+    code = "forbidden"
 
 
 class NotFound(ZccError):
     """The named resource does not exist."""
 
-    status = 404
     code = "not-found"
-    title = "Not found"
 
 
 class Conflict(ZccError):
     """The current state does not allow the operation."""
 
-    status = 409
     code = "conflict"
-    title = "Conflict"
 
 
 class PlaceGone(Conflict):
     """No free unit is left at the place asked for."""
 
     code = "place-gone"
-    title = "Place no longer available"
 
 
 class InvalidTransition(Conflict):
     """The operation is not allowed in the current lifecycle state."""
 
     code = "invalid-transition"
-    title = "Invalid transition"
 
 
 class StoreUnavailable(ZccError):
     """The store could not be reached; the operation did not change anything we know of."""
 
-    status = 503
     code = "store-unavailable"
-    title = "Store unavailable"
 
 
 class ConfigError(ZccError):
-    """A configuration file (region, care types) is invalid; ``field`` is its path."""
+    """A configuration file (region, care types, triage protocol) is invalid; ``field`` is its path."""
 
-    status = 422
     code = "invalid-config"
-    title = "Invalid configuration"
 
     def __str__(self) -> str:
         return f"{self.field}: {self.detail}" if self.field else self.detail

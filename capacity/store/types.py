@@ -1,0 +1,88 @@
+"""What crosses the store contracts besides capacity state: idempotency keys, records as JSON text, the set."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .protocols import AuditStore, Backend, CapacityStore, EventLog, RecordStore, TokenStore
+
+__all__ = ["AuditRow", "DocWrite", "Document", "IdempotencyKey", "LogEvent", "Stores", "Trail"]
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyKey:
+    """A client's Idempotency-Key, scoped by the caller, with a fingerprint of the request body."""
+
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    """An event to append to the region's event log with a write: its type and JSON object."""
+
+    type: str
+    data: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A stored record (a request or a trajectory record) as JSON text, with its version."""
+
+    body: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocWrite:
+    """One compare-and-set write of a record and what is appended with it, in one atomic step.
+
+    The store keeps ``body`` as it is (JSON text: the record's owner serialises it). An update must
+    name the stored version (``expected_version``); a create (``None``) of an existing id is refused.
+    ``trajectory_events`` (JSON texts) are appended to the trajectory events of ``patient_ref``.
+    A retried call with the same ``op_id`` returns the first answer and changes nothing.
+    """
+
+    doc_id: str
+    body: str
+    expected_version: int | None
+    op_id: str
+    now: datetime
+    event: LogEvent | None = None
+    patient_ref: str | None = None
+    trajectory_events: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Trail:
+    """A patient's trajectory record (None if never written) and its events (JSON texts), oldest first.
+
+    Events exist without a record: the request lifecycle appends them for any patient.
+    """
+
+    record: Document | None
+    events: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One stored audit entry: its store-given id and the entry as JSON text."""
+
+    id: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stores:
+    """The stores of one region on one backend; each consumer takes only the one it uses."""
+
+    backend: Backend
+    capacity: CapacityStore
+    events: EventLog
+    records: RecordStore
+    audit: AuditStore
+    tokens: TokenStore
