@@ -119,15 +119,15 @@ async def alternate_all(
 
 async def make_token(store_url: str, region_id: str, role: str = "admin") -> str:
     """A bearer token in the store the benchmarked service uses."""
-    from capacity.store import open_store
-    from coordinator.auth import TokenAuth
+    from capacity.store import open_stores
+    from coordinator.tokens import TokenAuth
 
-    store = open_store(store_url, region_id)
-    await store.open()
+    stores = open_stores(store_url, region_id)
+    await stores.backend.open()
     try:
-        tok, _ = await TokenAuth(store).create(role)
+        tok, _ = await TokenAuth(stores.tokens).create(role)
     finally:
-        await store.close()
+        await stores.backend.close()
     return tok
 
 

@@ -43,10 +43,11 @@ def _serve_zcc(port: int, redis_url: str, providers: int, ready: Any) -> None:
 
     from coordinator.app import create_app
     from coordinator.settings import Settings
+    from coordinator.triage import load_protocol
 
     logging.basicConfig(level=logging.WARNING)
     region = synthetic_region(providers)
-    app = create_app(Settings(store_url=redis_url, port=port), region)
+    app = create_app(Settings(store_url=redis_url, port=port), region, load_protocol())
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=lambda *_: ready.set())
 
 

@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from capacity.model import CapacityEntry, CareType, Hours, Provider, ProviderOffer, ProviderStatus
+from capacity.model import CareType, Hours, Provider, ProviderOffer
+from capacity.state import CapacityEntry, ProviderStatus
 from routing.dispatch import Place
 from routing.matching import FlowNetwork, Need, build_network, greedy, optimize
 

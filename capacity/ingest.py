@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from .errors import InvalidInput
-from .model import CapacityUpdate, Region
+from .model import Region
+from .state import CapacityUpdate
 
 __all__ = ["check_update"]
 

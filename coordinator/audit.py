@@ -1,61 +1,92 @@
 """The audit log of patient-data access (NEN 7513): one entry per read, write, search and export, allowed or not.
 
-Writing the entry is part of the request: when it cannot be written the
-request fails with 503 rather than go unlogged.
+Writing the entry is part of the request: when it cannot be written the request fails with 503
+rather than go unlogged.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
-from aiohttp import web
+from pydantic import BaseModel, ConfigDict
 
-from capacity.model import utcnow
-from capacity.store import Store
-from capacity.view import iso
+from capacity.clock import utcnow
+from capacity.store import AuditStore
 
-from .auth import Principal
+from .records import ActorRef, Instant
 
-__all__ = ["AuditLog"]
+__all__ = ["AuditEntry", "AuditLog"]
+
+
+class AuditEntry(BaseModel):
+    """One NEN 7513 entry: who (person, role), what (action on which patient's data), when, from where, outcome."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str
+    type: Literal["patient-data-access"] = "patient-data-access"
+    action: str  # create / read / update / search / export
+    at: Instant
+    outcome: Literal["allowed", "denied"]
+    user: ActorRef
+    access_point: str | None
+    patient_ref: str | None
+    patient_id_type: str = "zcc-pseudonym"
+    source: str
+    basis: str  # admin / treatment_relationship / open_request / override / none
+    resource: str
+    detail: str = ""
 
 
 class AuditLog:
-    """Writes NEN 7513 entries to the store."""
+    """Writes NEN 7513 entries to the audit store and reads them back for review."""
 
-    def __init__(self, store: Store, region_id: str, instance: str, retention_days: int) -> None:
-        self.store = store
+    def __init__(self, store: AuditStore, region_id: str, instance: str, retention_days: int) -> None:
+        self._store = store
         self.region_id = region_id
         self.instance = instance
         self.retention_days = retention_days
 
     async def record(
         self,
-        request: web.Request,
-        who: Principal,
+        who: ActorRef,
         *,
         action: str,
         patient_ref: str | None,
-        outcome: str,
+        outcome: Literal["allowed", "denied"],
         basis: str,
-        resource: str | None = None,
+        resource: str,
+        access_point: str | None,
         detail: str = "",
     ) -> None:
         """Append one entry (raises StoreUnavailable when it cannot be written)."""
         now = utcnow()
-        entry: dict[str, Any] = {
-            "event_id": secrets.token_hex(10),
-            "type": "patient-data-access",
-            "action": action,  # create / read / update / search / export
-            "at": iso(now),
-            "outcome": outcome,  # allowed / denied
-            "user": {"token_id": who.token_id, "role": who.role, "practitioner": who.practitioner},
-            "access_point": request.remote,
-            "patient_ref": patient_ref,
-            "patient_id_type": "zcc-pseudonym",
-            "source": f"zcc:{self.region_id}:{self.instance}",
-            "basis": basis,  # admin / treatment_relationship / open_request / override / none
-            "resource": resource or f"{request.method} {request.path}",
-            "detail": detail,
-        }
-        await self.store.append_audit(entry, now, self.retention_days)
+        entry = AuditEntry(
+            event_id=secrets.token_hex(10),
+            action=action,
+            at=now,
+            outcome=outcome,
+            user=who,
+            access_point=access_point,
+            patient_ref=patient_ref,
+            source=f"zcc:{self.region_id}:{self.instance}",
+            basis=basis,
+            resource=resource,
+            detail=detail,
+        )
+        await self._store.append(entry.model_dump_json(), now, patient_ref, self.retention_days)
+
+    async def entries(
+        self,
+        *,
+        patient_ref: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[dict[str, Any]]:
+        """Entries as the API shows them (each with its store id), oldest first."""
+        rows = await self._store.query(patient_ref=patient_ref, since=since, until=until, limit=limit)
+        return [json.loads(r.body) | {"id": r.id} for r in rows]

@@ -42,6 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the service until interrupted."""
     from .app import create_app
     from .reload import load_regions
+    from .triage import load_protocol
 
     settings = _settings(args)
     try:
@@ -62,7 +63,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"zcc: invalid neighbour region: {exc}", file=sys.stderr)
         return 2
-    app = create_app(settings, region, neighbours=neighbours)
+    try:
+        protocol = load_protocol(settings.triage_path)
+    except ConfigError as exc:
+        print(f"zcc: invalid triage protocol: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(settings, region, protocol, neighbours=neighbours)
     try:
         web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=None)
     except StoreUnavailable as exc:
@@ -72,21 +78,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _create_token(settings: Settings, region: Region, args: argparse.Namespace) -> str:
-    from capacity.store import open_store
-
-    from .auth import TokenAuth
+    from .app import stores_for
+    from .tokens import TokenAuth
 
     for pid in args.provider or ():
         if pid not in region.providers:
             raise ValueError(f"unknown provider {pid!r} in region {region.id}")
-    store = open_store(settings.store_url, region.id)
-    await store.open()
+    stores = stores_for(settings, region.id)
+    await stores.backend.open()
     try:
-        token, record = await TokenAuth(store).create(
+        token, record = await TokenAuth(stores.tokens).create(
             args.role, tuple(args.provider or ()), args.practitioner, args.label or ""
         )
     finally:
-        await store.close()
+        await stores.backend.close()
     print(f"token id {record.token_id}, role {record.role}", file=sys.stderr)
     return token
 

@@ -6,39 +6,42 @@ import asyncio
 
 from aiohttp import web
 
-from capacity.store import Store
-from capacity.view import CapacityView
+from capacity.service import CapacityService
+from capacity.store import Stores
 
 from .audit import AuditLog
-from .auth import TokenAuth
 from .board_cache import BoardCache
 from .metrics import Metrics
 from .notify import Notifier
 from .requests import RequestService
 from .routing_state import RoutingState
 from .settings import Settings
+from .tokens import TokenAuth
+from .trajectories import TrajectoryService
 
 __all__ = [
     "AUDIT",
     "AUTH",
     "BACKGROUND",
     "BOARD_CACHE",
+    "CAPACITY",
     "METRICS",
     "NOTIFIER",
     "REQUESTS",
     "ROUTING",
     "SETTINGS",
-    "STORE",
-    "VIEW",
+    "STORES",
+    "TRAJECTORIES",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
+STORES = web.AppKey("stores", Stores)
+CAPACITY = web.AppKey("capacity", CapacityService)
 ROUTING = web.AppKey("routing", RoutingState)
 REQUESTS = web.AppKey("requests", RequestService)
+TRAJECTORIES = web.AppKey("trajectories", TrajectoryService)
 AUDIT = web.AppKey("audit", AuditLog)
 NOTIFIER = web.AppKey("notifier", Notifier)
-STORE = web.AppKey("store", Store)
-VIEW = web.AppKey("view", CapacityView)
 METRICS = web.AppKey("metrics", Metrics)
 AUTH = web.AppKey("auth", TokenAuth)
 BOARD_CACHE = web.AppKey("board_cache", BoardCache)

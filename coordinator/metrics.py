@@ -11,7 +11,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from capacity.model import KINDS, utcnow
+from capacity.clock import utcnow
+from capacity.model import KINDS
 
 if TYPE_CHECKING:
     from capacity.view import CapacityView

@@ -1,37 +1,43 @@
-"""RFC 9457 problem responses, and the one middleware that maps every error to one."""
+"""RFC 9457 problem responses: the one table from error code to HTTP status, and the middleware that uses it."""
 
 from __future__ import annotations
 
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 
-from capacity.errors import StoreUnavailable, ZccError
+from capacity.errors import NotAuthenticated, StoreUnavailable, ZccError
 
-__all__ = ["Forbidden", "Unauthorized", "problem", "setup_problems"]
+__all__ = ["STATUS_OF", "problem", "setup_problems", "status_of"]
 
 _LOGGER = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "application/problem+json"
 
+#: Every domain error code (capacity.errors) -> HTTP status and the problem's title.
+STATUS_OF: Mapping[str, tuple[int, str]] = {
+    "invalid-input": (422, "Invalid input"),
+    "idempotency-key-reused": (422, "Idempotency-Key reused with another body"),
+    "malformed-json": (400, "Malformed JSON"),
+    "unauthorized": (401, "Unauthorized"),
+    "forbidden": (403, "Forbidden"),
+    "not-found": (404, "Not found"),
+    "conflict": (409, "Conflict"),
+    "place-gone": (409, "Place no longer available"),
+    "invalid-transition": (409, "Invalid transition"),
+    "store-unavailable": (503, "Store unavailable"),
+    "invalid-config": (422, "Invalid configuration"),
+    "internal": (500, "Internal error"),
+}
 
-class Unauthorized(ZccError):
-    """No valid bearer token."""
 
-    status = 401
-    code = "unauthorized"
-    title = "Unauthorized"
-
-
-class Forbidden(ZccError):
-    """The token's role or scope does not allow this."""
-
-    status = 403
-    code = "forbidden"
-    title = "Forbidden"
+def status_of(exc: ZccError) -> tuple[int, str]:
+    """The HTTP status and title of a domain error."""
+    return STATUS_OF.get(exc.code, (500, "Internal error"))
 
 
 def problem(
@@ -66,11 +72,12 @@ def _from_zcc_error(request: web.Request, exc: ZccError, retry_after: int) -> we
     headers: dict[str, str] = {}
     if isinstance(exc, StoreUnavailable):
         headers["Retry-After"] = str(retry_after)
-    if isinstance(exc, Unauthorized):
+    if isinstance(exc, NotAuthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="zcc"'
+    status, title = status_of(exc)
     return problem(
-        exc.status,
-        exc.title,
+        status,
+        title,
         exc.detail,
         code=exc.code,
         instance=request.path,
@@ -81,7 +88,7 @@ def _from_zcc_error(request: web.Request, exc: ZccError, retry_after: int) -> we
 
 
 def setup_problems(app: web.Application, *, retry_after: int = 5, max_body_bytes: int = 1024 * 1024) -> None:
-    """Install the outermost middleware: domain errors, HTTP errors and crashes become problems."""
+    """Install the middleware that turns domain errors, HTTP errors and crashes into problems."""
 
     @web.middleware
     async def problems_middleware(request: web.Request, handler: Any) -> web.StreamResponse:

@@ -8,13 +8,14 @@ from pathlib import Path
 
 from aiohttp import web
 
+from capacity.clock import utcnow
 from capacity.errors import ConfigError, StoreUnavailable
-from capacity.model import Region, utcnow
+from capacity.model import Region
 from capacity.region import default_config_dir, default_region_path, load_care_types, load_region
-from capacity.view import raise_if_cancelling
+from capacity.service import raise_if_cancelling
 from routing.lookup import build_routing
 
-from .keys import ROUTING, SETTINGS, STORE, VIEW
+from .keys import CAPACITY, ROUTING, SETTINGS
 from .routing_state import NeighbourBoard, load_postcodes
 from .settings import Settings
 
@@ -56,7 +57,8 @@ async def keep_routing_current(app: web.Application) -> None:
     A changed file that does not validate is logged and ignored: the service
     keeps serving the last good region.
     """
-    settings, state, view, store = app[SETTINGS], app[ROUTING], app[VIEW], app[STORE]
+    settings, state, capacity = app[SETTINGS], app[ROUTING], app[CAPACITY]
+    view = capacity.view
     loop = asyncio.get_running_loop()
     state.postcodes = await loop.run_in_executor(None, _postcodes_for, settings, view.region.id)
     routing = await loop.run_in_executor(None, build_routing, view.region, state.neighbours)
@@ -80,7 +82,7 @@ async def keep_routing_current(app: web.Application) -> None:
             continue
         routing = await loop.run_in_executor(None, build_routing, home, neighbours)
         try:
-            await store.seed(home, utcnow())
+            await capacity.reload_region(home, utcnow())
         except StoreUnavailable as exc:
             raise_if_cancelling()
             _LOGGER.warning("cannot seed the reloaded region yet (%s); retrying", exc.detail)
@@ -88,7 +90,6 @@ async def keep_routing_current(app: web.Application) -> None:
         stamps = now_stamps
         state.neighbours = neighbours
         state.boards = {r.id: state.boards.get(r.id, NeighbourBoard()) for r in neighbours}
-        view.set_region(home)
         state.swap(routing)
         _LOGGER.info(
             "region %s reloaded: %d providers, routing rebuilt in %.2f s",
@@ -100,11 +101,11 @@ async def keep_routing_current(app: web.Application) -> None:
 
 async def follow_neighbours(app: web.Application) -> None:
     """Read the neighbouring regions' capacity from the shared store every few seconds (Redis only)."""
-    settings, state, store = app[SETTINGS], app[ROUTING], app[STORE]
+    settings, state, capacity = app[SETTINGS], app[ROUTING], app[CAPACITY]
     while True:
         for region in state.neighbours:
             try:
-                snap = await store.peek(region.id)
+                snap = await capacity.peek(region.id)
             except StoreUnavailable as exc:
                 raise_if_cancelling()
                 _LOGGER.debug("cannot read neighbour %s: %s", region.id, exc.detail)

@@ -14,7 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 from capacity.errors import StoreUnavailable
-from capacity.model import CapacityEntry, ProviderStatus, Region
+from capacity.model import Region
+from capacity.state import CapacityEntry, ProviderStatus
 from routing.lookup import Routing
 
 __all__ = ["NeighbourBoard", "RoutingState", "load_postcodes"]

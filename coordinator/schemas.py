@@ -9,7 +9,7 @@ from typing import Any, Literal, TypeVar
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
-from capacity.errors import InvalidInput
+from capacity.errors import InvalidInput, MalformedBody
 
 __all__ = [
     "AuditQuery",
@@ -216,15 +216,7 @@ async def read_json(request: web.Request) -> Any:
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedJson(f"the body is not valid JSON: {exc}", field="body") from None
-
-
-class MalformedJson(InvalidInput):
-    """The body could not be parsed as JSON."""
-
-    status = 400
-    code = "malformed-json"
-    title = "Malformed JSON"
+        raise MalformedBody(f"the body is not valid JSON: {exc}", field="body") from None
 
 
 def schema_of(model: type[BaseModel]) -> dict[str, Any]:

@@ -1,53 +1,42 @@
 """Trajectory records: the patient's care team, care-plan hints and phase, and every acute step written back.
 
-A record belongs to one pseudonymous ``patient_ref`` (never a BSN or a name).
-Acute events are appended by the request lifecycle in the same atomic write as
-the request's own change; the record itself (care team, hints, phase, stop
-criteria) is changed by compare-and-set. Derived state is computed on read,
-never stored: ``evaluation_due`` (three or more acute requests within 30 days,
-the signal seed 002 asks the team to act on, or the evaluation date has come:
-first after 3 months, then monthly).
+Acute events are appended by the request lifecycle in the same atomic write as the request's own
+change; the record itself (care team, hints, phase, stop criteria) is changed by compare-and-set.
+Derived state is computed on read, never stored: ``evaluation_due`` (three or more acute requests
+within 30 days, the signal seed 002 asks the team to act on, or the evaluation date has come: first
+after 3 months, then monthly).
 
-Who may see a record (seed 003: only those directly involved):
-``admin``; the care team's own members (a token carrying a practitioner id
-that is on the care team); ``triage`` only while an open request of that
-patient is being handled, and, when the patient objects to sharing, only the
+Who may see a record (seed 003: only those directly involved): ``admin``; the care team's own
+members (a token carrying a practitioner id that is on the care team); ``triage`` only while an
+open request of that patient is being handled, and, when the patient objects to sharing, only the
 hints the match needs. ``dispatch``, ``provider`` and ``ops`` never.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from capacity.clock import utcnow
 from capacity.errors import InvalidInput, InvalidTransition
-from capacity.model import utcnow
-from capacity.store import Store
-from capacity.view import iso
+from capacity.store import DocWrite, LogEvent, RecordStore
+
+from .records import STOP_CRITERIA, ActorRef, CareTeamMember, Hints, TrajectoryEvent, TrajectoryRecord
 
 __all__ = [
-    "PHASES",
-    "STOP_CRITERIA",
     "Access",
     "TrajectoryService",
     "authorize",
     "check_not_bsn",
     "looks_like_bsn",
+    "next_evaluation",
 ]
 
-PHASES = ("intake", "startfase", "vervolgfase", "evaluation_due", "ended")
-TEAM_ROLES = ("gp", "regiebehandelaar", "district_nurse", "case_manager", "poh_o")
-# Seed 002: the zorgtraject stops when all four hold.
-STOP_CRITERIA = (
-    "diagnostiek_afgerond",
-    "so_niet_meer_nodig",
-    "betrokkenen_en_afspraken_helder",
-    "huisarts_ondersteuning_afgesproken",
-)
 ACUTE_WINDOW = timedelta(days=30)
 ACUTE_THRESHOLD = 3
 _NINE_DIGITS = re.compile(r"^\d{9}$")
@@ -71,50 +60,10 @@ def check_not_bsn(value: str, field: str) -> None:
         )
 
 
-def empty_record(patient_ref: str, now: datetime) -> dict[str, Any]:
-    """A new record: opened on the first write; the care team fills it in."""
-    return {
-        "patient_ref": patient_ref,
-        "care_team": [],
-        "hints": {
-            "preferred_providers": [],
-            "home_first": False,
-            "no_hospital_admission": False,
-            "acp_wishes": [],
-            "mobility": None,
-            "psychogeriatric": False,
-            "wlz_indication": False,
-            "can_return_home": True,
-            "sharing_objection": False,
-        },
-        "phase": "intake",
-        "phase_since": iso(now),
-        "started_at": iso(now),
-        "ended_at": None,
-        "stop_criteria": dict.fromkeys(STOP_CRITERIA, False),
-        "created_at": iso(now),
-        "updated_at": iso(now),
-    }
-
-
 def _add_months(d: date, months: int) -> date:
     y, m = divmod(d.month - 1 + months, 12)
     year, month = d.year + y, m + 1
-    days = [
-        31,
-        29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ]
-    return date(year, month, min(d.day, days[month - 1]))
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 def next_evaluation(started: date, today: date) -> date:
@@ -130,25 +79,20 @@ def next_evaluation(started: date, today: date) -> date:
     return due
 
 
-def derived(record: Mapping[str, Any], events: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
-    """The record as read: with next evaluation and evaluation_due worked out from events and dates."""
-    out = dict(record)
-    cutoff = iso(now - ACUTE_WINDOW) or ""
-    acute = [e for e in events if e.get("type") == "triage" and (e.get("at") or "") >= cutoff]
-    started = datetime.fromisoformat(str(record["started_at"]).replace("Z", "+00:00")).date()
-    nxt = next_evaluation(started, now.date())
+def derived(record: TrajectoryRecord, events: Sequence[TrajectoryEvent], now: datetime) -> dict[str, Any]:
+    """The record as the API shows it: with next evaluation and evaluation_due worked out from events and dates."""
+    out = record.model_dump(mode="json")
+    acute = [e for e in events if e.type == "triage" and e.at >= now - ACUTE_WINDOW]
+    nxt = next_evaluation(record.started_at.date(), now.date())
     reasons = []
     if len(acute) >= ACUTE_THRESHOLD:
         reasons.append(f"{len(acute)} acute requests within 30 days")
-    if record.get("phase") not in ("intake", "ended") and nxt <= now.date():
+    if record.phase not in ("intake", "ended") and nxt <= now.date():
         reasons.append(f"evaluation planned for {nxt.isoformat()}")
     out["next_evaluation"] = nxt.isoformat()
-    out["evaluation_due"] = {
-        "due": bool(reasons) or record.get("phase") == "evaluation_due",
-        "reason": "; ".join(reasons),
-    }
+    out["evaluation_due"] = {"due": bool(reasons) or record.phase == "evaluation_due", "reason": "; ".join(reasons)}
     out["acute_events_30d"] = len(acute)
-    out["stop_criteria_met"] = all(record.get("stop_criteria", {}).get(c) for c in STOP_CRITERIA)
+    out["stop_criteria_met"] = all(record.stop_criteria.get(c) for c in STOP_CRITERIA)
     return out
 
 
@@ -166,7 +110,7 @@ def authorize(
     role: str,
     practitioner: str | None,
     action: str,
-    record: Mapping[str, Any] | None,
+    record: TrajectoryRecord | None,
     has_open_request: bool,
 ) -> Access:
     """Who may do ``action`` (read, update, export) on a patient's record; see the module docstring."""
@@ -174,7 +118,7 @@ def authorize(
         return Access(True, "admin")
     if role in ("dispatch", "provider"):
         return Access(False, "none", reason=f"role {role!r} never reads patient records")
-    team = {m.get("practitioner") for m in (record or {}).get("care_team", []) if m.get("practitioner")}
+    team = {m.practitioner for m in (record.care_team if record else ()) if m.practitioner}
     if practitioner and practitioner in team:
         return Access(True, "treatment_relationship")
     if role == "triage":
@@ -182,7 +126,7 @@ def authorize(
             return Access(False, "none", reason="triage staff do not change a care plan; the care team does")
         if not has_open_request:
             return Access(False, "none", reason="triage may read a record only while handling an open request of it")
-        objection = bool((record or {}).get("hints", {}).get("sharing_objection"))
+        objection = record is not None and record.hints.sharing_objection
         if objection and action == "export":
             return Access(False, "open_request", reason="the patient objects to sharing: only the hints are shown")
         return Access(True, "open_request", limited=objection)
@@ -190,22 +134,32 @@ def authorize(
 
 
 class TrajectoryService:
-    """Reading and changing trajectory records through the store."""
+    """Reading and changing trajectory records through the record store."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, records: RecordStore) -> None:
+        self._records = records
 
-    async def read(self, patient_ref: str) -> tuple[dict[str, Any] | None, int, list[dict[str, Any]]]:
+    async def read(self, patient_ref: str) -> tuple[TrajectoryRecord | None, int, list[TrajectoryEvent]]:
         """The stored record (or None), its version and its events."""
-        return await self.store.get_trajectory(patient_ref)
+        trail = await self._records.get_trajectory(patient_ref)
+        events = [TrajectoryEvent.from_store(e) for e in trail.events]
+        if trail.record is None:
+            return None, 0, events
+        return TrajectoryRecord.from_store(trail.record.body), trail.record.version, events
+
+    async def record(self, patient_ref: str) -> TrajectoryRecord | None:
+        """The stored record, or None."""
+        record, _, _ = await self.read(patient_ref)
+        return record
 
     async def view(self, patient_ref: str, *, limited: bool = False) -> dict[str, Any]:
         """The record as the API shows it; ``limited`` keeps only what a match needs (the hints)."""
         record, version, events = await self.read(patient_ref)
         now = utcnow()
-        if record is None:
-            record = empty_record(patient_ref, now) | {"stored": False}
-        out = derived(record, events, now) | {"version": version}
+        stored = record is not None
+        out = derived(record or TrajectoryRecord.new(patient_ref, now), events, now) | {"version": version}
+        if not stored:
+            out["stored"] = False
         if limited:
             return {
                 "patient_ref": patient_ref,
@@ -213,47 +167,49 @@ class TrajectoryService:
                 "limited": True,
                 "limited_reason": "the patient objects to sharing: only the care-plan hints are shown",
             }
-        return out | {"events": events}
+        return out | {"events": [e.model_dump(mode="json") for e in events]}
 
-    async def hints(self, patient_ref: str) -> dict[str, Any]:
+    async def hints(self, patient_ref: str) -> Hints:
         """The care-plan hints the matcher reads (defaults when there is no record)."""
-        record, _, _ = await self.read(patient_ref)
-        base: dict[str, Any] = empty_record(patient_ref, utcnow())["hints"]
-        stored: dict[str, Any] = (record or {}).get("hints", {})
-        return base | stored
+        record = await self.record(patient_ref)
+        return record.hints if record is not None else Hints()
 
-    async def patch(self, patient_ref: str, changes: Mapping[str, Any], actor: Mapping[str, Any]) -> dict[str, Any]:
+    async def patch(self, patient_ref: str, changes: Mapping[str, Any], actor: ActorRef) -> dict[str, Any]:
         """Apply validated changes (care team, hints, phase, stop criteria) by compare-and-set."""
         now = utcnow()
         record, version, _ = await self.read(patient_ref)
-        current = record or empty_record(patient_ref, now)
-        new = dict(current)
+        current = record or TrajectoryRecord.new(patient_ref, now)
+        new = current.model_copy(deep=True)
         if "care_team" in changes:
-            new["care_team"] = list(changes["care_team"])
+            new.care_team = [CareTeamMember.model_validate(m) for m in changes["care_team"]]
         if "hints" in changes:
-            new["hints"] = current["hints"] | dict(changes["hints"])
+            new.hints = current.hints.model_copy(update=dict(changes["hints"]))
         if "stop_criteria" in changes:
-            new["stop_criteria"] = current["stop_criteria"] | dict(changes["stop_criteria"])
-        if "phase" in changes and changes["phase"] != current["phase"]:
-            if current["phase"] == "ended":
+            new.stop_criteria = current.stop_criteria | dict(changes["stop_criteria"])
+        if "phase" in changes and changes["phase"] != current.phase:
+            if current.phase == "ended":
                 raise InvalidTransition("the trajectory has ended; start a new one instead of reopening it")
-            new["phase"], new["phase_since"] = changes["phase"], iso(now)
+            new.phase, new.phase_since = changes["phase"], now
             if changes["phase"] == "ended":
-                new["ended_at"] = iso(now)
-        new["updated_at"] = iso(now)
-        await self.store.put_trajectory(
-            patient_ref,
-            new,
-            expected_version=version if record is not None else None,
-            op_id=secrets.token_hex(12),
-            now=now,
-            event=("trajectory.updated", {"patient_ref": patient_ref, "fields": sorted(changes), "by": dict(actor)}),
-            trajectory_event={
-                "at": iso(now),
-                "type": "update",
-                "request_id": None,
-                "by": dict(actor),
-                "detail": {"fields": sorted(changes)},
-            },
+                new.ended_at = now
+        new.updated_at = now
+        fields = sorted(changes)
+        step = TrajectoryEvent(
+            id="ev-" + secrets.token_hex(6), at=now, type="update", by=actor, detail={"fields": fields}
+        )
+        await self._records.put_trajectory(
+            DocWrite(
+                doc_id=patient_ref,
+                body=new.to_store(),
+                expected_version=version if record is not None else None,
+                op_id=secrets.token_hex(12),
+                now=now,
+                event=LogEvent(
+                    "trajectory.updated",
+                    {"patient_ref": patient_ref, "fields": fields, "by": actor.model_dump(mode="json")},
+                ),
+                patient_ref=patient_ref,
+                trajectory_events=(step.to_store(),),
+            )
         )
         return await self.view(patient_ref)

@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from capacity.model import CapacityEntry, Provider, ProviderStatus
+from capacity.model import Provider
+from capacity.state import CapacityEntry, ProviderStatus
 
 __all__ = ["Option", "Place", "age_text", "rank_places", "scarcity_cost"]
 

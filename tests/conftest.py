@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from capacity.model import utcnow
+from capacity.clock import utcnow
 from capacity.store import Store, open_store
 
 from .redis_server import RedisServer

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
-from capacity.model import Region, utcnow
+from capacity.clock import utcnow
+from capacity.model import Region
 from coordinator.app import create_app
 from coordinator.keys import AUTH
 from coordinator.settings import Settings
+from coordinator.triage import TriageProtocol, load_protocol
 
-__all__ = ["auth", "iso", "make_app", "report", "started", "token"]
+__all__ = ["auth", "iso", "make_app", "report", "shipped_protocol", "started", "token"]
 
 
 def make_app(
@@ -26,7 +29,13 @@ def make_app(
         "token_cache_seconds": 0.0,
     }
     defaults.update(settings)
-    return create_app(Settings(store_url=store_url, **defaults), region, neighbours=neighbours)
+    return create_app(Settings(store_url=store_url, **defaults), region, shipped_protocol(), neighbours=neighbours)
+
+
+@functools.cache
+def shipped_protocol() -> TriageProtocol:
+    """The shipped triage protocol, read once per test session."""
+    return load_protocol()
 
 
 async def token(app: web.Application, role: str, *providers: str, practitioner: str | None = None) -> str:

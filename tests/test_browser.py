@@ -8,6 +8,7 @@ or a colleague would use. Screenshots of the board and the intake land in test-a
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -19,8 +20,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser, Page, expect
 
-from capacity.model import utcnow
-from coordinator.keys import ROUTING, STORE, VIEW
+from capacity.clock import utcnow
+from coordinator.keys import CAPACITY, ROUTING, STORES
 
 from .browser_helpers import ARTIFACTS, chromium, new_page
 from .http_helpers import auth, iso, make_app, report, token
@@ -276,7 +277,7 @@ async def test_a_full_intake_ends_in_a_confirmed_place(service: Service, browser
         assert await page.evaluate("sessionStorage.getItem('zcc.token')") is None
         assert "p-browser-1" not in await page.content()
         assert errors == []
-    stored = [r for r, _ in await service.app[STORE].list_requests(open_only=False)]
+    stored = [json.loads(d.body) for d in await service.app[STORES].records.list_requests(open_only=False)]
     assert [(r["patient_ref"], r["status"], r["placement"]["provider_id"]) for r in stored] == [
         ("p-browser-1", "placed", "vvt-a")
     ]
@@ -358,7 +359,7 @@ async def test_the_marker_shows_a_degraded_store_and_a_lost_stream(
 
         # the stream itself is lost (the server ends it) and cannot come back while the route fails
         await page.route("**/api/v1/capacity/stream", lambda route: route.abort())
-        service.app[VIEW].close_subscribers()
+        service.app[CAPACITY].view.close_subscribers()
         await expect(conn).to_have_attribute("data-state", "lost")
         await expect(conn).to_contain_text("Verbinding verbroken")
         await expect(banner).to_contain_text("niet bijgewerkt")

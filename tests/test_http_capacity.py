@@ -13,8 +13,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from capacity.model import utcnow
-from coordinator.keys import STORE
+from capacity.clock import utcnow
+from coordinator.keys import STORES
 
 from .http_helpers import auth, iso, make_app, report, token
 from .regions import tiny_region
@@ -40,7 +40,7 @@ def entry(data: dict[str, Any], pid: str, ct: str) -> dict[str, Any]:
 
 
 async def events_count(client: Client) -> int:
-    return len(await client.app[STORE].events_after("0", 100_000))
+    return len(await client.app[STORES].events.events_after("0", 100_000))
 
 
 async def test_health_ready_and_openapi_need_no_token(client: Client) -> None:

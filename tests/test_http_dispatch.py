@@ -14,7 +14,8 @@ import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from capacity.model import Hours, Location, Provider, ProviderOffer, Region, Road, utcnow
+from capacity.clock import utcnow
+from capacity.model import Hours, Location, Provider, ProviderOffer, Region, Road
 from coordinator.keys import ROUTING
 
 from .http_helpers import auth, iso, make_app, report, started, token

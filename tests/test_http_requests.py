@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from capacity.model import utcnow
-from coordinator.keys import STORE
+from capacity.clock import utcnow
+from coordinator.keys import STORES
 
 from .http_helpers import auth, make_app, report, started, token
 from .regions import tiny_region
@@ -107,7 +107,7 @@ async def test_reserve_confirm_consumes_the_place_once(client: Client) -> None:
     assert again_status == 200 and again["placement"] == placed["placement"]
     e = await entry(client, nurse, "vvt-a", "elv_hoog")
     assert (e["available"], e["held"]) == (1, 0)
-    types = [ev.type for ev in await client.app[STORE].events_after("0", 1000)]
+    types = [ev.type for ev in await client.app[STORES].events.events_after("0", 1000)]
     assert types.count("request.placed") == 1 and types.count("hold.confirmed") == 1
     status, problem = await act(client, nurse, req["id"], "cancel")
     assert status == 409 and "placed" in problem["detail"]
@@ -198,7 +198,7 @@ async def test_holds_expire_by_themselves_and_the_request_opens_again(
     assert got["status"] == "open" and got["hold"]["status"] == "expired"
     status, problem = await act(client, nurse, req["id"], "confirm")
     assert status == 409 and "expired" in problem["detail"]
-    types = [ev.type for ev in await client.app[STORE].events_after("0", 1000)]
+    types = [ev.type for ev in await client.app[STORES].events.events_after("0", 1000)]
     assert "hold.expired" in types and "request.hold_expired" in types
 
 
@@ -224,7 +224,7 @@ async def test_bad_requests_name_the_field_and_store_nothing(
     assert resp.status == 422 and resp.content_type == "application/problem+json"
     problem = await resp.json()
     assert problem["field"] == field and words in problem["detail"], problem
-    assert await client.app[STORE].list_requests(open_only=False) == []
+    assert await client.app[STORES].records.list_requests(open_only=False) == []
 
 
 async def test_reserve_checks_what_is_reserved(client: Client) -> None:

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from capacity.model import CapacityEntry, CareType, Provider, ProviderOffer, ProviderStatus, Region
+from capacity.model import CareType, Provider, ProviderOffer, Region
+from capacity.state import CapacityEntry, ProviderStatus
 from routing.dispatch import Place
 from routing.lookup import Routing
 from routing.matching import (

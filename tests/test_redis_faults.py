@@ -21,9 +21,10 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from capacity.clock import utcnow
 from capacity.errors import StoreUnavailable, ZccError
-from capacity.model import CapacityUpdate, Hold, utcnow
 from capacity.redis_store import RedisStore
+from capacity.state import CapacityUpdate, Hold
 
 from .redis_server import RedisServer
 from .regions import tiny_region

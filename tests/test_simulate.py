@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from capacity.model import utcnow
+from capacity.clock import utcnow
 from capacity.region import load_region
 from coordinator.cli import main
 from coordinator.simulate import DEFAULT_START, RunSettings, audit_log, build_scenario, simulate

@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
-from capacity.errors import InvalidInput, StoreUnavailable, ZccError
+from capacity.board import BoardReloaded, HealthChanged, RowsChanged
+from capacity.clock import iso, utcnow
+from capacity.errors import Forbidden, InvalidInput, StoreUnavailable, ZccError
 from capacity.ingest import check_update
-from capacity.model import KINDS, utcnow
-from capacity.store import IdempotencyKey
-from capacity.view import CapacityView, iso
+from capacity.model import KINDS
+from capacity.view import CapacityView
 
-from ..auth import Principal, require
+from ..auth import require
+from ..idempotency import idempotency_key
 from ..jsonio import dumps, json_response
-from ..keys import BOARD_CACHE, METRICS, SETTINGS, STORE, VIEW
+from ..keys import BOARD_CACHE, CAPACITY, METRICS, SETTINGS
 from ..metrics import Metrics
-from ..problems import Forbidden
 from ..schemas import CapacityBatchIn, CapacityUpdateIn, read_json, validate
 
 __all__ = ["capacity_stream", "get_capacity", "post_capacity"]
@@ -41,19 +40,6 @@ _REJECT_REASONS = {
 }
 
 
-def idempotency_key(request: web.Request, who: Principal, body: Any) -> IdempotencyKey | None:
-    """The caller's Idempotency-Key, scoped to its token, with a fingerprint of the parsed body."""
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    key = key.strip()
-    if not key or len(key) > 200 or not key.isprintable():
-        raise InvalidInput("Idempotency-Key must be 1-200 printable characters", field="Idempotency-Key")
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    fingerprint = hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
-    return IdempotencyKey(f"{who.token_id}:{key}", fingerprint)
-
-
 def _reject(metrics: Metrics, reason: str, exc: ZccError) -> ZccError:
     metrics.rejected.labels(reason).inc()
     return exc
@@ -63,7 +49,8 @@ async def post_capacity(request: web.Request) -> web.Response:
     """Apply one report or ``{"updates": [...]}``: all checked first, then applied in one atomic write."""
     who = require(request, "provider", "admin")
     app = request.app
-    settings, store, view, metrics = app[SETTINGS], app[STORE], app[VIEW], app[METRICS]
+    settings, capacity, metrics = app[SETTINGS], app[CAPACITY], app[METRICS]
+    view = capacity.view
     region = view.region
     try:
         body = await read_json(request)
@@ -128,16 +115,14 @@ async def post_capacity(request: web.Request) -> web.Response:
 
     idem = idempotency_key(request, who, body)
     try:
-        results, replay = await store.apply_updates(updates, secrets.token_hex(12), now, idem)
+        results, replay = await capacity.report(updates, idem)
     except StoreUnavailable as exc:
         metrics.store_errors.labels("apply_updates").inc()
         raise _reject(metrics, "store_unavailable", exc) from None
     except ZccError as exc:
         raise _reject(metrics, "idempotency", exc) from None
-    for r in results:
-        if r.entry is not None:
-            view.apply_entry(r.entry)
-        if not replay:
+    if not replay:
+        for r in results:
             metrics.updates.labels(r.status).inc()
     headers = {"Idempotent-Replayed": "true"} if replay else None
     return json_response({"results": [r.to_dict() for r in results]}, headers=headers)
@@ -163,7 +148,7 @@ def _filters(request: web.Request, view: CapacityView) -> dict[str, set[str] | N
 async def get_capacity(request: web.Request) -> web.Response:
     """The board, from the in-memory view (no store round trip)."""
     require(request, *ALL_ROLES)
-    view, cache, now = request.app[VIEW], request.app[BOARD_CACHE], utcnow()
+    view, cache, now = request.app[CAPACITY].view, request.app[BOARD_CACHE], utcnow()
     f = _filters(request, view)
     key = (*(frozenset(v) if v else None for v in f.values()), view.degraded)
     second = int(now.timestamp())
@@ -181,6 +166,15 @@ async def get_capacity(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type="application/json")
 
 
+def _wanted(provider_id: str, care_type: str, kind: str, f: dict[str, set[str] | None]) -> bool:
+    """Whether a row passes a stream's filters."""
+    return (
+        (not f["care_type"] or care_type in f["care_type"])
+        and (not f["provider"] or provider_id in f["provider"])
+        and (not f["kind"] or kind in f["kind"])
+    )
+
+
 def _sse(event: str, data: Any) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
@@ -192,7 +186,7 @@ async def capacity_stream(request: web.Request) -> web.StreamResponse:
     again from a fresh ``board``; a comment line every 15 s keeps proxies open.
     """
     require(request, *ALL_ROLES)
-    view = request.app[VIEW]
+    view = request.app[CAPACITY].view
     f = _filters(request, view)
     queue = view.subscribe()
     resp = web.StreamResponse(
@@ -220,23 +214,14 @@ async def capacity_stream(request: web.Request) -> web.StreamResponse:
                 continue
             if change is None:
                 break
-            kind = change["type"]
             now = utcnow()
-            if kind == "entry":
-                pid, ct = change["key"]
-                if (f["care_type"] and ct not in f["care_type"]) or (f["provider"] and pid not in f["provider"]):
-                    continue
-                row = view.board_entry((pid, ct), now)
-                if row is None or (f["kind"] and row.kind not in f["kind"]):
-                    continue
-                await resp.write(_sse("entry", row.to_json(now)))
-            elif kind == "status":
-                pid = change["provider_id"]
-                for row in view.board(now, providers=[pid], care_types=f["care_type"]):
-                    await resp.write(_sse("entry", row.to_json(now)))
-            elif kind == "health":
-                await resp.write(_sse("health", {"degraded": change["degraded"]}))
-            elif kind == "reload":
+            if isinstance(change, RowsChanged):
+                for row in change.rows:
+                    if _wanted(row.entry.provider_id, row.entry.care_type, row.kind, f):
+                        await resp.write(_sse("entry", row.to_json(now)))
+            elif isinstance(change, HealthChanged):
+                await resp.write(_sse("health", {"degraded": change.degraded}))
+            elif isinstance(change, BoardReloaded):
                 await resp.write(board_event(now))
     except ConnectionResetError:
         return resp  # the client went away

@@ -8,15 +8,15 @@ from typing import Any
 
 from aiohttp import web
 
+from capacity.clock import utcnow
 from capacity.errors import InvalidInput
-from capacity.model import utcnow
 from routing.dispatch import Place, rank_places
 from routing.graph import Snap
 from routing.lookup import Routing
 
 from ..auth import require
 from ..jsonio import json_response
-from ..keys import ROUTING, VIEW
+from ..keys import CAPACITY, ROUTING
 from ..routing_state import RoutingState
 from ..schemas import DispatchQuery, validate
 
@@ -44,7 +44,7 @@ async def dispatch_options(request: web.Request) -> web.Response:
     """Ranked places of ``care_type`` from the in-memory view and travel matrix; no store round trip."""
     require(request, "dispatch", "triage", "admin")
     q = validate(DispatchQuery, dict(request.query))
-    view, state = request.app[VIEW], request.app[ROUTING]
+    view, state = request.app[CAPACITY].view, request.app[ROUTING]
     region = view.region
     if q.care_type not in region.care_types:
         raise InvalidInput(f"unknown care type {q.care_type!r}", field="care_type")

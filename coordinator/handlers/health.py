@@ -8,7 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from capacity.errors import StoreUnavailable
 
 from ..jsonio import json_response
-from ..keys import METRICS, STORE, VIEW
+from ..keys import CAPACITY, METRICS, STORES
 from ..problems import problem
 
 __all__ = ["healthz", "metrics", "readyz"]
@@ -21,9 +21,9 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     """Ready: the store answers and the view is loaded; 503 otherwise."""
-    view = request.app[VIEW]
+    view = request.app[CAPACITY].view
     try:
-        await request.app[STORE].ping()
+        await request.app[STORES].backend.ping()
     except StoreUnavailable as exc:
         return problem(503, "Not ready", f"the store is unreachable: {exc.detail}", headers={"Retry-After": "5"})
     if not view.loaded:

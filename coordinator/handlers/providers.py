@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 
-from capacity.errors import InvalidInput, NotFound
-from capacity.model import ProviderStatus, Region, utcnow
-from capacity.view import iso
+from capacity.clock import iso, utcnow
+from capacity.errors import Forbidden, InvalidInput, NotFound
+from capacity.model import Region
+from capacity.state import ProviderStatus
 
 from ..auth import require
 from ..jsonio import json_response
-from ..keys import STORE, VIEW
-from ..problems import Forbidden
+from ..keys import CAPACITY
 from ..schemas import ProviderStatusIn, read_json, validate
 
 __all__ = ["list_providers", "set_provider_status"]
@@ -43,7 +42,7 @@ def provider_json(region: Region, pid: str) -> dict[str, Any]:
 async def list_providers(request: web.Request) -> web.Response:
     """Every provider of the region with its care types, location, hours and stop status."""
     require(request, *ALL_ROLES)
-    view, now = request.app[VIEW], utcnow()
+    view, now = request.app[CAPACITY].view, utcnow()
     region = view.region
     out = []
     for pid in region.providers:
@@ -59,8 +58,8 @@ async def list_providers(request: web.Request) -> web.Response:
 async def set_provider_status(request: web.Request) -> web.Response:
     """Put a provider under a stop (no new patients) until a time, or open it again."""
     who = require(request, "provider", "triage", "admin")
-    store, view = request.app[STORE], request.app[VIEW]
-    region = view.region
+    capacity = request.app[CAPACITY]
+    region = capacity.region
     pid = request.match_info["provider_id"]
     if pid not in region.providers:
         raise NotFound(f"unknown provider {pid!r} in region {region.id}", field="provider_id")
@@ -82,8 +81,7 @@ async def set_provider_status(request: web.Request) -> web.Response:
         body.until if body.status == "stop" else None,
         now,
     )
-    stored = await store.set_status(status, uuid.uuid4().hex)
-    view.apply_status(stored)
+    stored = await capacity.set_status(status)
     return json_response(
         {
             "provider_id": pid,

@@ -8,9 +8,10 @@ from aiohttp import web
 
 from capacity.errors import NotFound
 
-from ..auth import ROLES, require
+from ..auth import require
 from ..jsonio import json_response
-from ..keys import VIEW
+from ..keys import CAPACITY
+from ..tokens import ROLES
 
 __all__ = ["STATIC_DIR", "index", "region_map", "static_file"]
 
@@ -63,7 +64,7 @@ async def static_file(request: web.Request) -> web.FileResponse:
 async def region_map(request: web.Request) -> web.Response:
     """The region's locations, roads and care types: what the page needs to draw its map (any role)."""
     require(request, *ROLES)
-    region = request.app[VIEW].region
+    region = request.app[CAPACITY].region
     return json_response(
         {
             "region": {"id": region.id, "name": region.name},

@@ -24,7 +24,8 @@ blind to level of care and later requests), on arrival and in the same
 
 from __future__ import annotations
 
-from .engine import POLICIES, Outcome, PolicyResult, RunSettings, Scenario, audit_log, run_policy
+from .engine import POLICIES, run_policy
+from .model import Outcome, PolicyResult, RunSettings, Scenario, audit_log
 from .run import DEFAULT_START, build_scenario, simulate
 
 __all__ = [

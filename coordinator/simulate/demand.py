@@ -149,7 +149,7 @@ class Arrival:
     answers: Mapping[str, bool]
     urgency: str  # as the template was built for; the service triages it again
     frail_elderly: bool = False
-    context: Mapping[str, object] = field(default_factory=dict)
+    context: Mapping[str, bool | int] = field(default_factory=dict)
 
 
 def default_volume(region: Region) -> float:

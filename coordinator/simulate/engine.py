@@ -1,15 +1,11 @@
 """The discrete-event loop: one policy's run of a scenario, driving the real service code in process.
 
-Per policy the run opens its own embedded SQLite store in a temporary
-directory, seeds it and loads a :class:`~capacity.view.CapacityView` from it,
-and works through the real :class:`~coordinator.requests.RequestService`
-(triage, proposals, reserve, confirm, hold expiry), the real store (capacity
-reports through ``apply_updates``, stops through ``set_status``, holds expired
-by ``expire_holds``) and the real routing and matcher. After every step the
-view follows the store's event log exactly as :func:`capacity.view.follow`
-does, without its waiting. Time is the simulated clock, installed through
-:func:`capacity.model.set_clock` for the run, so every ``utcnow()`` of the
-service reads simulated time.
+Per policy the run opens its own embedded SQLite stores in a temporary directory and works through
+the real :class:`~capacity.service.CapacityService` (capacity reports, stops, holds, expiry; its view
+follows the store's event log as the service's always does) and the real
+:class:`~coordinator.requests.RequestService` (triage, proposals, reserve, confirm), with the real
+routing and matcher. Time is the simulated clock, installed through :func:`capacity.clock.set_clock`
+for the run, so every ``utcnow()`` of the service reads simulated time.
 
 Events at one instant run in the order they were scheduled; each is awaited to
 the end before the next starts, so a run is a function of the seed.
@@ -22,26 +18,27 @@ import itertools
 import logging
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from capacity.clock import set_clock
 from capacity.errors import Conflict, ZccError
 from capacity.ingest import check_update
-from capacity.model import ProviderStatus, Region, set_clock
-from capacity.sqlite_store import SqliteStore
-from capacity.view import CapacityView
-from routing.lookup import Routing
+from capacity.service import CapacityService
+from capacity.state import ProviderStatus
+from capacity.store import Stores, open_stores
 from routing.matching import Need, feasible, greedy, optimize
 
-from ..requests import Actor, RequestInput, RequestService
-from ..triage import TriageProtocol
+from ..records import ActorRef, RequestRecord
+from ..requests import RequestInput, RequestService, need_of
+from ..trajectories import TrajectoryService
 from .demand import Arrival
+from .model import Outcome, PolicyResult, RunSettings, Scenario, audit_log
 from .streams import stream
-from .supply import OfferState, Stop, SupplyPlan, los_minutes, vacate_at
+from .supply import OfferState, Stop, los_minutes, vacate_at
 
-__all__ = ["POLICIES", "Outcome", "PolicyResult", "RunSettings", "Scenario", "audit_log", "run_policy"]
+__all__ = ["POLICIES", "run_policy"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,99 +46,6 @@ POLICIES = ("optimized", "greedy")
 HOSPITAL_LEVEL = 3
 _GOLDEN = 0.6180339887498949
 _SQRT2 = 0.41421356237309515  # sqrt(2) - 1: a second attempt of one request lands elsewhere in the sequence
-
-
-@dataclass(frozen=True, slots=True)
-class RunSettings:
-    """How the ZCC works in the simulation (the same for every policy)."""
-
-    seed: int = 1
-    batch_minutes: float = 15.0  # the periodic round over open requests
-    hold_ttl_minutes: float = 15.0  # the service's default ZCC_HOLD_TTL_MINUTES
-    expiry_interval_seconds: float = 5.0  # the app's expiry task interval
-    confirm_minutes: tuple[float, float] = (2.0, 10.0)  # triage staff confirm after this delay
-    never_confirm_share: float = 0.05  # of reservations: the hold runs out
-    sample_minutes: float = 15.0  # free capacity sampled for the plot
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    """Everything a run needs and every policy shares: region, protocol, routing, arrivals, supply."""
-
-    region: Region
-    protocol: TriageProtocol
-    routing: Routing
-    start: datetime
-    end: datetime
-    arrivals: Sequence[Arrival]
-    supply: SupplyPlan
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What became of one request under one policy."""
-
-    index: int
-    urgency: str
-    target_minutes: int | None
-    status: str = "open"
-    frail_elderly: bool = False
-    arrived: datetime | None = None
-    placed_at: datetime | None = None
-    provider_id: str | None = None
-    care_type: str | None = None
-    level: int | None = None
-    travel_minutes: float | None = None
-    cross_region: bool = False
-    reservations: int = 0
-    holds_expired: int = 0
-    mismatch: bool = False  # of the reservation that was confirmed (see Policy._level_mismatch)
-
-    @property
-    def wait_minutes(self) -> float | None:
-        """Minutes from the request to its confirmed placement."""
-        if self.placed_at is None or self.arrived is None:
-            return None
-        return (self.placed_at - self.arrived).total_seconds() / 60
-
-    def to_json(self) -> dict[str, Any]:
-        """A plain dict for simulation.json (no request ids: they are random, the index is not)."""
-        wait = self.wait_minutes
-        return {
-            "index": self.index,
-            "urgency": self.urgency,
-            "status": self.status,
-            "frail_elderly": self.frail_elderly,
-            "provider_id": self.provider_id,
-            "care_type": self.care_type,
-            "level": self.level,
-            "travel_minutes": self.travel_minutes,
-            "wait_minutes": None if wait is None else round(wait, 2),
-            "reservations": self.reservations,
-            "holds_expired": self.holds_expired,
-            "level_mismatch": self.mismatch,
-        }
-
-
-@dataclass(slots=True)
-class PolicyResult:
-    """The raw result of one policy's run: outcomes, counters and the sampled board."""
-
-    policy: str
-    outcomes: list[Outcome]
-    holds_expired: int = 0
-    conflicts: int = 0
-    batches: int = 0
-    batch_assignments: int = 0
-    capacity_violations: int = 0
-    log_violations: int = 0
-    holds_taken: int = 0
-    outside_admitted: int = 0
-    outside_waiting_end: int = 0
-    reports: int = 0
-    stops: int = 0
-    samples: list[tuple[float, dict[str, int]]] = field(default_factory=list)
-    store_events: int = 0
 
 
 class _Policy:
@@ -152,19 +56,24 @@ class _Policy:
         scenario: Scenario,
         policy: str,
         settings: RunSettings,
-        store: SqliteStore,
+        stores: Stores,
         progress: Callable[[float], None] | None,
     ) -> None:
         if policy not in POLICIES:
             raise ValueError(f"unknown policy {policy!r}; expected one of {', '.join(POLICIES)}")
         self.sc, self.policy, self.settings = scenario, policy, settings
         self.region = scenario.region
-        self.store = store
-        self.view = CapacityView(scenario.region)
+        self.stores = stores
+        self.capacity = CapacityService(stores.capacity, stores.events, scenario.region)
+        self.view = self.capacity.view
         self.service = RequestService(
-            store, self.view, scenario.protocol, hold_ttl=timedelta(minutes=settings.hold_ttl_minutes)
+            stores.records,
+            self.capacity,
+            TrajectoryService(stores.records),
+            scenario.protocol,
+            hold_ttl=timedelta(minutes=settings.hold_ttl_minutes),
         )
-        self.actor = Actor("sim-triage", "triage", "sim")
+        self.actor = ActorRef(token_id="sim-triage", role="triage", practitioner="sim")  # noqa: S106 - an id, not a secret
         self.now = scenario.start
         self.progress = progress
         self.world = {key: OfferState.start(plan) for key, plan in scenario.supply.offers.items()}
@@ -187,9 +96,8 @@ class _Policy:
     async def run(self) -> PolicyResult:
         """Run the scenario to its end and return the raw result."""
         sc = self.sc
-        await self.store.open()
-        await self.store.seed(self.region, sc.start)
-        self.view.load(await self.store.snapshot())
+        await self.stores.backend.open()
+        await self.capacity.start(sc.start)
         for key, state in self.world.items():
             for at in state.plan.departures:
                 self.push(at, "vacate", key)
@@ -231,24 +139,19 @@ class _Policy:
                 self.on_sample()
             else:
                 await handlers[kind](data)
-                await self.follow()
+                await self.capacity.sync()
                 self.check_capacity()
             if self.progress is not None:
                 self.progress((at - sc.start).total_seconds() / span)
         self.now = sc.end
         self.result.log_violations, self.result.store_events = audit_log(
-            [(e.type, dict(e.data)) for e in await self.store.events_after("0", 10**9)]
+            [(e.type, dict(e.data)) for e in await self.stores.events.events_after("0", 10**9)]
         )
         self.result.outside_waiting_end = sum(len(s.waiting) for s in self.world.values())
         for o in self.outcomes:
             if o.status == "reserved":
                 o.status = "open"  # a hold still running at the end is no placement
         return self.result
-
-    async def follow(self) -> None:
-        """Bring the view up to the store's log, as capacity.view.follow does (without waiting)."""
-        for event in await self.store.events_after(self.view.last_event_id, 100_000):
-            self.view.apply_event(event)
 
     def check_capacity(self) -> None:
         """Never more held and occupied than the total, never more held than the store's available."""
@@ -323,16 +226,13 @@ class _Policy:
                 )
             )
         self.result.reports += 1
-        results, _ = await self.store.apply_updates(updates, f"sim-report-{self.result.reports}", self.now)
-        for r in results:
-            if r.entry is not None:
-                self.view.apply_entry(r.entry)
+        await self.capacity.report(updates)
 
     async def on_stop(self, stop: Stop) -> None:
         """A provider goes on stop until ``stop.until``."""
         status = ProviderStatus(stop.provider_id, "stop", stop.reason, stop.until, self.now)
         self.result.stops += 1
-        self.view.apply_status(await self.store.set_status(status, f"sim-stop-{self.result.stops}"))
+        await self.capacity.set_status(status)
 
     # -- requests -------------------------------------------------------------------
 
@@ -350,25 +250,25 @@ class _Policy:
         )
         record = await self.service.create(data, self.sc.routing, self.actor)
         out = self.outcomes[a.index]
-        out.urgency = record["triage"]["urgency"]
-        out.target_minutes = record["triage"]["target_minutes"]
-        out.status = record["status"]
-        self.by_request[record["id"]] = out
-        self.arrival_of[record["id"]] = a
-        if record["status"] != "open":
+        out.urgency = record.triage.urgency
+        out.target_minutes = record.triage.target_minutes
+        out.status = record.status
+        self.by_request[record.id] = out
+        self.arrival_of[record.id] = a
+        if record.status != "open":
             return  # escalated to 112 (U0/U1) or advice only (U5)
         if self.policy == "optimized":
-            choices = [(p["provider_id"], p["care_type"]) for p in record["proposals"]]
+            choices = [(p.provider_id, p.care_type) for p in record.proposals]
         else:
-            need = self.service.need_of(record)
-            cands = {record["id"]: self.service.candidates(record, self.sc.routing)}
+            need = need_of(record)
+            cands = {record.id: self.service.candidates(record, self.sc.routing)}
             res = greedy([need], cands, self.now, self.region.tz, self.region.care_types)
             choices = [(x.provider_id, x.care_type) for x in res.assignments]
         await self.reserve_first(record, choices)
 
-    async def reserve_first(self, record: Mapping[str, Any], choices: Sequence[tuple[str, str]]) -> bool:
+    async def reserve_first(self, record: RequestRecord, choices: Sequence[tuple[str, str]]) -> bool:
         """Reserve the first of ``choices`` that is still free (a 409 moves on to the next)."""
-        rid = record["id"]
+        rid = record.id
         out = self.by_request[rid]
         for pid, ct in choices:
             mismatch = self._level_mismatch(record, ct)
@@ -396,12 +296,12 @@ class _Policy:
         u = (self._phase + index * _GOLDEN + attempt * _SQRT2) % 1.0
         return u < self.settings.never_confirm_share
 
-    def _level_mismatch(self, record: Mapping[str, Any], care_type: str) -> bool:
+    def _level_mismatch(self, record: RequestRecord, care_type: str) -> bool:
         """A frail elderly patient sent to hospital while a lower level of care was free and feasible now."""
         care_types = self.region.care_types
-        if not record["flags"].get("frail_elderly") or care_types[care_type].level < HOSPITAL_LEVEL:
+        if not record.flags.frail_elderly or care_types[care_type].level < HOSPITAL_LEVEL:
             return False
-        need: Need = self.service.need_of(record)
+        need: Need = need_of(record)
         for place in self.service.candidates(record, self.sc.routing):
             if care_types[place.care_type].level >= HOSPITAL_LEVEL:
                 continue
@@ -416,12 +316,14 @@ class _Policy:
         except Conflict:
             return  # the hold ran out meanwhile
         out, a = self.by_request[rid], self.arrival_of[rid]
-        placement = record["placement"]
-        key = (placement["provider_id"], placement["care_type"])
+        placement = record.placement
+        if placement is None:
+            return
+        key = (placement.provider_id, placement.care_type)
         out.status, out.placed_at = "placed", self.now
         out.provider_id, out.care_type = key
         out.level = self.region.care_types[key[1]].level
-        out.travel_minutes = placement.get("travel_minutes")
+        out.travel_minutes = placement.travel_minutes
         out.cross_region = key[0] not in self.region.providers
         state = self.world[key]
         state.occupied += 1
@@ -431,8 +333,7 @@ class _Policy:
 
     async def on_expire(self, _: object) -> None:
         """The app's expiry task: give back holds past their time and reopen their requests."""
-        for hold in await self.store.expire_holds(self.now):
-            self.view.apply_hold(hold)
+        for hold in await self.capacity.expire():
             self.result.holds_expired += 1
             out = self.by_request.get(hold.request_id)
             if out is not None:
@@ -442,58 +343,25 @@ class _Policy:
 
     async def on_batch(self, _: object) -> None:
         """Every few minutes a round over the open requests: OR-Tools batch (optimized) or phoning round (greedy)."""
-        records = [r for r in await self.service.list_open() if r["status"] == "open" and r["id"] in self.by_request]
+        records = [r for r in await self.service.list_open() if r.status == "open" and r.id in self.by_request]
         if not records:
             return
-        records.sort(key=lambda r: self.by_request[r["id"]].index)
+        records.sort(key=lambda r: self.by_request[r.id].index)
         needs: list[Need] = []
         candidates = {}
         for r in records:
             try:
-                candidates[r["id"]] = self.service.candidates(r, self.sc.routing)
+                candidates[r.id] = self.service.candidates(r, self.sc.routing)
             except ZccError:
                 continue
-            needs.append(self.service.need_of(r))
+            needs.append(need_of(r))
         solve = optimize if self.policy == "optimized" else greedy
         result = solve(needs, candidates, self.now, self.region.tz, self.region.care_types)
         self.result.batches += 1
-        by_id = {r["id"]: r for r in records}
+        by_id = {r.id: r for r in records}
         for x in result.assignments:
             if await self.reserve_first(by_id[x.request_id], [(x.provider_id, x.care_type)]):
                 self.result.batch_assignments += 1
-
-
-def audit_log(events: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[int, int]:
-    """Replay a store's event log: (violations, events). A violation is a hold taken beyond what was free.
-
-    Independent of the store's own arithmetic: per (provider, care type) the
-    last reported ``available`` minus the placements confirmed since, against
-    the holds running; a report resets the count.
-    """
-    reported: dict[tuple[str, str], int] = {}
-    placed: dict[tuple[str, str], int] = {}
-    active: dict[tuple[str, str], set[str]] = {}
-    violations = 0
-    for type_, data in events:
-        if type_ == "capacity.updated":
-            e = data["entry"]
-            key = (e["provider_id"], e["care_type"])
-            reported[key], placed[key] = int(e["available"]), 0
-            continue
-        if not type_.startswith("hold.") or "hold" not in data:
-            continue
-        h = data["hold"]
-        key = (h["provider_id"], h["care_type"])
-        holds = active.setdefault(key, set())
-        if type_ == "hold.created":
-            holds.add(h["hold_id"])
-            if len(holds) > reported.get(key, 0) - placed.get(key, 0):
-                violations += 1
-        elif h["hold_id"] in holds:
-            holds.discard(h["hold_id"])
-            if type_ == "hold.confirmed":
-                placed[key] = placed.get(key, 0) + 1
-    return violations, len(events)
 
 
 async def run_policy(
@@ -506,11 +374,11 @@ async def run_policy(
 ) -> PolicyResult:
     """Run one policy on a fresh embedded store in a temporary directory, on the simulated clock."""
     with tempfile.TemporaryDirectory(prefix=f"zcc-sim-{policy}-", dir=workdir) as tmp:
-        store = SqliteStore(f"sqlite:///{tmp}/zcc.db", scenario.region.id)
-        sim = _Policy(scenario, policy, settings, store, progress)
+        stores = open_stores(f"sqlite:///{tmp}/zcc.db", scenario.region.id)
+        sim = _Policy(scenario, policy, settings, stores, progress)
         set_clock(lambda: sim.now)
         try:
             return await sim.run()
         finally:
             set_clock(None)
-            await store.close()
+            await stores.backend.close()

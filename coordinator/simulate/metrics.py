@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .engine import Outcome, PolicyResult
+from .model import Outcome, PolicyResult
 
 __all__ = ["TRAVEL_TARGET_PCT", "compare", "percentile", "summarise"]
 

@@ -18,8 +18,9 @@ from routing.lookup import Routing, build_routing
 
 from ..triage import TriageProtocol
 from .demand import REQUESTS_PER_100K_PER_WEEK, Arrival, default_volume, generate_arrivals
-from .engine import POLICIES, PolicyResult, RunSettings, Scenario, run_policy
+from .engine import POLICIES, run_policy
 from .metrics import compare, summarise
+from .model import PolicyResult, RunSettings, Scenario
 from .progress import Progress
 from .supply import SupplyPlan, plan_supply
 

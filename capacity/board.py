@@ -1,0 +1,67 @@
+"""What readers of the capacity view get: board rows, and the changes a subscriber is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeAlias
+
+from .clock import iso
+from .state import CapacityEntry, ProviderStatus
+
+__all__ = ["BoardChange", "BoardEntry", "BoardReloaded", "HealthChanged", "RowsChanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class BoardEntry:
+    """One row of the board: an entry with what a reader needs to judge it."""
+
+    entry: CapacityEntry
+    kind: str
+    provider_name: str
+    stale: bool
+    stop: ProviderStatus | None
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        """The API shape of a board entry."""
+        e = self.entry
+        return {
+            "provider_id": e.provider_id,
+            "provider_name": self.provider_name,
+            "kind": self.kind,
+            "care_type": e.care_type,
+            "available": e.available,
+            "held": e.held,
+            "total": e.total,
+            # Unknown, not free, when stale or stopped.
+            "free": None if self.stale else (0 if self.stop else e.free(now)),
+            "reported_at": iso(e.reported_at),
+            "valid_until": iso(e.valid_until),
+            "age_seconds": int((now - e.reported_at).total_seconds()) if e.reported_at else None,
+            "stale": self.stale,
+            "stop": None
+            if self.stop is None
+            else {"reason": self.stop.reason, "until": iso(self.stop.until), "since": iso(self.stop.set_at)},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RowsChanged:
+    """Board rows that changed, as they are now (one entry, or every entry of a provider whose stop changed)."""
+
+    rows: tuple[BoardEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HealthChanged:
+    """The view was cut off from the store (degraded) or is back."""
+
+    degraded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BoardReloaded:
+    """The whole board changed (a snapshot was loaded, the region file was reloaded): read it again."""
+
+
+BoardChange: TypeAlias = RowsChanged | HealthChanged | BoardReloaded

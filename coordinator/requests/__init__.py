@@ -1,0 +1,8 @@
+"""The request lifecycle: intake and triage, proposals, holds, placement, release and cancel."""
+
+from __future__ import annotations
+
+from .intake import RequestInput, need_of, new_request_id
+from .service import RequestService, Reservation
+
+__all__ = ["RequestInput", "RequestService", "Reservation", "need_of", "new_request_id"]

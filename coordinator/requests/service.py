@@ -1,0 +1,370 @@
+"""The request lifecycle: triage -> proposals -> reserve (a hold) -> confirm or release / cancel.
+
+Domain code, no HTTP: handlers call :class:`RequestService` and map its errors. A request is one
+record in the record store, changed only by compare-and-set on its version together with its event
+and the patient's trajectory events, so two instances (or two nurses) can never both move it. A
+place is taken by the capacity service's atomic hold; when two reservations of one request race,
+the one whose record update loses gives its hold back. Holds that run out are expired by the
+background task, which also puts their requests back to ``open``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from capacity.clock import iso, utcnow
+from capacity.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from capacity.service import CapacityService
+from capacity.state import Hold
+from capacity.store import DocWrite, IdempotencyKey, LogEvent, RecordStore
+from routing.dispatch import Place
+from routing.lookup import Routing
+from routing.matching import feasible, propose
+
+from ..records import ActorRef, HeldPlace, Placement, ProposalRef, RequestRecord, TrajectoryEvent
+from ..records import Excluded as ExcludedRef
+from ..trajectories import TrajectoryService, check_not_bsn
+from ..triage import TriageProtocol, triage
+from .intake import RequestInput, candidate_places, history, need_of, new_record, trajectory_event
+
+__all__ = ["RequestService", "Reservation"]
+
+_LOGGER = logging.getLogger(__name__)
+
+#: What a reservation answers: the hold and the request as it is now.
+Reservation = tuple[HeldPlace, RequestRecord]
+
+
+class RequestService:
+    """Every transition of a request, against the record store and the capacity service of one region."""
+
+    def __init__(
+        self,
+        records: RecordStore,
+        capacity: CapacityService,
+        trajectories: TrajectoryService,
+        protocol: TriageProtocol,
+        *,
+        hold_ttl: timedelta,
+        on_placed: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self._records = records
+        self.capacity = capacity
+        self.trajectories = trajectories
+        self.protocol = protocol
+        self.hold_ttl = hold_ttl
+        # Called with each new placement (the regiebehandelaar's webhook); must not block.
+        self.on_placed = on_placed
+
+    # -- reading ----------------------------------------------------------------
+
+    async def find(self, request_id: str) -> tuple[RequestRecord, int] | None:
+        """The record as read now and its version, or None."""
+        doc = await self._records.get_request(request_id)
+        if doc is None:
+            return None
+        return RequestRecord.from_store(doc.body).effective(utcnow()), doc.version
+
+    async def get(self, request_id: str) -> tuple[RequestRecord, int]:
+        """The record and version; a hold that ran out reads as expired and the request as open."""
+        found = await self.find(request_id)
+        if found is None:
+            raise NotFound(f"no request {request_id}", field="id")
+        return found
+
+    async def list_open(self) -> list[RequestRecord]:
+        """Every open or reserved request, oldest first."""
+        now = utcnow()
+        return [RequestRecord.from_store(d.body).effective(now) for d in await self._records.list_requests()]
+
+    async def list_of_patient(self, patient_ref: str) -> list[RequestRecord]:
+        """Every request of one patient as stored, open or not, oldest first."""
+        records = (RequestRecord.from_store(d.body) for d in await self._records.list_requests(open_only=False))
+        return [r for r in records if r.patient_ref == patient_ref]
+
+    def candidates(self, record: RequestRecord, routing: Routing) -> list[Place]:
+        """A request's candidate places, for the batch optimisation."""
+        snap = routing.snap(record.location.lat, record.location.lon)
+        return list(candidate_places(self.capacity.view, routing, snap, record.triage.care_types, utcnow()))
+
+    # -- create -------------------------------------------------------------------
+
+    async def create(self, data: RequestInput, routing: Routing, actor: ActorRef) -> RequestRecord:
+        """Triage the request, propose places and store it with its ``request.created`` event."""
+        region = self.capacity.region
+        check_not_bsn(data.patient_ref, "patient_ref")
+        outcome = triage(self.protocol, data.complaint, data.answers, age=data.age, context=data.context)
+        hints = await self.trajectories.hints(data.patient_ref)
+        snap = routing.snap(data.lat, data.lon)
+        now = utcnow()
+        record = new_record(data, outcome, hints, snap, actor, now)
+        if record.status == "open":
+            need = need_of(record)
+            places = candidate_places(self.capacity.view, routing, snap, need.care_types, now)
+            proposals, excluded = propose(need, places, now, region.tz, region.care_types)
+            record.proposals = [ProposalRef.model_validate(p.to_json()) for p in proposals]
+            record.excluded = [ExcludedRef.model_validate(e.to_json()) for e in excluded]
+        steps = [
+            trajectory_event(
+                now,
+                "triage",
+                record,
+                actor,
+                {
+                    "complaint": data.complaint,
+                    "urgency": outcome.urgency,
+                    "care_types": list(outcome.care_types),
+                    "escalate_112": outcome.escalate_112,
+                    "proposals": [[p.provider_id, p.care_type] for p in record.proposals[:3]],
+                },
+            )
+        ]
+        if data.hospital_override and record.care_plan.no_hospital_admission:
+            steps.append(
+                trajectory_event(now, "override", record, actor, {"hospital_override": data.hospital_override})
+            )
+        await self._write(record, None, now, "request.created", actor, steps)
+        return record
+
+    # -- transitions ------------------------------------------------------------
+
+    async def reserve(  # noqa: PLR0917 - the handler passes each part it validated
+        self,
+        request_id: str,
+        provider_id: str,
+        care_type: str,
+        actor: ActorRef,
+        routing: Routing,
+        idem: IdempotencyKey | None = None,
+    ) -> Reservation:
+        """Hold one unit of ``provider_id``/``care_type`` for the request; 409 when the place is gone."""
+        record, version = await self.get(request_id)
+        region = self.capacity.region
+        if record.status == "escalated":
+            raise InvalidTransition(
+                f"request {request_id} is {record.triage.urgency}: escalated to 112, zcc does not place it"
+            )
+        if record.status == "advice":
+            raise InvalidTransition(f"request {request_id} is U5: advice only, no place to reserve")
+        held = record.hold
+        if record.status == "reserved" and held is not None:
+            if (held.provider_id, held.care_type) == (provider_id, care_type):
+                return held, record  # the same reservation again: same answer
+            raise InvalidTransition(
+                f"request {request_id} already holds {held.care_type} at {held.provider_id}; release it first"
+            )
+        if not record.is_open:
+            raise InvalidTransition(f"request {request_id} is {record.status}; only an open request can reserve")
+        provider = region.providers.get(provider_id)
+        if provider is None:
+            raise InvalidInput(f"unknown provider {provider_id!r}", field="provider_id")
+        if care_type not in provider.offers:
+            raise InvalidInput(f"{provider_id} does not offer {care_type}", field="care_type")
+        need = need_of(record)
+        if care_type not in need.care_types:
+            raise InvalidInput(
+                f"{care_type} does not fit this triage outcome; fitting: {', '.join(need.care_types)}",
+                field="care_type",
+            )
+        now = utcnow()
+        snap = routing.snap(record.location.lat, record.location.lon)
+        minutes = routing.matrix.provider_minutes(snap.index, region.id, provider_id) + snap.access_minutes
+        view = self.capacity.view
+        place = Place(
+            region.id,
+            region.name,
+            provider,
+            care_type,
+            view.entries.get((provider_id, care_type)),
+            view.stop_of(provider_id, now),
+            minutes,
+        )
+        why = feasible(need, place, now, region.tz, region.care_types)
+        if why is not None and why.why not in ("full", "stale", "stop"):
+            # full, stale and stop are decided by the store atomically below; the rest are the patient's.
+            raise InvalidTransition(f"{provider_id} {care_type} does not suit this request: {why.reason}")
+        hold = Hold(secrets.token_hex(12), provider_id, care_type, request_id, now, now + self.hold_ttl)
+        stored, _ = await self.capacity.hold(hold, idem)
+        if stored.request_id != request_id:
+            raise InvalidInput("this Idempotency-Key was used for another request", field="Idempotency-Key")
+        if held is not None and held.hold_id == stored.hold_id:
+            return held, record  # a replay of a reservation this record already has
+        record.status = "reserved"
+        record.hold = HeldPlace(
+            hold_id=stored.hold_id,
+            provider_id=provider_id,
+            care_type=care_type,
+            held_until=stored.held_until.replace(microsecond=0),
+            status="held",
+            travel_minutes=round(minutes, 1),
+        )
+        record.history.append(history(now, actor, "reserved", f"{care_type} at {provider_id}"))
+        step = trajectory_event(now, "hold", record, actor, record.hold.model_dump(mode="json"))
+        try:
+            await self._write(record, version, now, "request.reserved", actor, [step], raw_conflict=True)
+        except Conflict:
+            # Another reservation of this request won the race: give our unit back.
+            await self.capacity.release(stored.hold_id)
+            raise InvalidTransition(f"request {request_id} was reserved meanwhile; reload it") from None
+        return record.hold, record
+
+    async def confirm(self, request_id: str, actor: ActorRef) -> RequestRecord:
+        """The hold becomes a placement; repeating it answers the same."""
+        record, version = await self.get(request_id)
+        if record.status == "placed":
+            return record
+        held = record.hold
+        if record.status != "reserved" or held is None:
+            detail = "its hold expired" if held is not None and held.status == "expired" else f"it is {record.status}"
+            raise InvalidTransition(f"request {request_id} cannot be confirmed: {detail}")
+        now = utcnow()
+        hold, _ = await self.capacity.confirm(held.hold_id)
+        record.status = "placed"
+        record.hold = held.model_copy(update={"status": "confirmed"})
+        record.placement = Placement(
+            provider_id=hold.provider_id,
+            care_type=hold.care_type,
+            confirmed_at=now,
+            travel_minutes=held.travel_minutes,
+        )
+        record.history.append(history(now, actor, "placed", f"{hold.care_type} at {hold.provider_id}"))
+        trajectory = await self.trajectories.record(record.patient_ref)
+        lead = trajectory.regiebehandelaar() if trajectory is not None else None
+        lead_json = lead.model_dump(mode="json") if lead is not None else None
+        notice = trajectory_event(
+            now, "notification", record, None, {"to": "regiebehandelaar", "member": lead_json, "about": "placement"}
+        )
+        await self._save(record, version, actor, now, "request.placed", "placement", extra=[notice])
+        if self.on_placed is not None:
+            self.on_placed(
+                {
+                    "event": "placement",
+                    "region": self.capacity.region.id,
+                    "patient_ref": record.patient_ref,
+                    "request_id": record.id,
+                    "urgency": record.triage.urgency,
+                    "placement": record.placement.model_dump(mode="json"),
+                    "regiebehandelaar": lead_json,
+                    "at": iso(now),
+                }
+            )
+        return record
+
+    async def release(self, request_id: str, actor: ActorRef) -> RequestRecord:
+        """Give the held place back; the request is open again. Repeating it answers the same."""
+        record, version = await self.get(request_id)
+        held = record.hold
+        if record.status == "open" and held is not None and held.status in ("released", "expired"):
+            return record
+        if record.status != "reserved" or held is None:
+            raise InvalidTransition(f"request {request_id} holds no place (it is {record.status})")
+        now = utcnow()
+        await self.capacity.release(held.hold_id)
+        record.status = "open"
+        record.hold = held.model_copy(update={"status": "released"})
+        record.history.append(history(now, actor, "released", f"{held.care_type} at {held.provider_id}"))
+        await self._save(record, version, actor, now, "request.released", "release")
+        return record
+
+    async def cancel(self, request_id: str, actor: ActorRef, reason: str = "") -> RequestRecord:
+        """Close the request without a place, giving back any hold. Repeating it answers the same."""
+        record, version = await self.get(request_id)
+        if record.status == "cancelled":
+            return record
+        if record.status == "placed":
+            raise InvalidTransition(f"request {request_id} is placed; a placement is undone with the provider")
+        now = utcnow()
+        held = record.hold
+        if record.status == "reserved" and held is not None:
+            await self.capacity.release(held.hold_id)
+            record.hold = held.model_copy(update={"status": "released"})
+        record.status = "cancelled"
+        record.history.append(history(now, actor, "cancelled", reason))
+        await self._save(record, version, actor, now, "request.cancelled", "cancel")
+        return record
+
+    async def hold_expired(self, hold: Hold) -> None:
+        """Put the request of an expired hold back to open (called by the expiry task; idempotent)."""
+        doc = await self._records.get_request(hold.request_id)
+        if doc is None:
+            return
+        record, version = RequestRecord.from_store(doc.body), doc.version
+        held = record.hold
+        if record.status != "reserved" or held is None or held.hold_id != hold.hold_id:
+            return
+        now = utcnow()
+        record.status = "open"
+        record.hold = held.model_copy(update={"status": "expired"})
+        record.history.append(history(now, None, "hold_expired", f"{hold.care_type} at {hold.provider_id}"))
+        try:
+            await self._save(record, version, None, now, "request.hold_expired", "expiry")
+        except InvalidTransition:
+            _LOGGER.debug("request %s changed while its hold expired; the other change stands", hold.request_id)
+
+    # -- writing ------------------------------------------------------------------
+
+    async def _save(  # noqa: PLR0917 - one private call shape for every transition
+        self,
+        record: RequestRecord,
+        version: int,
+        actor: ActorRef | None,
+        now: datetime,
+        event: str,
+        kind: str,
+        *,
+        extra: Sequence[TrajectoryEvent] = (),
+    ) -> None:
+        """Store a transition with its event and its trajectory step (and ``extra`` steps)."""
+        detail = {
+            "hold": record.hold.model_dump(mode="json") if record.hold else None,
+            "placement": record.placement.model_dump(mode="json") if record.placement else None,
+            "status": record.status,
+        }
+        steps = [trajectory_event(now, kind, record, actor, detail), *extra]
+        await self._write(record, version, now, event, actor, steps)
+
+    async def _write(  # noqa: PLR0917 - one private call shape for every transition
+        self,
+        record: RequestRecord,
+        version: int | None,
+        now: datetime,
+        event: str,
+        actor: ActorRef | None,
+        steps: Sequence[TrajectoryEvent],
+        *,
+        raw_conflict: bool = False,
+    ) -> None:
+        """Compare-and-set the record with its event and trajectory steps; a lost race is a 409 to reload."""
+        write = DocWrite(
+            doc_id=record.id,
+            body=record.to_store(),
+            expected_version=version,
+            op_id=secrets.token_hex(12),
+            now=now,
+            event=LogEvent(event, _event_data(record, actor)),
+            patient_ref=record.patient_ref,
+            trajectory_events=tuple(s.to_store() for s in steps),
+        )
+        try:
+            await self._records.put_request(write, open_=record.is_open)
+        except Conflict:
+            if raw_conflict or version is None:
+                raise
+            raise InvalidTransition(f"request {record.id} was changed meanwhile; reload it") from None
+
+
+def _event_data(record: RequestRecord, actor: ActorRef | None) -> dict[str, object]:
+    """What the event log keeps of a transition: enough for the trajectory record, no free text."""
+    return {
+        "request_id": record.id,
+        "patient_ref": record.patient_ref,
+        "status": record.status,
+        "urgency": record.triage.urgency,
+        "reservation": record.hold.model_dump(mode="json") if record.hold else None,
+        "placement": record.placement.model_dump(mode="json") if record.placement else None,
+        "by": actor.model_dump(mode="json") if actor else None,
+    }
