@@ -8,17 +8,15 @@ FHIR export, audit); :mod:`.common` the helpers, the Problem schema and response
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from . import capacity, ops, requests, trajectories
-from .common import PROBLEM_RESPONSE, PROBLEM_SCHEMA, model_schemas
+from .common import PROBLEM_RESPONSE, PROBLEM_SCHEMA, Spec, model_schemas
 
 __all__ = ["build_openapi", "openapi_handler"]
 
 
-def build_openapi() -> dict[str, Any]:
+def build_openapi() -> Spec:
     """The whole OpenAPI 3.1 document."""
     schemas = model_schemas((*capacity.MODELS, *requests.MODELS, *trajectories.MODELS))
     schemas.update(capacity.SCHEMAS)
