@@ -1,0 +1,156 @@
+"""OpenAPI paths of acute requests: their transitions, the batch optimisation and the triage protocol."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from ..schemas import CancelIn, RequestIn, ReserveIn
+from .common import AUTH_ERRORS, PROBLEM, Spec, json_response, path_param, schema_ref
+
+__all__ = ["MODELS", "paths"]
+
+#: The request models of these paths, in the order their schemas are listed.
+MODELS: tuple[type[BaseModel], ...] = (RequestIn, ReserveIn, CancelIn)
+
+_REQUEST: Spec = {
+    "type": "object",
+    "required": ["id", "status", "urgency", "target_minutes", "care_types", "escalate_112", "proposals"],
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"type": "string", "enum": ["open", "reserved", "placed", "cancelled", "escalated", "advice"]},
+        "urgency": {"type": "string", "enum": ["U0", "U1", "U2", "U3", "U4", "U5"]},
+        "target_minutes": {"type": ["integer", "null"]},
+        "care_types": {"type": "array", "items": {"type": "string"}},
+        "escalate_112": {"type": "boolean"},
+        "proposals": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "provider_id": {"type": "string"},
+                    "care_type": {"type": "string"},
+                    "travel_minutes": {"type": "number"},
+                    "score": {"type": "number"},
+                    "reasons": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+        "excluded": {"type": "array", "items": {"type": "object"}},
+        "hold": {"type": ["object", "null"]},
+        "placement": {"type": ["object", "null"]},
+        "triage": {"type": "object"},
+    },
+}
+
+_ERRORS: Spec = {"404": PROBLEM, "409": PROBLEM, "422": PROBLEM, "503": PROBLEM, **AUTH_ERRORS}
+
+
+def _transition(op: str, summary: str, body: str | None = None) -> Spec:
+    """POST of one request transition, answered with the request."""
+    spec: Spec = {
+        "operationId": op,
+        "summary": summary + " (roles triage, admin)",
+        "parameters": [path_param("request_id")],
+        "responses": {"200": json_response(_REQUEST), **_ERRORS},
+    }
+    if body:
+        spec["requestBody"] = {"required": False, "content": {"application/json": {"schema": schema_ref(body)}}}
+    return {"post": spec}
+
+
+def paths() -> Spec:
+    """Requests, their transitions, the batch optimisation and the triage protocol."""
+    return {
+        "/api/v1/triage/protocol": {
+            "get": {
+                "operationId": "triageProtocol",
+                "summary": "Complaints, their questions in order and the modifiers (roles triage, admin)",
+                "responses": {"200": json_response({"type": "object"}), **AUTH_ERRORS},
+            }
+        },
+        "/api/v1/requests": {
+            "post": {
+                "operationId": "createRequest",
+                "summary": "Triage a request and propose places (roles triage, admin)",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": schema_ref("RequestIn")}},
+                },
+                "responses": {"201": json_response(_REQUEST, "Created"), **_ERRORS},
+            },
+            "get": {
+                "operationId": "listRequests",
+                "summary": "Open and reserved requests, oldest first (roles triage, admin)",
+                "responses": {"200": json_response({"type": "object"}), **AUTH_ERRORS},
+            },
+        },
+        "/api/v1/requests/{request_id}": {
+            "get": {
+                "operationId": "getRequest",
+                "summary": "One request (roles triage, admin)",
+                "parameters": [path_param("request_id")],
+                "responses": {"200": json_response(_REQUEST), "404": PROBLEM, **AUTH_ERRORS},
+            }
+        },
+        "/api/v1/requests/{request_id}/reserve": {"post": _reserve()},
+        "/api/v1/requests/{request_id}/confirm": _transition("confirmRequest", "The hold becomes a placement"),
+        "/api/v1/requests/{request_id}/release": _transition("releaseRequest", "Give the held place back"),
+        "/api/v1/requests/{request_id}/cancel": _transition("cancelRequest", "Close without a place", "CancelIn"),
+        "/api/v1/optimize": {"post": _optimize()},
+    }
+
+
+def _reserve() -> Spec:
+    """POST /api/v1/requests/{request_id}/reserve."""
+    return {
+        "operationId": "reserveRequest",
+        "summary": "Hold a place atomically; 409 when it is gone; honours Idempotency-Key (roles triage, admin)",
+        "parameters": [
+            path_param("request_id"),
+            {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}},
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema_ref("ReserveIn")}},
+        },
+        "responses": {
+            "200": json_response(
+                {
+                    "type": "object",
+                    "required": ["reservation_id", "held_until"],
+                    "properties": {
+                        "reservation_id": {"type": "string"},
+                        "held_until": {"type": "string", "format": "date-time"},
+                        "provider_id": {"type": "string"},
+                        "care_type": {"type": "string"},
+                        "request": _REQUEST,
+                    },
+                }
+            ),
+            **_ERRORS,
+        },
+    }
+
+
+def _optimize() -> Spec:
+    """POST /api/v1/optimize."""
+    return {
+        "operationId": "optimize",
+        "summary": "Batch proposal for all open requests: most placed (weighted by urgency), then least cost; "
+        "proposals, not holds (roles triage, admin)",
+        "responses": {
+            "200": json_response(
+                {
+                    "type": "object",
+                    "required": ["status", "objective", "assignments", "unassigned"],
+                    "properties": {
+                        "status": {"type": "string"},
+                        "objective": {"type": "number"},
+                        "assignments": {"type": "array", "items": {"type": "object"}},
+                        "unassigned": {"type": "array", "items": {"type": "object"}},
+                    },
+                }
+            ),
+            **AUTH_ERRORS,
+        },
+    }
