@@ -39,7 +39,7 @@ PER_CARE_TYPE = 100  # sequential lookups of each care type, before the timed ro
 
 def national_file(nodes: int, providers: int, seed: int = 1) -> Path:
     """The national synthetic file, generated once and reused."""
-    from routing.gen_region import generate, merge, write_region
+    from coordinator.gen_region import generate, merge, write_region
 
     path = OUT / f"nl-{nodes}-{providers}-{seed}.json"
     if not path.exists():

@@ -190,8 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``zcc`` command."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["gen-region"] and argv[1:2] not in (["-h"], ["--help"]):
-        # Its own options are parsed by routing.gen_region (argparse cannot hand "--x" on through REMAINDER).
-        from routing import gen_region
+        # Its own options are parsed by coordinator.gen_region (argparse cannot hand "--x" on through REMAINDER).
+        from . import gen_region
 
         return gen_region.main(argv[1:])
     parser = build_parser()

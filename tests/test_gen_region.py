@@ -1,4 +1,4 @@
-"""Tests of the synthetic region generator (routing.gen_region): valid, deterministic, connected files."""
+"""Tests of the synthetic region generator (coordinator.gen_region): valid, deterministic, connected files."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from capacity.model import CareType
 from capacity.region import check_region, load_care_types, load_region, parse_region
-from routing.gen_region import generate, main, merge, write_region
+from coordinator.gen_region import generate, main, merge, write_region
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = {"nodes": 600, "providers": 60, "regions": 3, "seed": 7}

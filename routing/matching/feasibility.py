@@ -1,0 +1,232 @@
+"""Whether a place can take a request now, and if not, the first rule that rules it out and the line a person reads.
+
+A place is never proposed or assigned when, in this order (who the patient is
+first, then the place's live state, so a place the patient may never use says
+so rather than "full"):
+
+- ``not_acceptable``: its care type is not among the triage's care types;
+- ``no_hospital``: the care plan says no hospital admission and the care type
+  is hospital level (3), unless ``hospital_override`` records why it is needed;
+- ``not_eligible``: the offer's eligibility excludes the patient: ``min_age`` /
+  ``max_age``, ``must_return_home`` (only when the patient can return home),
+  ``requires_wlz`` (only with a Wlz indication), ``psychogeriatric`` (PG places
+  only for PG patients, and a PG patient needs a PG place for any level-2 bed);
+- ``unreachable``, ``closed`` (at arrival, now + travel, in the region's time
+  zone), ``stop``, ``stale``, ``full``: as in :func:`routing.dispatch.rank_places`;
+- ``too_far``: the travel time exceeds the urgency's window (U2 60 min, U3 180,
+  U4 1440).
+
+:class:`Offer` (per place, request-independent) and :class:`Context` (per need)
+hold the lookups computed once and shared with the cost and the batch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final, TypeAlias
+from zoneinfo import ZoneInfo
+
+from capacity.model import CareType, Hours
+
+from ..dispatch import Place, age_text, scarcity_cost
+from .formula import FIT_COST, LOAD_MINUTES, NO_FIT
+from .needs import Need
+from .results import Excluded, Why
+
+__all__ = [
+    "BED_LEVEL",
+    "HOSPITAL_LEVEL",
+    "Context",
+    "Offer",
+    "PlaceKey",
+    "explain",
+    "feasible",
+    "ineligible",
+    "reject",
+]
+
+PlaceKey: TypeAlias = tuple[str, str]
+
+HOSPITAL_LEVEL: Final = 3
+BED_LEVEL: Final = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """The request-independent facts of one (provider, care type) at ``now``: computed once per batch."""
+
+    key: PlaceKey
+    level: int
+    free: int
+    held: int
+    total: int
+    live: Why | None  # stop, stale or full
+    hours: Hours | None  # None when always open: no check per arrival
+    min_age: int | None
+    max_age: int | None
+    must_return_home: bool
+    requires_wlz: bool
+    psychogeriatric: bool
+    load: float = field(init=False)
+    scarcity: float = field(init=False)
+    plain: bool = field(init=False)  # no hours to check, no eligibility rule: see flow.build_network
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "load", LOAD_MINUTES * self.held / self.total if self.total > 0 else 0.0)
+        object.__setattr__(self, "scarcity", scarcity_cost(self.free))
+        rules = (self.min_age, self.max_age, self.must_return_home, self.requires_wlz, self.psychogeriatric)
+        object.__setattr__(self, "plain", self.hours is None and rules == (None, None, False, False, False))
+
+    @classmethod
+    def of(cls, place: Place, now: datetime, care_types: Mapping[str, CareType]) -> Offer:
+        """The offer behind ``place`` as it stands at ``now``."""
+        ct, e, provider = place.care_type, place.entry, place.provider
+        offer = provider.offers.get(ct)
+        rules: Mapping[str, Any] = offer.eligibility if offer is not None else {}
+        hours = provider.hours_for(ct)
+        live: Why | None = None
+        if place.stop is not None and place.stop.stopped(now):
+            live = "stop"
+        elif e is None or e.reported_at is None or e.stale(now):
+            live = "stale"
+        elif e.free(now) <= 0:
+            live = "full"
+        min_age, max_age = rules.get("min_age"), rules.get("max_age")
+        return cls(
+            key=(provider.id, ct),
+            level=care_types[ct].level,
+            free=e.free(now) if e is not None else 0,
+            held=e.held if e is not None else 0,
+            total=e.total if e is not None else (offer.total if offer is not None else 0),
+            live=live,
+            hours=None if hours.always else hours,
+            min_age=None if min_age is None else int(min_age),
+            max_age=None if max_age is None else int(max_age),
+            must_return_home=bool(rules.get("must_return_home", False)),
+            requires_wlz=bool(rules.get("requires_wlz", False)),
+            psychogeriatric=bool(rules.get("psychogeriatric", False)),
+        )
+
+    def age_range(self) -> str | None:
+        """'18-60', '18+' or 'up to 60'; None without an age rule."""
+        if self.min_age is not None and self.max_age is not None:
+            return f"{self.min_age}-{self.max_age}"
+        if self.min_age is not None:
+            return f"{self.min_age}+"
+        if self.max_age is not None:
+            return f"up to {self.max_age}"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """A need's lookups, computed once per need."""
+
+    need: Need
+    rank: Mapping[str, int]
+    fit: Mapping[int, float]
+    preferred: frozenset[str]
+    hospital_ok: bool
+
+    @classmethod
+    def of(cls, need: Need) -> Context:
+        """The lookups of ``need``."""
+        rank: dict[str, int] = {}
+        for i, ct in enumerate(need.care_types):
+            rank.setdefault(ct, i)
+        return cls(
+            need=need,
+            rank=rank,
+            fit=FIT_COST if (need.frail_elderly or need.home_first) else NO_FIT,
+            preferred=frozenset(need.preferred_providers),
+            hospital_ok=not need.no_hospital or need.hospital_override is not None,
+        )
+
+
+def ineligible(need: Need, offer: Offer) -> str | None:
+    """Why the offer's eligibility excludes the patient, or None."""
+    if (offer.min_age is not None and need.age < offer.min_age) or (
+        offer.max_age is not None and need.age > offer.max_age
+    ):
+        return f"age {need.age} outside {offer.age_range()}"
+    if offer.must_return_home and not need.can_return_home:
+        return "only for patients expected to return home"
+    if offer.requires_wlz and not need.wlz_indication:
+        return "needs a Wlz indication"
+    if offer.psychogeriatric and not need.psychogeriatric:
+        return "a psychogeriatric place, the patient is not psychogeriatric"
+    if need.psychogeriatric and offer.level == BED_LEVEL and not offer.psychogeriatric:
+        return "a psychogeriatric patient needs a psychogeriatric bed"
+    return None
+
+
+def reject(ctx: Context, offer: Offer, travel: float, now: datetime, tz: ZoneInfo) -> Why | None:
+    """The first rule (module docstring order) that rules the place out, or None when it is feasible."""
+    if offer.key[1] not in ctx.rank:
+        return "not_acceptable"
+    if offer.level >= HOSPITAL_LEVEL and not ctx.hospital_ok:
+        return "no_hospital"
+    if ineligible(ctx.need, offer) is not None:
+        return "not_eligible"
+    if not math.isfinite(travel):
+        return "unreachable"
+    if offer.hours is not None and not offer.hours.is_open(now + timedelta(minutes=travel), tz):
+        return "closed"
+    if offer.live is not None:
+        return offer.live
+    if travel > ctx.need.window_minutes:
+        return "too_far"
+    return None
+
+
+def _local(dt: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """'18:30' today, 'Thu 07:00' on another day (local time), as dispatch writes it."""
+    local = dt.astimezone(tz)
+    return local.strftime("%H:%M") if local.date() == now.astimezone(tz).date() else local.strftime("%a %H:%M")
+
+
+def explain(why: Why, ctx: Context, offer: Offer, place: Place, *, now: datetime, tz: ZoneInfo) -> str:
+    """The human line for an exclusion, in dispatch's wording where the rule is dispatch's."""
+    travel, e, need = place.travel_minutes, place.entry, ctx.need
+    if why == "not_acceptable":
+        text = f"{offer.key[1]} is not among the triage's care types ({', '.join(need.care_types)})"
+    elif why == "no_hospital":
+        text = "no hospital admission (care plan)"
+    elif why == "not_eligible":
+        text = f"not eligible: {ineligible(need, offer)}"
+    elif why == "unreachable":
+        text = "no road to this place"
+    elif why == "closed":
+        text = f"closed at arrival (open {place.provider.hours_for(place.care_type).text})"
+    elif why == "stop":
+        assert place.stop is not None
+        until = f" until {_local(place.stop.until, now, tz)}" if place.stop.until else ""
+        text = f"stop{until}: {place.stop.reason}"
+    elif why == "stale":
+        if e is None or e.reported_at is None:
+            text = "no capacity report yet"
+        else:
+            text = f"stale (last report {age_text((now - e.reported_at).total_seconds() / 60)})"
+    elif why == "full":
+        assert e is not None
+        text = f"full (0 of {e.total} free, {e.held} held)"
+    else:
+        text = f"too far for {need.urgency} (window {need.window_minutes:.0f} min)"
+    border = f", across the border ({place.region_name})" if place.cross_region else ""
+    return f"{travel:.0f} min, {text}{border}" if math.isfinite(travel) else f"{text}{border}"
+
+
+def feasible(
+    need: Need, place: Place, now: datetime, tz: ZoneInfo, care_types: Mapping[str, CareType]
+) -> Excluded | None:
+    """None when ``place`` can take ``need`` now, else why not (the first rule in the module docstring's order)."""
+    ctx, offer = Context.of(need), Offer.of(place, now, care_types)
+    why = reject(ctx, offer, place.travel_minutes, now, tz)
+    if why is None:
+        return None
+    return Excluded(
+        place.provider.id, place.care_type, place.travel_minutes, why, explain(why, ctx, offer, place, now=now, tz=tz)
+    )
