@@ -18,7 +18,7 @@ from typing import Protocol
 
 from ..model import Region
 from ..state import CapacityEntry, CapacityUpdate, Event, Hold, ProviderStatus, Snapshot, TokenRecord, UpdateResult
-from .types import AuditRow, DocWrite, Document, IdempotencyKey, Trail
+from .types import AuditRow, Document, DocWrite, IdempotencyKey, Trail
 
 __all__ = ["AuditStore", "Backend", "CapacityStore", "EventLog", "RecordStore", "TokenStore"]
 
