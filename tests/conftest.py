@@ -1,18 +1,13 @@
-"""Shared fixtures: a real redis-server per test session, and a store of each kind."""
+"""Shared fixtures: a real redis-server per test session, and a store URL of each kind."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from capacity.model import utcnow
-from capacity.store import Store, open_store
-
 from .redis_server import RedisServer
-from .regions import tiny_region
 
 
 @pytest.fixture(scope="session")
@@ -42,16 +37,3 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path}/zcc.db"
     url: str = request.getfixturevalue("redis_url")
     return url
-
-
-@pytest.fixture
-async def store(store_url: str) -> AsyncIterator[Store]:
-    """An open store seeded with the tiny region; closed afterwards."""
-    region = tiny_region(f"tiny{uuid.uuid4().hex[:6]}")
-    s = open_store(store_url, region.id)
-    await s.open()
-    await s.seed(region, utcnow())
-    try:
-        yield s
-    finally:
-        await s.close()

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..errors import InvalidInput
 from .protocols import AuditStore, Backend, CapacityStore, EventLog, RecordStore, TokenStore
-from .types import AuditRow, DocWrite, Document, IdempotencyKey, LogEvent, Stores, Trail
+from .types import AuditRow, Document, DocWrite, IdempotencyKey, LogEvent, Stores, Trail
 
 __all__ = [
     "AuditRow",
