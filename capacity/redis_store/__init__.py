@@ -45,7 +45,7 @@ from ..errors import InvalidInput
 from ..store.types import Stores
 from .audit import RedisAuditStore
 from .capacity import RedisCapacityStore
-from .client import ClientOptions, RedisBackend
+from .client import ClientOptions, RedisBackend, basic_client
 from .events import RedisEventLog
 from .records import RedisRecordStore
 from .tokens import RedisTokenStore
@@ -78,7 +78,9 @@ def open_redis(
     if "{" in region_id or "}" in region_id:
         raise InvalidInput(f"a region id may not contain braces: {region_id!r}", field="region")
     options = ClientOptions(socket_timeout=socket_timeout, max_connections=max_connections, retries=retries)
-    backend = RedisBackend(url, region_id, options, stream_maxlen=stream_maxlen)
+    # The single-server client (client.basic_client); Sentinel and Cluster modes will pass their own
+    # builder here, chosen by the URL scheme, and nothing below changes.
+    backend = RedisBackend(url, region_id, options, stream_maxlen=stream_maxlen, build=basic_client)
     return Stores(
         backend=backend,
         capacity=RedisCapacityStore(backend),
