@@ -131,7 +131,10 @@ class RecordStore(Protocol):
         """Request records (the open ones by default), oldest first by creation."""
 
     async def put_trajectory(self, write: DocWrite) -> int:
-        """Create or compare-and-set a patient's trajectory record (``write.doc_id`` is the patient_ref)."""
+        """Create or compare-and-set a patient's trajectory record (``write.doc_id`` is the patient_ref).
+
+        ``write.trajectory_events`` go to the events of ``write.patient_ref``, or of ``write.doc_id`` when None.
+        """
 
     async def get_trajectory(self, patient_ref: str) -> Trail:
         """The patient's record and events."""

@@ -1,0 +1,57 @@
+"""EventLog contract: ordered, follows the snapshot, pages, blocks until a write; on every backend."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from capacity.clock import utcnow
+from capacity.store import Stores
+
+from .helpers import new_hold, upd
+
+
+async def test_event_log_is_ordered_and_follows_the_snapshot(stores: Stores) -> None:
+    store, log = stores.capacity, stores.events
+    now = utcnow()
+    snap = await store.snapshot()
+    await store.apply_updates([upd("hap-b", "hap_consult", 6, 6, now)], "op1", now)
+    h, _ = await store.hold(new_hold("hap-b", "hap_consult", now), now)
+    await store.confirm_hold(h.hold_id, now)
+    eid = await log.append_event("request.created", {"request_id": "r1"}, now)
+    events = await log.events_after(snap.last_event_id)
+    assert [e.type for e in events] == [
+        "capacity.updated",
+        "hold.created",
+        "hold.confirmed",
+        "request.created",
+    ]
+    assert events[-1].id == eid
+    assert dict(events[-1].data) == {"request_id": "r1"}
+    assert events[1].data["hold"]["hold_id"] == h.hold_id and events[1].data["entry"]["held"] == 1
+    assert events[2].data["hold"]["status"] == "confirmed" and events[2].data["entry"]["available"] == 5
+    assert await log.events_after(events[1].id, limit=1) == [events[2]]
+    assert await log.events_after(eid, block_ms=50) == []
+    assert (await store.snapshot()).last_event_id == eid
+
+
+async def test_events_after_zero_reads_from_the_start(stores: Stores) -> None:
+    now = utcnow()
+    first = await stores.events.append_event("a", {"n": 1}, now)
+    await stores.events.append_event("b", {"n": 2}, now)
+    events = await stores.events.events_after("0")
+    assert [(e.type, e.data["n"]) for e in events] == [("a", 1), ("b", 2)]
+    assert events[0].id == first
+    assert abs((events[0].ts - now).total_seconds()) < 0.01
+
+
+async def test_a_blocking_read_wakes_up_on_a_write(stores: Stores) -> None:
+    log = stores.events
+    mark = (await stores.capacity.snapshot()).last_event_id
+    started = time.monotonic()
+    reader = asyncio.create_task(log.events_after(mark, block_ms=5000))
+    await asyncio.sleep(0.1)  # the reader is waiting
+    await log.append_event("wake", {}, utcnow())
+    events = await asyncio.wait_for(reader, 5)
+    assert [e.type for e in events] == ["wake"]
+    assert time.monotonic() - started < 4  # woken by the write, not by the timeout
