@@ -1,20 +1,23 @@
 """Shared checks for configuration files: reading them and validating their fields.
 
 Region and care-type files (:mod:`capacity.region`) and the triage protocol
-(:mod:`coordinator.triage.protocol`) read and report alike: duplicate keys are
+(:mod:`coordinator.triage.checker`) read and report alike: duplicate keys are
 refused in YAML and JSON, every problem is a :class:`~capacity.errors.ConfigError`
 whose ``field`` is a path into the file, wrong values are worded "must be X, not Y"
 and unknown names get a "did you mean" hint. :class:`FieldChecker` holds the field
-helpers both checkers build on; :func:`read_config_file` parses one file.
+helpers both checkers build on (sections and their entries, ids, numbers, flags);
+:func:`read_config_file` parses one file.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Hashable, Iterable, Mapping
+import math
+import re
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import yaml
 from yaml.nodes import MappingNode
@@ -37,6 +40,8 @@ __all__ = [
 
 #: What :meth:`FieldChecker.get` returns for an absent field (it has reported it already).
 MISSING: Any = object()
+
+_T = TypeVar("_T")
 
 
 class _UniqueKeyLoader(_SafeLoaderBase):
@@ -144,6 +149,11 @@ class FieldChecker:
 
     #: Whether :meth:`string` returns the value stripped of surrounding whitespace.
     strip_strings: ClassVar[bool] = False
+    #: What an id (:meth:`ident`) must match in full. Ids end up in URLs, store keys and
+    #: log lines: no whitespace, no slashes.
+    id_pattern: ClassVar[re.Pattern[str]] = re.compile(r"[^\s/]+")
+    #: What an id may not contain, in the words of the message when it does.
+    id_rule: ClassVar[str] = "spaces or slashes"
 
     def __init__(self) -> None:
         self.errors: list[ConfigError] = []
@@ -155,6 +165,14 @@ class FieldChecker:
         self.errors.append(ConfigError(detail, field=field))
         self.reported.add(field)
 
+    def built(self, value: _T | None, what: str) -> _T:
+        """``value`` when the pass found no problem; else raise the first problem, with the count."""
+        if self.errors or value is None:
+            raise first_of(self.errors or [ConfigError(f"{what} is invalid")], what)
+        return value
+
+    # -- structure
+
     def mapping(self, value: object, path: str | None, what: str) -> Mapping[Any, Any] | None:
         """``value`` if it is a mapping; else reported at ``path`` as ``what``."""
         if isinstance(value, Mapping):
@@ -162,13 +180,85 @@ class FieldChecker:
         self.add(path, f"{what} must be a mapping, not {kind_of(value)}")
         return None
 
-    def unknown_keys(self, item: Mapping[Any, Any], allowed: frozenset[str], path: str, what: str = "field") -> None:
-        """Report every key of ``item`` not in ``allowed``, with a hint at the closest allowed one."""
+    def as_list(
+        self, value: object, path: str, what: str, must: str = "a list", empty: str | None = None
+    ) -> list[Any] | None:
+        """``value`` if it is a list, else reported as "``what`` must be ``must``"; an empty one too if ``empty``."""
+        if not isinstance(value, list):
+            self.add(path, f"{what} must be {must}, not {kind_of(value)}")
+            return None
+        if not value and empty is not None:
+            self.add(path, empty)
+            return None
+        return value
+
+    def unknown_keys(
+        self,
+        item: Mapping[Any, Any],
+        allowed: frozenset[str],
+        path: str | None,
+        what: str = "field",
+        expected: str | None = None,
+    ) -> bool:
+        """Report every key of ``item`` not in ``allowed``, with a hint at the closest one; True when none is.
+
+        The message ends in ``expected``, by default the sorted list of allowed keys.
+        """
+        known = True
         for key in item:
             if key not in allowed:
                 hint = suggest(key, allowed) if isinstance(key, str) else ""
                 where = f"{path}.{key}" if path else str(key)
-                self.add(where, f"unknown {what} {key!r}{hint}; expected {', '.join(sorted(allowed))}")
+                tail = expected if expected is not None else f"expected {', '.join(sorted(allowed))}"
+                self.add(where, f"unknown {what} {key!r}{hint}; {tail}")
+                known = False
+        return known
+
+    def items(self, data: Mapping[Any, Any], key: str, *, required: bool = True, empty: str | None = None) -> list[Any]:
+        """The list of a top-level section ``key`` (reported at ``key``); empty when absent or wrong.
+
+        ``empty`` is the problem to report when the section is there but has no entries.
+        """
+        value = data.get(key, MISSING)
+        if value is MISSING or value is None:
+            if required:
+                self.add(key, f"missing required section {key!r} (a list)")
+            return []
+        return self.as_list(value, key, key, empty=empty) or []
+
+    def entries(
+        self,
+        items: Iterable[Any],
+        prefix: str,
+        what: str,
+        allowed: frozenset[str],
+        skip: Callable[[int, Any], bool] | None = None,
+    ) -> Iterator[tuple[int, str, Mapping[Any, Any]]]:
+        """Each entry of a list that is a mapping, with its index and path ``prefix[i]``; unknown keys reported.
+
+        An entry that is no mapping is reported and passed over, and so is one that
+        ``skip`` accepts (a fast path that has taken the common, valid entry already).
+        """
+        for i, raw in enumerate(items):
+            if skip is not None and skip(i, raw):
+                continue
+            path = f"{prefix}[{i}]"
+            item = self.mapping(raw, path, what)
+            if item is None:
+                continue
+            self.unknown_keys(item, allowed, path)
+            yield i, path, item
+
+    def first_use(self, index: dict[str, int], ident: str, i: int, section: str, what: str) -> bool:
+        """Note ``ident`` as the id of ``section[i]``; False, reported, when an earlier entry has it."""
+        first = index.get(ident)
+        if first is not None:
+            self.add(f"{section}[{i}].id", f"duplicate {what} {ident!r} (first used at {section}[{first}])")
+            return False
+        index[ident] = i
+        return True
+
+    # -- fields
 
     def get(self, item: Mapping[Any, Any], key: str, path: str, hint: str = "") -> Any:
         """A required field's value, or :data:`MISSING` (reported) when absent."""
@@ -176,6 +266,11 @@ class FieldChecker:
         if value is MISSING:
             self.add(f"{path}.{key}", f"missing required field {key!r}{hint}")
         return value
+
+    def field(self, item: Mapping[Any, Any], key: str, path: str, check: Callable[[Any, str], _T | None]) -> _T | None:
+        """A required field as ``check(value, its path)`` takes it; None when absent (reported) or wrong."""
+        value = self.get(item, key, path)
+        return None if value is MISSING else check(value, f"{path}.{key}")
 
     def string(self, item: Mapping[Any, Any], key: str, path: str) -> str | None:
         """A required non-blank string (stripped when :attr:`strip_strings`)."""
@@ -200,14 +295,48 @@ class FieldChecker:
             return None
         return value.strip()
 
-    def items(self, data: Mapping[Any, Any], key: str, *, required: bool = True) -> list[Any]:
-        """The list of a top-level section ``key`` (reported at ``key``); empty when absent or wrong."""
-        value = data.get(key, MISSING)
-        if value is MISSING or value is None:
-            if required:
-                self.add(key, f"missing required section {key!r} (a list)")
-            return []
-        if not isinstance(value, list):
-            self.add(key, f"{key} must be a list, not {kind_of(value)}")
-            return []
+    def ident(self, item: Mapping[Any, Any], key: str, path: str) -> str | None:
+        """A required id: a string as :meth:`string` takes it that matches :attr:`id_pattern` in full."""
+        value = self.string(item, key, path)
+        if value is not None and not self.id_pattern.fullmatch(value):
+            self.add(f"{path}.{key}", f"{key} {value!r} must not contain {self.id_rule}")
+            return None
         return value
+
+    def number(self, item: Mapping[Any, Any], key: str, path: str) -> float | None:
+        """A required finite number (booleans are refused), as a float."""
+        value = self.get(item, key, path)
+        if value is MISSING:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.add(f"{path}.{key}", f"{key} must be a number, not {kind_of(value)}")
+            return None
+        if not math.isfinite(value):
+            self.add(f"{path}.{key}", f"{key} must be a finite number, not {value}")
+            return None
+        return float(value)
+
+    def count(self, value: object, path: str, what: str) -> int | None:
+        """A non-negative whole number (booleans and floats are refused)."""
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.add(path, f"{what} must be a non-negative whole number, not {kind_of(value)}")
+            return None
+        return value
+
+    def whole(self, value: object, path: str, what: str, low: int, high: int | None = None) -> int | None:
+        """A whole number in [low, high] (booleans and floats are refused), the limits named when outside."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(path, f"{what} must be a whole number, not {kind_of(value)}")
+            return None
+        if value < low or (high is not None and value > high):
+            limits = f"{low} to {high}" if high is not None else f"at least {low}"
+            self.add(path, f"{what} must be {limits}, not {value}")
+            return None
+        return value
+
+    def flag(self, value: object, path: str, what: str) -> bool | None:
+        """A boolean: true or false, nothing else."""
+        if isinstance(value, bool):
+            return value
+        self.add(path, f"{what} must be true or false, not {kind_of(value)}")
+        return None

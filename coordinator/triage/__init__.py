@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from .checker import check_protocol, check_protocol_file, load_protocol, parse_protocol
 from .engine import TriageOutcome, triage
 from .protocol import (
     ADVICE_LEVEL,
@@ -21,11 +22,7 @@ from .protocol import (
     TriageProtocol,
     UrgencyLevel,
     care_types_for,
-    check_protocol,
-    check_protocol_file,
-    load_protocol,
     needs_place,
-    parse_protocol,
     urgency_rank,
 )
 
