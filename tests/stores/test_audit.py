@@ -49,3 +49,11 @@ async def test_time_filters_include_their_bounds(stores: Stores) -> None:
         await stores.audit.append(entry(i, None), now + timedelta(minutes=i), None, 30)
     window = await stores.audit.query(since=now + timedelta(minutes=1), until=now + timedelta(minutes=2))
     assert [r.body for r in window] == [entry(1, None), entry(2, None)]
+
+
+async def test_entries_come_oldest_first_whatever_the_order_of_appending(stores: Stores) -> None:
+    now = utcnow()
+    await stores.audit.append(entry(1, "p-1"), now, "p-1", 30)
+    await stores.audit.append(entry(0, "p-1"), now - timedelta(minutes=1), "p-1", 30)
+    assert [r.body for r in await stores.audit.query()] == [entry(0, "p-1"), entry(1, "p-1")]
+    assert [r.body for r in await stores.audit.query(patient_ref="p-1")] == [entry(0, "p-1"), entry(1, "p-1")]
