@@ -64,9 +64,7 @@ def _serve_zcc(port: int, region_path: str, store_url: str, ready: Any) -> None:
 
     logging.basicConfig(level=logging.WARNING)
     region = load_region(region_path, load_care_types())
-    app = create_app(
-        Settings(store_url=store_url, port=port, config_path=Path(region_path)), region, load_protocol()
-    )
+    app = create_app(Settings(store_url=store_url, port=port, config_path=Path(region_path)), region, load_protocol())
 
     async def serve() -> None:
         runner = web.AppRunner(app, access_log=None)

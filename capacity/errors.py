@@ -6,7 +6,8 @@ The whole tree (``code`` in brackets)::
     ├── InvalidInput [invalid-input]         a field is wrong (``field`` names it)
     │   ├── IdempotencyMismatch [idempotency-key-reused]
     │   │                                    an Idempotency-Key reused with another body
-    │   └── MalformedBody [malformed-json]   the body is not JSON at all
+    │   ├── MalformedBody [malformed-json]   the body is not JSON at all
+    │   └── OutsideRegion [outside-region]   a coordinate outside the region the service covers
     ├── NotAuthenticated [unauthorized]      no valid credentials
     ├── Forbidden [forbidden]                the caller's role or scope does not allow it
     ├── NotFound [not-found]                 no such provider, request, hold
@@ -33,6 +34,7 @@ __all__ = [
     "MalformedBody",
     "NotAuthenticated",
     "NotFound",
+    "OutsideRegion",
     "PlaceGone",
     "StoreUnavailable",
     "ZccError",
@@ -68,6 +70,12 @@ class MalformedBody(InvalidInput):
     """The body could not be parsed as JSON."""
 
     code = "malformed-json"
+
+
+class OutsideRegion(InvalidInput):
+    """A coordinate that lies outside the region this service covers."""
+
+    code = "outside-region"
 
 
 class NotAuthenticated(ZccError):

@@ -23,6 +23,7 @@ STATUS_OF: Mapping[str, tuple[int, str]] = {
     "invalid-input": (422, "Invalid input"),
     "idempotency-key-reused": (422, "Idempotency-Key reused with another body"),
     "malformed-json": (400, "Malformed JSON"),
+    "outside-region": (422, "Location outside the region"),
     "unauthorized": (401, "Unauthorized"),
     "forbidden": (403, "Forbidden"),
     "not-found": (404, "Not found"),
@@ -36,8 +37,12 @@ STATUS_OF: Mapping[str, tuple[int, str]] = {
 
 
 def status_of(exc: ZccError) -> tuple[int, str]:
-    """The HTTP status and title of a domain error."""
-    return STATUS_OF.get(exc.code, (500, "Internal error"))
+    """The HTTP status and title of a domain error (by its own code, else the nearest ancestor's)."""
+    for cls in type(exc).__mro__:
+        hit = STATUS_OF.get(getattr(cls, "code", ""))
+        if hit is not None:
+            return hit
+    return STATUS_OF["internal"]
 
 
 def problem(

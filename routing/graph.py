@@ -30,14 +30,13 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from capacity.errors import InvalidInput
+from capacity.errors import InvalidInput, OutsideRegion
 from capacity.model import Region
 
 __all__ = [
     "ACCESS_SPEED_KMH",
     "MAX_SNAP_KM",
     "NodeId",
-    "OutsideRegion",
     "RoadGraph",
     "Snap",
     "TravelMatrix",
@@ -56,13 +55,6 @@ MAX_SNAP_KM = 15.0
 # uint16 tenths of a minute; this value means unreachable.
 UNREACHABLE = np.iinfo(np.uint16).max
 _EARTH_KM = 6371.0088
-
-
-class OutsideRegion(InvalidInput):
-    """A coordinate that lies outside the region this service covers."""
-
-    code = "outside-region"
-    title = "Location outside the region"
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from capacity.errors import OutsideRegion
 from capacity.model import Region, Road
 from capacity.state import CapacityEntry, ProviderStatus
 from routing.dispatch import Place, rank_places
-from routing.graph import ACCESS_SPEED_KMH, OutsideRegion, RoadGraph, TravelMatrix, haversine_km
+from routing.graph import ACCESS_SPEED_KMH, RoadGraph, TravelMatrix, haversine_km
 from routing.lookup import Routing
 
 from .regions import line_region, tiny_region
