@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from .clock import iso
+from .jsontypes import JSONObject
 from .state import CapacityEntry, ProviderStatus
 
 __all__ = ["BoardChange", "BoardEntry", "BoardReloaded", "HealthChanged", "RowsChanged"]
@@ -22,7 +23,7 @@ class BoardEntry:
     stale: bool
     stop: ProviderStatus | None
 
-    def to_json(self, now: datetime) -> dict[str, Any]:
+    def to_json(self, now: datetime) -> JSONObject:
         """The API shape of a board entry."""
         e = self.entry
         return {

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, TypeAlias
 
 from .clock import from_ms, to_ms
+from .jsontypes import JSONObject
 
 __all__ = [
     "CapacityEntry",
@@ -67,7 +68,7 @@ class CapacityEntry:
             return 0
         return max(0, self.available - self.held)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """A plain dict for storage and events (times as epoch ms)."""
         return {
             "provider_id": self.provider_id,
@@ -113,7 +114,7 @@ class ProviderStatus:
             return False
         return self.until is None or self.until > now
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """A plain dict for storage and events (times as epoch ms)."""
         return {
             "provider_id": self.provider_id,
@@ -151,7 +152,7 @@ class Hold:
     status: HoldStatus = "held"
     ended_at: datetime | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """A plain dict for storage and events (times as epoch ms)."""
         return {
             "hold_id": self.hold_id,
@@ -236,7 +237,7 @@ class LazyJson(Mapping[str, Any]):
         self._raw = raw
         self._value: dict[str, Any] | None = None
 
-    def _get(self) -> dict[str, Any]:
+    def _get(self) -> JSONObject:
         if self._value is None:
             self._value = json.loads(self._raw)
         return self._value
@@ -278,7 +279,7 @@ class TokenRecord:
     created_at: datetime | None = None
     label: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """A plain dict for storage."""
         return {
             "token_id": self.token_id,

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from capacity.clock import utcnow
+from capacity.jsontypes import JSONObject
 from capacity.store import AuditStore
 
 from .records import ActorRef, Instant
@@ -86,7 +87,7 @@ class AuditLog:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 1000,
-    ) -> list[dict[str, Any]]:
+    ) -> list[JSONObject]:
         """Entries as the API shows them (each with its store id), oldest first."""
         rows = await self._store.query(patient_ref=patient_ref, since=since, until=until, limit=limit)
         return [json.loads(r.body) | {"id": r.id} for r in rows]

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from capacity.errors import NotAuthenticated, StoreUnavailable, ZccError
+from capacity.jsontypes import JSONObject
 
 __all__ = ["STATUS_OF", "problem", "setup_problems", "status_of"]
 
@@ -56,7 +57,7 @@ def problem(
     **extra: Any,
 ) -> web.Response:
     """A problem+json response."""
-    body: dict[str, Any] = {
+    body: JSONObject = {
         "type": f"https://zcc.example/problems/{code or status}",
         "title": title,
         "status": status,

@@ -24,6 +24,7 @@ from typing import Any
 
 from capacity.clock import utcnow
 from capacity.errors import InvalidInput, InvalidTransition
+from capacity.jsontypes import JSONObject
 from capacity.store import DocWrite, LogEvent, RecordStore
 
 from .records import STOP_CRITERIA, ActorRef, CareTeamMember, Hints, TrajectoryEvent, TrajectoryRecord
@@ -79,7 +80,7 @@ def next_evaluation(started: date, today: date) -> date:
     return due
 
 
-def derived(record: TrajectoryRecord, events: Sequence[TrajectoryEvent], now: datetime) -> dict[str, Any]:
+def derived(record: TrajectoryRecord, events: Sequence[TrajectoryEvent], now: datetime) -> JSONObject:
     """The record as the API shows it: with next evaluation and evaluation_due worked out from events and dates."""
     out = record.model_dump(mode="json")
     acute = [e for e in events if e.type == "triage" and e.at >= now - ACUTE_WINDOW]
@@ -152,7 +153,7 @@ class TrajectoryService:
         record, _, _ = await self.read(patient_ref)
         return record
 
-    async def view(self, patient_ref: str, *, limited: bool = False) -> dict[str, Any]:
+    async def view(self, patient_ref: str, *, limited: bool = False) -> JSONObject:
         """The record as the API shows it; ``limited`` keeps only what a match needs (the hints)."""
         record, version, events = await self.read(patient_ref)
         now = utcnow()
@@ -174,7 +175,7 @@ class TrajectoryService:
         record = await self.record(patient_ref)
         return record.hints if record is not None else Hints()
 
-    async def patch(self, patient_ref: str, changes: Mapping[str, Any], actor: ActorRef) -> dict[str, Any]:
+    async def patch(self, patient_ref: str, changes: Mapping[str, Any], actor: ActorRef) -> JSONObject:
         """Apply validated changes (care team, hints, phase, stop criteria) by compare-and-set."""
         now = utcnow()
         record, version, _ = await self.read(patient_ref)

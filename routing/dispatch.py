@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from capacity.jsontypes import JSONObject
 from capacity.model import Provider
 from capacity.state import CapacityEntry, ProviderStatus
 
@@ -55,10 +56,10 @@ class Option:
     age_minutes: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         """The API shape of an option."""
         p, e = self.place, self.place.entry
-        out: dict[str, Any] = {
+        out: JSONObject = {
             "provider_id": p.provider.id,
             "provider_name": p.provider.name,
             "kind": p.provider.kind,

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from capacity.jsontypes import JSONObject
+
 from .geography import IntArray
 
 __all__ = ["Places", "place_providers"]
@@ -52,13 +54,13 @@ def _hap_hours() -> list[dict[str, str]]:
     ]
 
 
-def _night_team(total: int) -> dict[str, Any]:
+def _night_team(total: int) -> JSONObject:
     return {"total": total, "hours": [{"days": "mon-sun", "from": "23:00", "to": "07:00"}]}
 
 
 def _care_types(kind: str, number: int, rng: np.random.Generator) -> tuple[str | list[dict[str, str]], dict[str, Any]]:
     """The hours and care types of the ``number``-th (1-based) provider of ``kind`` in its region."""
-    offers: dict[str, Any] = {}
+    offers: JSONObject = {}
     if kind == "hospital":
         offers["seh"] = int(rng.integers(4, 13))
         chosen = np.sort(rng.choice(len(_ADMISSIONS), size=int(rng.integers(2, 4)), replace=False))
@@ -110,7 +112,7 @@ class Places:
 
 def place_providers(
     rng: np.random.Generator, total: int, places: Places, region_numbers: list[str]
-) -> list[list[dict[str, Any]]]:
+) -> list[list[JSONObject]]:
     """The providers of each region: ``total`` in all, at least one per region."""
     regions = len(region_numbers)
     labels, pop, is_town, is_provider_place = places.labels, places.pop, places.is_town, places.is_provider_place
@@ -130,7 +132,7 @@ def place_providers(
             counts["hospital"], counts["vvt"] = 1, counts["vvt"] - 1
         towns = pool[is_town[pool]]
         width = max(4, len(str(max(counts.values()))))
-        providers: list[dict[str, Any]] = []
+        providers: list[JSONObject] = []
         seen: dict[tuple[str, int], int] = {}
         for kind in kinds:
             if not counts[kind]:

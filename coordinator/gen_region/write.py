@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from capacity.jsontypes import JSONObject
+
 from .geography import TIMEZONE
 
 __all__ = ["merge", "summary", "write_region"]
@@ -21,7 +23,7 @@ def merge(regions: list[dict[str, Any]]) -> dict[str, Any]:
     """
     locations = [loc for region in regions for loc in region["locations"]]
     known = {loc["id"] for loc in locations}
-    roads: list[dict[str, Any]] = []
+    roads: list[JSONObject] = []
     seen: set[tuple[str, str]] = set()
     for region in regions:
         roads.extend(dict(road) for road in region["roads"])

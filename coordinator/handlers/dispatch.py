@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
 from aiohttp import web
 
 from capacity.clock import utcnow
 from capacity.errors import InvalidInput
+from capacity.jsontypes import JSONObject
 from routing.dispatch import Place, rank_places
 from routing.graph import Snap
 from routing.lookup import Routing
@@ -80,7 +80,7 @@ async def dispatch_options(request: web.Request) -> web.Response:
         )
         options, excluded, cross = across, excluded + excluded_across, bool(across)
     node = routing.graph.graph.nodes[snap.node]
-    body: dict[str, Any] = {
+    body: JSONObject = {
         "region": region.id,
         "degraded": view.degraded,
         "care_type": q.care_type,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from aiohttp import web
 
 from capacity.clock import iso, utcnow
 from capacity.errors import Forbidden, InvalidInput, NotFound
+from capacity.jsontypes import JSONObject
 from capacity.model import Region
 from capacity.state import ProviderStatus
 
@@ -22,7 +22,7 @@ __all__ = ["list_providers", "set_provider_status"]
 ALL_ROLES = ("provider", "triage", "dispatch", "ops", "admin")
 
 
-def provider_json(region: Region, pid: str) -> dict[str, Any]:
+def provider_json(region: Region, pid: str) -> JSONObject:
     """The API shape of one provider."""
     p = region.providers[pid]
     loc = region.locations[p.location]

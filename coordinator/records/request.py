@@ -9,9 +9,11 @@ needed). One serialisation goes to the store (:meth:`RequestRecord.to_store`), o
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
 from pydantic import Field
+
+from capacity.jsontypes import JSONObject
 
 from .common import ActorRef, Instant, Record
 
@@ -169,7 +171,7 @@ class RequestRecord(Record):
         """Inverse of :meth:`to_store`."""
         return cls.model_validate_json(body)
 
-    def to_api(self) -> dict[str, Any]:
+    def to_api(self) -> JSONObject:
         """The API shape: the contract's top-level fields (urgency, target, care types, 112) and the whole record."""
         body = self.model_dump(mode="json")
         t = body["triage"]

@@ -6,6 +6,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from capacity.jsontypes import JSONObject
+
 from .model import Outcome, PolicyResult
 
 __all__ = ["TRAVEL_TARGET_PCT", "compare", "percentile", "summarise"]
@@ -41,7 +43,7 @@ def within_window(o: Outcome) -> bool:
     return o.travel_minutes <= o.target_minutes and wait is not None and wait <= o.target_minutes
 
 
-def summarise(result: PolicyResult) -> dict[str, Any]:
+def summarise(result: PolicyResult) -> JSONObject:
     """The figures of one policy (deterministic for a seed: rounded, no ids, no wall-clock time)."""
     outs = result.outcomes
     to_place = [o for o in outs if o.status not in ("escalated", "advice")]
@@ -96,7 +98,7 @@ def summarise(result: PolicyResult) -> dict[str, Any]:
     }
 
 
-def compare(policies: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
+def compare(policies: Mapping[str, Mapping[str, Any]]) -> JSONObject | None:
     """Optimized against greedy: travel saved per placed patient and the within-window count; None without both."""
     opt, gre = policies.get("optimized"), policies.get("greedy")
     if opt is None or gre is None:

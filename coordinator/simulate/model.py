@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from capacity.jsontypes import JSONObject
 from capacity.model import Region
 from routing.lookup import Routing
 
@@ -70,7 +71,7 @@ class Outcome:
             return None
         return (self.placed_at - self.arrived).total_seconds() / 60
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         """A plain dict for simulation.json (no request ids: they are random, the index is not)."""
         wait = self.wait_minutes
         return {

@@ -10,9 +10,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from capacity.jsontypes import JSONObject
 from capacity.model import Region
 from routing.lookup import Routing, build_routing
 
@@ -83,7 +83,7 @@ async def simulate_async(
 
 def result_json(
     scenario: Scenario, settings: RunSettings, results: dict[str, PolicyResult], *, per_day: float
-) -> dict[str, Any]:
+) -> JSONObject:
     """The simulation's JSON document: configuration, figures per policy, comparison, timeline, outcomes."""
     region = scenario.region
     population = sum(loc.population for loc in region.locations.values())
@@ -132,7 +132,7 @@ def simulate(
     progress: Progress | None = None,
     settings: RunSettings | None = None,
     scenario: Scenario | None = None,
-) -> dict[str, Any]:
+) -> JSONObject:
     """Run the simulation and return its JSON document; with ``out``, also write the JSON, plots and HTML."""
     for p in policies:
         if p not in POLICIES:

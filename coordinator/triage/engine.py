@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from capacity.errors import InvalidInput
+from capacity.jsontypes import JSONObject
 
 from .protocol import (
     ADVICE_LEVEL,
@@ -55,7 +55,7 @@ class TriageOutcome:
     #: Advice text of the deciding outcome (mostly for U5), empty when none.
     advice: str = ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         """A plain JSON object (lists for tuples)."""
         return {
             "complaint": self.complaint,

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Literal, TypeAlias
+
+from capacity.jsontypes import JSONObject
 
 __all__ = [
     "ADVICE_LEVEL",
@@ -78,7 +80,7 @@ class UrgencyLevel:
         """0 (U0) to 5 (U5); lower is more urgent."""
         return _RANK[self.id]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         """The shape of the file."""
         return {
             "id": self.id,
@@ -96,9 +98,9 @@ class Outcome:
     care_types: tuple[str, ...]
     advice: str = ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         """The shape of the file."""
-        out: dict[str, Any] = {"urgency": self.urgency, "care_types": list(self.care_types)}
+        out: JSONObject = {"urgency": self.urgency, "care_types": list(self.care_types)}
         if self.advice:
             out["advice"] = self.advice
         return out
@@ -119,7 +121,7 @@ class Question:
         """The outcome a yes leads to."""
         return Outcome(self.urgency, self.care_types, self.advice)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         """The shape of the file."""
         return {"id": self.id, "text": self.text, **self.outcome.to_json()}
 
@@ -161,7 +163,7 @@ class Complaint:
         """Every outcome with what decides it: each question's id, then ``"default"``."""
         return (*((q.id, q.outcome) for q in self.questions), ("default", self.default))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         """The shape of the file, questions in the order they are asked."""
         return {
             "id": self.id,
@@ -219,7 +221,7 @@ class Modifier:
         candidate = max(candidate, _RANK[self.cap])
         return URGENCY_IDS[min(rank, candidate)]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         """The shape of the file."""
         return {
             "id": self.id,
@@ -247,7 +249,7 @@ class TriageProtocol:
         """The modifier with this id (the key of its value in a request's context), if any."""
         return next((m for m in self.modifiers if m.id == modifier_id), None)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         """The whole protocol, in the file's shape: what a web page needs to ask the questions in order.
 
         :func:`~.checker.parse_protocol` reads it back to an equal protocol.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal, TypeAlias
+from typing import Final, Literal, TypeAlias
+
+from capacity.jsontypes import JSONObject
 
 __all__ = ["URGENCY_WEIGHT", "WINDOW_MINUTES", "Need", "Urgency"]
 
@@ -44,7 +46,7 @@ class Need:
         """The urgency weight in the batch objective (U2 4, U3 2, U4 1)."""
         return URGENCY_WEIGHT[self.urgency]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         """A plain dict (the pseudonymous request id only, no patient data beyond the triage's facts)."""
         return {
             "request_id": self.request_id,

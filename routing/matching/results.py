@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Literal, TypeAlias
+
+from capacity.jsontypes import JSONObject
 
 __all__ = ["Assignment", "BatchResult", "Excluded", "Proposal", "Why"]
 
@@ -28,7 +30,7 @@ class Proposal:
     score: float
     reasons: tuple[str, ...]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         """The API shape of a proposal."""
         return {
             "provider_id": self.provider_id,
@@ -49,7 +51,7 @@ class Excluded:
     why: Why
     reason: str
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         """The API shape of an excluded place."""
         return {
             "provider_id": self.provider_id,
@@ -70,7 +72,7 @@ class Assignment:
     travel_minutes: float
     cost: float
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         """The API shape of an assignment."""
         return {
             "request_id": self.request_id,
@@ -93,7 +95,7 @@ class BatchResult:
     solve_seconds: float
     solver: str = "min_cost_flow"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JSONObject:
         """The API shape of ``POST /api/v1/optimize``."""
         return {
             "status": self.status,
