@@ -1,4 +1,4 @@
-"""RedisStore under real faults: a frozen server (redis-py times out and retries) and a killed one.
+"""The Redis stores under real faults: a frozen server (redis-py times out and retries) and a killed one.
 
 The danger these tests exercise: redis-py retries a command that timed out, but
 the first attempt still sits in the frozen server's socket buffer and runs when
@@ -21,9 +21,11 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from capacity.clock import utcnow
 from capacity.errors import StoreUnavailable, ZccError
-from capacity.model import CapacityUpdate, Hold, utcnow
-from capacity.redis_store import RedisStore
+from capacity.redis_store import RedisCapacityStore, open_redis
+from capacity.state import CapacityUpdate, Hold
+from capacity.store import Stores
 
 from .redis_server import RedisServer
 from .regions import tiny_region
@@ -44,16 +46,16 @@ def new_hold(now: datetime, pid: str = "vvt-c", ct: str = "elv_hoog") -> Hold:
 
 
 @pytest.fixture
-async def store(redis_url: str) -> AsyncIterator[RedisStore]:
-    """A RedisStore with a short socket timeout, seeded with a fresh tiny region."""
+async def stores(redis_url: str) -> AsyncIterator[Stores]:
+    """The Redis stores of a fresh tiny region with a short socket timeout, seeded."""
     region = tiny_region(f"fault{uuid.uuid4().hex[:6]}")
-    s = RedisStore(redis_url, region.id, socket_timeout=SOCKET_TIMEOUT, retries=3)
-    await s.open()
-    await s.seed(region, utcnow())
+    opened = open_redis(redis_url, region.id, socket_timeout=SOCKET_TIMEOUT, retries=3)
+    await opened.backend.open()
     try:
-        yield s
+        await opened.capacity.seed(region, utcnow())
+        yield opened
     finally:
-        await s.close()
+        await opened.backend.close()
 
 
 @pytest.fixture
@@ -71,13 +73,13 @@ async def evalsha_calls(raw: aioredis.Redis) -> int:
     return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
 
 
-async def warm_pool(store: RedisStore) -> None:
+async def warm_pool(stores: Stores) -> None:
     """Open many pooled connections, as a busy service has: a call in the pause then sends on a live one.
 
     (A connection opened during the pause waits for its handshake reply and never
     sends the command, so a cold pool would hide the danger.)
     """
-    await asyncio.gather(*(store.ping() for _ in range(64)))
+    await asyncio.gather(*(stores.backend.ping() for _ in range(64)))
 
 
 async def burst_with_pause(
@@ -124,23 +126,24 @@ async def burst_with_pause(
 
 
 async def test_holds_applied_equal_acknowledged_under_a_pause(
-    store: RedisStore, redis_server: RedisServer, raw: aioredis.Redis
+    stores: Stores, redis_server: RedisServer, raw: aioredis.Redis
 ) -> None:
+    capacity = stores.capacity
     now = utcnow()
-    await store.apply_updates([upd("vvt-c", "elv_hoog", 200, 200, now)], "op-report", now)
-    warm, _ = await store.hold(new_hold(now), now)  # loads the script: no NOSCRIPT in the count below
-    await warm_pool(store)
+    await capacity.apply_updates([upd("vvt-c", "elv_hoog", 200, 200, now)], "op-report", now)
+    warm, _ = await capacity.hold(new_hold(now), now)  # loads the script: no NOSCRIPT in the count below
+    await warm_pool(stores)
     await raw.config_resetstat()
 
     holds = [new_hold(now) for _ in range(150)]
-    calls = [functools.partial(store.hold, h, now) for h in holds]
+    calls = [functools.partial(capacity.hold, h, now) for h in holds]
     acked, failed, refused, durations = await burst_with_pause(redis_server, calls)
     executed = await evalsha_calls(raw)
 
-    snap = await store.snapshot()
+    snap = await capacity.snapshot()
     entry = next(e for e in snap.entries if e.key == ("vvt-c", "elv_hoog"))
-    in_hash = set(await raw.hkeys(f"zcc:{{{store.region_id}}}:holds"))
-    events = await store.events_after("0", limit=100_000)
+    in_hash = set(await raw.hkeys(f"zcc:{{{capacity.region_id}}}:holds"))
+    events = await stores.events.events_after("0", limit=100_000)
     created = [e.data["hold"]["hold_id"] for e in events if e.type == "hold.created"]
     acked_ids = {holds[i].hold_id for i in acked} | {warm.hold_id}
     slow = sum(1 for d in durations if d > SOCKET_TIMEOUT)
@@ -162,8 +165,9 @@ async def test_holds_applied_equal_acknowledged_under_a_pause(
 
 
 async def test_update_batches_applied_equal_acknowledged_under_a_pause(
-    store: RedisStore, redis_server: RedisServer, raw: aioredis.Redis
+    stores: Stores, redis_server: RedisServer, raw: aioredis.Redis
 ) -> None:
+    capacity = stores.capacity
     now = utcnow()
     offers = [
         ("vvt-a", "elv_hoog", 5),
@@ -172,8 +176,8 @@ async def test_update_batches_applied_equal_acknowledged_under_a_pause(
         ("zh-e", "seh", 4),
         ("hap-b", "hap_consult", 6),
     ]
-    await store.apply_updates([upd("vvt-a", "elv_hoog", 1, 5, now)], "op-warm", now)  # loads the script
-    await warm_pool(store)
+    await capacity.apply_updates([upd("vvt-a", "elv_hoog", 1, 5, now)], "op-warm", now)  # loads the script
+    await warm_pool(stores)
     await raw.config_resetstat()
 
     batches: dict[str, list[CapacityUpdate]] = {}
@@ -181,18 +185,18 @@ async def test_update_batches_applied_equal_acknowledged_under_a_pause(
         chosen = [offers[(i + j) % len(offers)] for j in range(1 + i % 3)]
         batches[f"op-{i}"] = [upd(p, c, i % (t + 1), t, now) for p, c, t in chosen]  # same time: never stale
     op_ids = list(batches)
-    calls = [functools.partial(store.apply_updates, batches[op], op, now) for op in op_ids]
-    assert store._updates is not None
-    flushes_before = store._updates.flushes
+    calls = [functools.partial(capacity.apply_updates, batches[op], op, now) for op in op_ids]
+    assert isinstance(capacity, RedisCapacityStore)
+    flushes_before = capacity._updates.flushes
     acked, failed, refused, _ = await burst_with_pause(redis_server, calls)
     executed = await evalsha_calls(raw)
     # Concurrent calls share script calls (group commit): compare with the calls actually sent.
-    sent = store._updates.flushes - flushes_before
+    sent = capacity._updates.flushes - flushes_before
 
-    events = [e for e in await store.events_after("0", limit=100_000) if e.type == "capacity.updated"]
+    events = [e for e in await stores.events.events_after("0", limit=100_000) if e.type == "capacity.updated"]
     per_op = Counter(e.data["op"] for e in events)
     per_entry = Counter((e.data["entry"]["provider_id"], e.data["entry"]["care_type"]) for e in events)
-    snap = await store.snapshot()
+    snap = await capacity.snapshot()
     applied = [op for op in op_ids if per_op[op]]
     print(
         f"\nupdates: acknowledged={len(acked)} failed={len(failed)} evalsha-executed={executed} "
@@ -214,24 +218,25 @@ async def test_update_batches_applied_equal_acknowledged_under_a_pause(
 
 
 async def test_kill_fails_fast_and_a_restart_keeps_acknowledged_holds(
-    store: RedisStore, redis_server: RedisServer, raw: aioredis.Redis
+    stores: Stores, redis_server: RedisServer, raw: aioredis.Redis
 ) -> None:
+    capacity = stores.capacity
     now = utcnow()
-    await store.apply_updates([upd("vvt-c", "elv_hoog", 10, 10, now)], "op-report", now)
-    acked = [(await store.hold(new_hold(now), now))[0] for _ in range(6)]
+    await capacity.apply_updates([upd("vvt-c", "elv_hoog", 10, 10, now)], "op-report", now)
+    acked = [(await capacity.hold(new_hold(now), now))[0] for _ in range(6)]
 
     redis_server.kill()
     try:
         probes: dict[str, Callable[[], Awaitable[Any]]] = {
-            "ping": store.ping,
-            "snapshot": store.snapshot,
-            "hold": lambda: store.hold(new_hold(now), now),
-            "confirm": lambda: store.confirm_hold(acked[0].hold_id, now),
-            "apply_updates": lambda: store.apply_updates([upd("vvt-c", "elv_hoog", 9, 10, now)], "op-x", now),
-            "get_hold": lambda: store.get_hold(acked[0].hold_id),
-            "events_after": lambda: store.events_after("0"),
-            "events_after(block)": lambda: store.events_after("0", 100, 1000),
-            "count_tokens": store.count_tokens,
+            "ping": stores.backend.ping,
+            "snapshot": capacity.snapshot,
+            "hold": lambda: capacity.hold(new_hold(now), now),
+            "confirm": lambda: capacity.confirm_hold(acked[0].hold_id, now),
+            "apply_updates": lambda: capacity.apply_updates([upd("vvt-c", "elv_hoog", 9, 10, now)], "op-x", now),
+            "get_hold": lambda: capacity.get_hold(acked[0].hold_id),
+            "events_after": lambda: stores.events.events_after("0"),
+            "events_after(block)": lambda: stores.events.events_after("0", 100, 1000),
+            "count_tokens": stores.tokens.count,
         }
         for name, probe in probes.items():
             t0 = time.monotonic()
@@ -243,18 +248,18 @@ async def test_kill_fails_fast_and_a_restart_keeps_acknowledged_holds(
     finally:
         redis_server.start()  # same port and directory: the AOF is replayed
 
-    # The same store object works again: pooled connections reconnect, scripts reload on NOSCRIPT.
+    # The same stores work again: pooled connections reconnect, scripts reload on NOSCRIPT.
     assert (await raw.info("memory"))["number_of_cached_scripts"] == 0  # a restart forgets scripts
     for h in acked:
-        got = await store.get_hold(h.hold_id)
+        got = await capacity.get_hold(h.hold_id)
         assert got is not None and got.status == "held", h.hold_id
-    snap = await store.snapshot()
+    snap = await capacity.snapshot()
     entry = next(e for e in snap.entries if e.key == ("vvt-c", "elv_hoog"))
     assert (entry.available, entry.held) == (10, len(acked))
-    _, e2 = await store.hold(new_hold(now), now)
+    _, e2 = await capacity.hold(new_hold(now), now)
     assert e2.held == len(acked) + 1
-    confirmed, _ = await store.confirm_hold(acked[0].hold_id, now)
+    confirmed, _ = await capacity.confirm_hold(acked[0].hold_id, now)
     assert confirmed.status == "confirmed"
-    types = [e.type for e in await store.events_after("0")]
+    types = [e.type for e in await stores.events.events_after("0")]
     assert types.count("hold.created") == len(acked) + 1 and types.count("hold.confirmed") == 1
     assert (await raw.info("memory"))["number_of_cached_scripts"] > 0

@@ -1,0 +1,40 @@
+"""Bearer token grants on Redis: one hash from the token's hash to its TokenRecord JSON."""
+
+from __future__ import annotations
+
+import json
+
+from ..state import TokenRecord
+from .client import RedisBackend, unavailable_as_store_error
+from .scripts import dumps
+
+__all__ = ["RedisTokenStore"]
+
+
+class RedisTokenStore:
+    """TokenStore on Redis (``zcc:{R}:tokens``); the token itself is never stored."""
+
+    def __init__(self, backend: RedisBackend) -> None:
+        self._backend = backend
+        self._key = backend.keys.tokens
+
+    @property
+    def where(self) -> str:
+        """Where the Redis is, for error texts."""
+        return self._backend.where
+
+    @unavailable_as_store_error
+    async def put(self, token_hash: str, record: TokenRecord) -> None:
+        """Store a token grant (HSET is idempotent, so a retry is harmless)."""
+        await self._backend.client.hset(self._key, token_hash, dumps(record.to_dict()))
+
+    @unavailable_as_store_error
+    async def get(self, token_hash: str) -> TokenRecord | None:
+        """The grant of a token hash."""
+        raw = await self._backend.client.hget(self._key, token_hash)
+        return TokenRecord.from_dict(json.loads(raw)) if raw is not None else None
+
+    @unavailable_as_store_error
+    async def count(self) -> int:
+        """Number of stored tokens."""
+        return int(await self._backend.client.hlen(self._key))
