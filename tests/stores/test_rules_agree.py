@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from capacity.clock import from_ms, to_ms
 from capacity.errors import ZccError
 from capacity.state import CapacityUpdate, Hold, ProviderStatus
 from capacity.store import CapacityStore, IdempotencyKey, open_stores
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.redis
 # Seeded offers of the tiny region, and one offer it does not have (a report creates it, a hold is NotFound).
 PLACES = [("vvt-a", "elv_hoog"), ("vvt-c", "elv_hoog"), ("zh-e", "seh"), ("vvt-a", "seh")]
 PROVIDERS = ["vvt-a", "vvt-c", "zh-e"]
-BASE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+BASE = datetime(2026, 3, 2, 8, 0, 0, 250, tzinfo=UTC)  # not on a millisecond: stores keep milliseconds
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,14 @@ class Advance:
     """Move the clock on."""
 
     micros: int
+
+
+@dataclass(frozen=True)
+class Jump:
+    """Move the clock on to exactly the end of a hold, a report's validity or a stop, ``ref`` back, as stored."""
+
+    ref: int
+    end_of: Literal["hold", "report", "stop"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,7 @@ class Report:
 
 @dataclass(frozen=True)
 class TakeHold:
-    """A hold for ``seconds`` (a new hold id, or again the one used at ``again``); with an Idempotency-Key or not."""
+    """A hold for ``seconds`` (a new hold id, or again one used ``again`` holds ago); with an Idempotency-Key or not."""
 
     place: int
     seconds: int
@@ -68,17 +77,22 @@ class TakeHold:
 
 @dataclass(frozen=True)
 class Confirm:
-    """Confirm the hold id used at ``ref`` (modulo the ids so far), or an unknown one (None)."""
+    """Confirm the hold id used ``ref`` holds ago (0: the latest, modulo their number), or an unknown one (None).
+
+    With ``at_deadline`` the clock first moves on to exactly the hold's ``held_until``.
+    """
 
     ref: int | None
+    at_deadline: bool
 
 
 @dataclass(frozen=True)
 class Release:
-    """End the hold id used at ``ref`` as ``status``."""
+    """End the hold id used ``ref`` holds ago as ``status`` (at its deadline, like Confirm)."""
 
     ref: int | None
     status: Literal["released", "expired"]
+    at_deadline: bool
 
 
 @dataclass(frozen=True)
@@ -95,12 +109,14 @@ class Stop:
     until_min: int | None
 
 
-Op: TypeAlias = Advance | Report | TakeHold | Confirm | Release | Expire | Stop
+Op: TypeAlias = Advance | Jump | Report | TakeHold | Confirm | Release | Expire | Stop
 
 _small = st.integers(min_value=0, max_value=20)
 _key = st.none() | st.integers(min_value=0, max_value=1)
-# A hold id used before (mostly), or one never used (1 in 21).
-_ref = st.integers(min_value=0, max_value=20).map(lambda n: None if n == 20 else n)
+# Counted back from the latest (0): mostly one of the last few, sometimes an older one.
+_back = st.integers(min_value=0, max_value=2) | st.integers(min_value=0, max_value=20)
+# A hold id used before, or (1 in 10) one never used.
+_ref = st.integers(min_value=0, max_value=9).flatmap(lambda n: st.none() if n == 0 else _back)
 _reports = st.builds(
     Report,
     _small,
@@ -112,9 +128,12 @@ _reports = st.builds(
     st.integers(min_value=0, max_value=1),
 )
 _holds = st.builds(
-    TakeHold, _small, st.integers(min_value=1, max_value=1800), st.none() | _small, _key, st.integers(0, 1)
+    TakeHold, _small, st.integers(min_value=1, max_value=1800), st.none() | _back, _key, st.integers(0, 1)
 )
-_ends = st.builds(Confirm, _ref) | st.builds(Release, _ref, st.sampled_from(["released", "expired"]))
+_at_deadline = st.sampled_from([False, False, True])
+_ends = st.builds(Confirm, _ref, _at_deadline) | st.builds(
+    Release, _ref, st.sampled_from(["released", "expired"]), _at_deadline
+)
 # Holds and their ends come most often; every place is reported fresh first (PRELUDE), so holds succeed.
 OPS: st.SearchStrategy[Op] = st.one_of(
     _holds,
@@ -123,6 +142,7 @@ OPS: st.SearchStrategy[Op] = st.one_of(
     _ends,
     _reports,
     st.builds(Advance, st.integers(min_value=0, max_value=20 * 60 * 1_000_000)),
+    st.builds(Jump, _back, st.sampled_from(["hold", "report", "stop"])),
     st.builds(Expire),
     st.builds(Stop, _small, st.booleans(), st.none() | st.integers(min_value=1, max_value=120)),
 )
@@ -136,10 +156,15 @@ class Run:
         self.store = store
         self.now = BASE
         self.hold_ids: list[str] = []
+        # Where the rules' comparisons turn, as stored: the ends of holds, of reports' validity, of stops.
+        self.ends: dict[str, list[datetime]] = {"hold": [], "report": [], "stop": []}
+        self.deadline_of: dict[str, datetime] = {}
         self.calls = 0
 
     def _hold_id(self, ref: int | None) -> str:
-        return self.hold_ids[ref % len(self.hold_ids)] if ref is not None and self.hold_ids else "no-such-hold"
+        if ref is None or not self.hold_ids:
+            return "no-such-hold"
+        return self.hold_ids[-1 - ref % len(self.hold_ids)]
 
     async def apply(self, op: Op) -> Any:
         """The outcome of ``op``: its result in plain data, or the class name of its error."""
@@ -155,10 +180,16 @@ class Run:
         if isinstance(op, Advance):
             self.now += timedelta(microseconds=op.micros)
             return None
+        if isinstance(op, Jump):
+            times = self.ends[op.end_of]
+            if times:
+                self.now = max(now, times[-1 - op.ref % len(times)])
+            return None
         if isinstance(op, Report):
             pid, ct = PLACES[op.place % len(PLACES)]
             at = now - timedelta(seconds=op.age_s)
             update = CapacityUpdate(pid, ct, min(op.available, op.total), op.total, at, timedelta(minutes=op.valid_min))
+            self.ends["report"].append(from_ms(to_ms(update.valid_until)))
             idem = None if op.key is None else IdempotencyKey(f"report:{op.key}", f"fp{op.fingerprint}")
             results, replay = await s.apply_updates([update], op_id, now, idem)
             return [(r.to_dict(), r.entry.to_dict() if r.entry else None) for r in results], replay
@@ -167,19 +198,26 @@ class Run:
             hold_id = self._hold_id(op.again) if op.again is not None and self.hold_ids else f"h{self.calls}"
             self.hold_ids.append(hold_id)
             hold = Hold(hold_id, pid, ct, f"r{self.calls}", now, now + timedelta(seconds=op.seconds))
+            self.ends["hold"].append(from_ms(to_ms(hold.held_until)))
             idem = None if op.key is None else IdempotencyKey(f"hold:{op.key}", f"fp{op.fingerprint}")
             held, entry = await s.hold(hold, now, idem)
+            self.deadline_of[held.hold_id] = held.held_until
             return held.to_dict(), entry.to_dict()
-        if isinstance(op, Confirm):
-            held, entry = await s.confirm_hold(self._hold_id(op.ref), now)
-            return held.to_dict(), entry.to_dict()
-        if isinstance(op, Release):
-            held, entry = await s.release_hold(self._hold_id(op.ref), now, op.status)
+        if isinstance(op, Confirm | Release):
+            hold_id = self._hold_id(op.ref)
+            if op.at_deadline and hold_id in self.deadline_of:
+                self.now = now = max(now, self.deadline_of[hold_id])
+            if isinstance(op, Confirm):
+                held, entry = await s.confirm_hold(hold_id, now)
+            else:
+                held, entry = await s.release_hold(hold_id, now, op.status)
             return held.to_dict(), entry.to_dict()
         if isinstance(op, Expire):
             return sorted((h.to_dict() for h in await s.expire_holds(now)), key=lambda d: str(d["hold_id"]))
         pid = PROVIDERS[op.provider % len(PROVIDERS)]
         until = None if op.until_min is None else now + timedelta(minutes=op.until_min)
+        if until is not None:
+            self.ends["stop"].append(from_ms(to_ms(until)))
         status = ProviderStatus(pid, "stop" if op.stop else "open", "vol" if op.stop else "", until, now)
         return (await s.set_status(status, op_id)).to_dict()
 
@@ -215,7 +253,7 @@ async def run_both(ops: list[Op], redis_url: str) -> None:
                 await b.backend.close()
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=st.lists(OPS, min_size=5, max_size=40))
 def test_the_backends_apply_the_same_rules(redis_server: RedisServer, ops: list[Op]) -> None:
     if redis_server.proc is None or redis_server.proc.poll() is not None:
