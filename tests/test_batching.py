@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from capacity.batching import GroupCommit
 
@@ -10,7 +11,7 @@ from capacity.batching import GroupCommit
 async def test_concurrent_items_share_calls_and_keep_their_own_results() -> None:
     calls: list[list[int]] = []
 
-    async def flush(items: list[int]) -> list[int | BaseException]:
+    async def flush(items: list[int]) -> Sequence[int | BaseException]:
         calls.append(items)
         await asyncio.sleep(0.01)
         return [ValueError(f"odd {i}") if i % 2 else i * 10 for i in items]
@@ -25,7 +26,7 @@ async def test_concurrent_items_share_calls_and_keep_their_own_results() -> None
 
 
 async def test_a_failed_call_fails_only_its_own_items() -> None:
-    async def flush(items: list[int]) -> list[int | BaseException]:
+    async def flush(items: list[int]) -> Sequence[int | BaseException]:
         await asyncio.sleep(0)
         if 0 in items:
             raise ConnectionError("store down")
@@ -37,7 +38,7 @@ async def test_a_failed_call_fails_only_its_own_items() -> None:
 
 
 async def test_a_lone_write_goes_out_at_once() -> None:
-    async def flush(items: list[int]) -> list[int | BaseException]:
+    async def flush(items: list[int]) -> Sequence[int | BaseException]:
         return items
 
     gc: GroupCommit[int, int] = GroupCommit(flush)

@@ -10,15 +10,17 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
-from playwright.async_api import Browser, Page, expect
+from aiohttp.test_utils import TestClient
+from playwright.async_api import Browser, Locator, Page, expect
+from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from capacity.clock import utcnow
 from coordinator.keys import CAPACITY, ROUTING, STORES
@@ -28,10 +30,6 @@ from .http_helpers import auth, iso, make_app, report, token
 from .redis_server import RedisServer
 from .regions import tiny_region
 
-Client = TestClient[web.Request, web.Application]
-MakeServer = Callable[..., Awaitable[TestServer]]
-MakeClient = Callable[..., Awaitable[Client]]
-
 expect.set_options(timeout=10_000)
 
 
@@ -40,7 +38,7 @@ class Service:
     """The running service: its app, an API client on the same server, and the page's URL."""
 
     app: web.Application
-    client: Client
+    client: TestClient[web.Request, None]
     url: str
 
     async def post(self, path: str, body: Any, tok: str) -> Any:
@@ -50,17 +48,17 @@ class Service:
 
 
 async def start_service(
-    aiohttp_server: MakeServer, aiohttp_client: MakeClient, store_url: str, **settings: Any
+    aiohttp_server: AiohttpServer, aiohttp_client: AiohttpClient, store_url: str, **settings: Any
 ) -> Service:
     app = make_app(store_url, tiny_region(), **settings)
     server = await aiohttp_server(app, host="127.0.0.1")
     await asyncio.wait_for(app[ROUTING].ready.wait(), 10)
-    client = await aiohttp_client(server)
+    client: TestClient[web.Request, None] = await aiohttp_client(server)
     return Service(app, client, str(server.make_url("/")))
 
 
 @pytest.fixture
-async def service(aiohttp_server: MakeServer, aiohttp_client: MakeClient, tmp_path: Any) -> Service:
+async def service(aiohttp_server: AiohttpServer, aiohttp_client: AiohttpClient, tmp_path: Path) -> Service:
     return await start_service(aiohttp_server, aiohttp_client, f"sqlite:///{tmp_path}/zcc.db")
 
 
@@ -82,7 +80,7 @@ async def login(page: Page, url: str, tok: str) -> None:
     await expect(page.locator("#conn")).to_have_attribute("data-state", "live")
 
 
-def board_row(page: Page, provider: str, care_type: str) -> Any:
+def board_row(page: Page, provider: str, care_type: str) -> Locator:
     return page.locator(f'#board-body tr[data-provider="{provider}"][data-care-type="{care_type}"]')
 
 
@@ -338,7 +336,11 @@ async def test_a_place_taken_meanwhile_is_a_409_and_the_proposals_refresh(servic
 @pytest.mark.browser
 @pytest.mark.redis
 async def test_the_marker_shows_a_degraded_store_and_a_lost_stream(
-    aiohttp_server: MakeServer, aiohttp_client: MakeClient, redis_url: str, redis_server: RedisServer, browser: Browser
+    aiohttp_server: AiohttpServer,
+    aiohttp_client: AiohttpClient,
+    redis_url: str,
+    redis_server: RedisServer,
+    browser: Browser,
 ) -> None:
     service = await start_service(aiohttp_server, aiohttp_client, redis_url, redis_socket_timeout=0.3)
     nurse = await token(service.app, "triage")

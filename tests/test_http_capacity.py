@@ -4,27 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from capacity.clock import utcnow
 from coordinator.keys import STORES
 
-from .http_helpers import auth, iso, make_app, report, token
+from .http_helpers import Client, auth, iso, make_app, report, token
 from .regions import tiny_region
-
-Client = TestClient[web.Request, web.Application]
-MakeClient = Callable[..., Awaitable[Client]]
 
 
 @pytest.fixture
-async def client(aiohttp_client: MakeClient, tmp_path: Path) -> Client:
+async def client(aiohttp_client: AiohttpClient, tmp_path: Path) -> Client:
     return await aiohttp_client(make_app(f"sqlite:///{tmp_path}/zcc.db", tiny_region()))
 
 
@@ -165,7 +160,7 @@ async def test_bad_updates_are_refused_naming_the_field_and_change_nothing(
     assert await events_count(client) == n_events
 
 
-async def test_malformed_json_wrong_type_and_oversized_body(aiohttp_client: MakeClient, tmp_path: Path) -> None:
+async def test_malformed_json_wrong_type_and_oversized_body(aiohttp_client: AiohttpClient, tmp_path: Path) -> None:
     client = await aiohttp_client(make_app(f"sqlite:///{tmp_path}/z.db", tiny_region(), max_body_bytes=4096))
     admin = await token(client.app, "admin")
     resp = await client.post(
@@ -184,7 +179,7 @@ async def test_malformed_json_wrong_type_and_oversized_body(aiohttp_client: Make
     assert await events_count(client) == 0
 
 
-async def test_batch_over_the_limit_is_refused(aiohttp_client: MakeClient, tmp_path: Path) -> None:
+async def test_batch_over_the_limit_is_refused(aiohttp_client: AiohttpClient, tmp_path: Path) -> None:
     client = await aiohttp_client(make_app(f"sqlite:///{tmp_path}/z.db", tiny_region(), max_batch=2))
     admin = await token(client.app, "admin")
     body = {

@@ -402,7 +402,7 @@ def test_greedy_leaves_a_request_unplaced_that_optimize_places() -> None:
     assert g.unassigned == (("r2", "nearest places were taken by earlier calls"),)
     o = optimize(needs, cands, WINTER, TZ, CT)
     assert where(o) == {"r1": "vvt-b", "r2": "vvt-a"} and o.objective == 47.0 and o.placed_weight == 4
-    body = o.to_json()
+    body: dict[str, Any] = o.to_json()
     assert body["status"] == "OPTIMAL" and body["unassigned"] == []
     assert body["assignments"][0] == {
         "request_id": "r1",

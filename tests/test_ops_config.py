@@ -7,14 +7,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import yaml
-from aiohttp import web
-from aiohttp.test_utils import TestClient
 
-from .http_helpers import make_app
+from .http_helpers import Client, make_app
 from .regions import tiny_region
 
 ROOT = Path(__file__).resolve().parent.parent
-Client = TestClient[web.Request, web.Application]
 
 
 async def test_alert_rules_use_only_served_metrics(

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from capacity.clock import utcnow
+from capacity.model import Region
 from capacity.region import load_region
 from coordinator.cli import main
-from coordinator.simulate import DEFAULT_START, RunSettings, audit_log, build_scenario, simulate
+from coordinator.simulate import DEFAULT_START, RunSettings, Scenario, audit_log, build_scenario, simulate
 from coordinator.simulate.demand import Arrival, default_volume, generate_arrivals, templates
 from coordinator.simulate.progress import Progress
 from coordinator.simulate.report import PLOTS
@@ -31,11 +32,11 @@ def protocol() -> TriageProtocol:
 
 
 @pytest.fixture(scope="module")
-def limburg() -> Any:
+def limburg() -> Region:
     return load_region()
 
 
-def small_run(limburg: Any, protocol: TriageProtocol, seed: int, **over: Any) -> dict[str, Any]:
+def small_run(limburg: Region, protocol: TriageProtocol, seed: int, **over: Any) -> dict[str, Any]:
     kw: dict[str, Any] = {"hours": 4.0, "per_day": 240.0, "seed": seed} | over
     return simulate(limburg, protocol, **kw)
 
@@ -45,7 +46,9 @@ def figures(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k != "wall_seconds"}
 
 
-def test_the_same_seed_gives_identical_figures_and_another_seed_differs(limburg: Any, protocol: Any) -> None:
+def test_the_same_seed_gives_identical_figures_and_another_seed_differs(
+    limburg: Region, protocol: TriageProtocol
+) -> None:
     first = small_run(limburg, protocol, seed=7)
     again = small_run(limburg, protocol, seed=7)
     other = small_run(limburg, protocol, seed=8)
@@ -55,14 +58,14 @@ def test_the_same_seed_gives_identical_figures_and_another_seed_differs(limburg:
     assert first["outcomes"] != other["outcomes"]
 
 
-def test_both_policies_see_the_same_arrival_stream(limburg: Any, protocol: Any) -> None:
+def test_both_policies_see_the_same_arrival_stream(limburg: Region, protocol: TriageProtocol) -> None:
     doc = small_run(limburg, protocol, seed=3)
     opt, gre = doc["outcomes"]["optimized"], doc["outcomes"]["greedy"]
     assert [(o["index"], o["urgency"]) for o in opt] == [(o["index"], o["urgency"]) for o in gre]
     assert doc["policies"]["optimized"]["requests"] == doc["policies"]["greedy"]["requests"] == doc["arrivals"]
 
 
-def test_optimized_never_places_above_capacity_under_pressure(limburg: Any, protocol: Any) -> None:
+def test_optimized_never_places_above_capacity_under_pressure(limburg: Region, protocol: TriageProtocol) -> None:
     # Six times the default volume through the evening peak: places run out, conflicts and waits happen.
     doc = small_run(
         limburg,
@@ -92,7 +95,7 @@ def test_the_event_log_audit_catches_a_hold_beyond_what_was_free() -> None:
     assert audit_log([report, ev("hold.created", "h1"), ev("hold.expired", "h1"), ev("hold.created", "h2")])[0] == 0
 
 
-def tiny_scenario(protocol: TriageProtocol) -> Any:
+def tiny_scenario(protocol: TriageProtocol) -> Scenario:
     """Two requests and two free places on the tiny region (towns a-b-c-d-e, 10 minutes apart).
 
     hap-b (hap_consult, at b) and zh-e (seh, at e) are full until one unit of each frees up 5 minutes in;
@@ -141,7 +144,7 @@ def tiny_scenario(protocol: TriageProtocol) -> Any:
 def test_a_tiny_scenario_with_a_known_best_answer(protocol: TriageProtocol) -> None:
     scenario = tiny_scenario(protocol)
     settings = RunSettings(never_confirm_share=0.0)
-    doc = simulate(scenario.region, protocol, hours=1.0, scenario=scenario, settings=settings)
+    doc: dict[str, Any] = simulate(scenario.region, protocol, hours=1.0, scenario=scenario, settings=settings)
     opt, gre = doc["policies"]["optimized"], doc["policies"]["greedy"]
     assert opt["placed"] == gre["placed"] == 2
     assert gre["travel_minutes_total"] == 50.0
@@ -153,7 +156,7 @@ def test_a_tiny_scenario_with_a_known_best_answer(protocol: TriageProtocol) -> N
     assert opt["batch_assignments"] == 2 and opt["capacity_violations"] == 0
 
 
-def test_the_report_html_and_valid_pngs_are_written(limburg: Any, protocol: Any, tmp_path: Path) -> None:
+def test_the_report_html_and_valid_pngs_are_written(limburg: Region, protocol: TriageProtocol, tmp_path: Path) -> None:
     out = tmp_path / "sim"
     doc = small_run(limburg, protocol, seed=1, hours=2.0, out=out)
     written = json.loads((out / "simulation.json").read_text())
@@ -179,7 +182,7 @@ def test_zcc_simulate_prints_the_table_and_restores_the_clock(
     assert main(["simulate", "--hours", "0", "--out", str(out)]) == 2
 
 
-def test_arrivals_follow_the_urgency_mix_and_the_population(limburg: Any, protocol: Any) -> None:
+def test_arrivals_follow_the_urgency_mix_and_the_population(limburg: Region, protocol: TriageProtocol) -> None:
     start = datetime(2026, 11, 23, tzinfo=UTC)
     arrivals = generate_arrivals(limburg, protocol, seed=5, start=start, hours=24 * 7, per_day=300)
     n = len(arrivals)
