@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import yaml
 
+from .eventually import eventually
 from .redis_server import free_port
 
 ZCC = [sys.executable, "-m", "coordinator.cli"]
@@ -45,44 +47,57 @@ def test_check_config_accepts_limburg_and_names_bad_fields(tmp_path: Path) -> No
     assert "roads[0].to" in out.stderr and "atlantis" in out.stderr
 
 
-def test_serve_tells_how_to_make_a_token_then_serves_with_one(tmp_path: Path) -> None:
+async def test_serve_tells_how_to_make_a_token_then_serves_with_one(tmp_path: Path) -> None:
     port = free_port()
     store = f"sqlite:///{tmp_path}/zcc.db"
-    proc = subprocess.Popen(
-        [*ZCC, "serve", "--store", store, "--port", str(port)],
+    proc = await asyncio.create_subprocess_exec(
+        *ZCC,
+        "serve",
+        "--store",
+        store,
+        "--port",
+        str(port),
         cwd=tmp_path,
         env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
-                    assert r.status == 200
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
-        else:
-            raise AssertionError("zcc serve did not become ready")
-        created = run("token", "create", "--role", "dispatch", "--store", store, cwd=tmp_path)
-        assert created.returncode == 0, created.stderr
-        tok = created.stdout.strip()
-        assert tok.startswith("zcc_")
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{port}/api/v1/capacity?kind=hospital", headers={"Authorization": f"Bearer {tok}"}
-        )
-        with urllib.request.urlopen(req, timeout=5) as r:
-            board = json.load(r)
+        async with aiohttp.ClientSession() as http:
+            await eventually(
+                lambda: _answers(http, f"http://127.0.0.1:{port}/readyz"),
+                timeout=30,
+                interval=0.1,
+                what="zcc serve answering /readyz",
+            )
+            created = await asyncio.to_thread(
+                run, "token", "create", "--role", "dispatch", "--store", store, cwd=tmp_path
+            )
+            assert created.returncode == 0, created.stderr
+            tok = created.stdout.strip()
+            assert tok.startswith("zcc_")
+            board = await _answers(
+                http, f"http://127.0.0.1:{port}/api/v1/capacity?kind=hospital", {"Authorization": f"Bearer {tok}"}
+            )
         assert board["region"] == "limburg"
         assert {e["provider_id"] for e in board["entries"] if e["care_type"] == "seh"} >= {"zh-maastricht", "zh-venlo"}
     finally:
-        proc.terminate()
-        output, _ = proc.communicate(timeout=15)
+        with contextlib.suppress(ProcessLookupError):  # it may have exited by itself
+            proc.terminate()
+        out, _ = await asyncio.wait_for(proc.communicate(), 15)
+    output = out.decode()
     assert "zcc token create --role admin" in output
     assert proc.returncode == 0, output
+
+
+async def _answers(http: aiohttp.ClientSession, url: str, headers: dict[str, str] | None = None) -> Any:
+    """The JSON body of a 200 answer from ``url``; an AssertionError while nothing (or no 200) answers."""
+    try:
+        async with http.get(url, headers=headers, timeout=aiohttp.ClientTimeout(total=5)) as resp:
+            assert resp.status == 200, f"{url} answered {resp.status}"
+            return await resp.json()
+    except aiohttp.ClientConnectionError as exc:
+        raise AssertionError(f"nothing answers on {url} yet: {exc}") from exc
 
 
 def test_token_create_refuses_bad_role_and_unknown_provider(tmp_path: Path) -> None:
@@ -95,8 +110,9 @@ def test_token_create_refuses_bad_role_and_unknown_provider(tmp_path: Path) -> N
     assert out.returncode == 2
 
 
-def test_gen_region_writes_files_the_service_starts_on(tmp_path: Path) -> None:
-    out = run(
+async def test_gen_region_writes_files_the_service_starts_on(tmp_path: Path) -> None:
+    out = await asyncio.to_thread(
+        run,
         "gen-region",
         "--nodes",
         "2000",
@@ -113,43 +129,41 @@ def test_gen_region_writes_files_the_service_starts_on(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     files = sorted(p.name for p in (tmp_path / "gen").iterdir())
     assert files == ["nl.json", "roaz-01.json", "roaz-02.json", "roaz-03.json"]
-    assert run("check-config", str(tmp_path / "gen" / "nl.json"), cwd=tmp_path).returncode == 0
+    nl_json = str(tmp_path / "gen" / "nl.json")
+    assert (await asyncio.to_thread(run, "check-config", nl_json, cwd=tmp_path)).returncode == 0
     port = free_port()
     store = f"sqlite:///{tmp_path}/nl.db"
-    proc = subprocess.Popen(
-        [*ZCC, "serve", "--store", store, "--port", str(port), "--config", str(tmp_path / "gen" / "nl.json")],
+    proc = await asyncio.create_subprocess_exec(
+        *ZCC,
+        "serve",
+        "--store",
+        store,
+        "--port",
+        str(port),
+        "--config",
+        nl_json,
         cwd=tmp_path,
         env=_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
-        tok = run(
-            "token",
-            "create",
-            "--role",
-            "dispatch",
-            "--store",
-            store,
-            "--config",
-            str(tmp_path / "gen" / "nl.json"),
-            cwd=tmp_path,
-        ).stdout.strip()
+        created = await asyncio.to_thread(
+            run, "token", "create", "--role", "dispatch", "--store", store, "--config", nl_json, cwd=tmp_path
+        )
+        tok = created.stdout.strip()
         nl = json.loads((tmp_path / "gen" / "nl.json").read_text())
         loc = nl["locations"][0]
         url = f"http://127.0.0.1:{port}/api/v1/dispatch/options?lat={loc['lat']}&lon={loc['lon']}&care_type=seh"
-        deadline = time.monotonic() + 60
-        while True:  # ready once the travel matrix is built
-            try:
-                with urllib.request.urlopen(
-                    urllib.request.Request(url, headers={"Authorization": f"Bearer {tok}"}), timeout=5
-                ) as r:
-                    body = json.load(r)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "the service did not answer on the generated region"
-                time.sleep(0.2)
+        async with aiohttp.ClientSession() as http:
+            body = await eventually(
+                lambda: _answers(http, url, {"Authorization": f"Bearer {tok}"}),
+                timeout=60,
+                interval=0.2,
+                what="a dispatch answer once the travel matrix of the generated region is built",
+            )
         assert body["region"] == "nl" and body["location"]["snapped_to"]["id"] == loc["id"]
     finally:
-        proc.terminate()
-        proc.wait(15)
+        with contextlib.suppress(ProcessLookupError):
+            proc.terminate()
+        await asyncio.wait_for(proc.wait(), 15)

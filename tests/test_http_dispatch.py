@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
+import logging
 import os
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from aiohttp import web
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from capacity.clock import utcnow
 from capacity.model import Hours, Location, Provider, ProviderOffer, Region, Road
 from coordinator.keys import ROUTING
 
-from .http_helpers import auth, iso, make_app, report, started, token
+from .eventually import eventually
+from .http_helpers import Client, auth, iso, make_app, report, started, token
 from .regions import CARE_TYPES, line_region
 
-Client = TestClient[web.Request, web.Application]
-MakeClient = Callable[..., Awaitable[Client]]
 A = {"lat": "50.85", "lon": "5.70"}  # exactly at town A
 
 
 @pytest.fixture
-async def client(aiohttp_client: MakeClient, tmp_path: Path) -> Client:
+async def client(aiohttp_client: AiohttpClient, tmp_path: Path) -> Client:
     return await started(aiohttp_client, make_app(f"sqlite:///{tmp_path}/z.db", line_region()))
 
 
@@ -122,7 +119,7 @@ async def test_only_dispatch_triage_and_admin_may_ask(client: Client) -> None:
     assert (await client.get("/api/v1/dispatch/options", params={**A, "care_type": "seh"})).status == 401
 
 
-async def test_postcode_instead_of_coordinates(aiohttp_client: MakeClient, tmp_path: Path) -> None:
+async def test_postcode_instead_of_coordinates(aiohttp_client: AiohttpClient, tmp_path: Path) -> None:
     table = tmp_path / "pc.csv"
     table.write_text("postcode,lat,lon,place\n6211,50.9,5.72,B-stad\n")
     client = await started(aiohttp_client, make_app(f"sqlite:///{tmp_path}/z.db", line_region(), postcodes_path=table))
@@ -160,7 +157,9 @@ def _line_yaml(ab_minutes: float) -> dict[str, Any]:
     }
 
 
-async def test_routing_is_rebuilt_when_the_region_file_changes(aiohttp_client: MakeClient, tmp_path: Path) -> None:
+async def test_routing_is_rebuilt_when_the_region_file_changes(
+    aiohttp_client: AiohttpClient, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     from capacity.region import load_care_types, load_region
 
     path = tmp_path / "line.yaml"
@@ -172,21 +171,29 @@ async def test_routing_is_rebuilt_when_the_region_file_changes(aiohttp_client: M
     await post(client, admin, report("vvt-b", "elv_hoog", 3, 6))
     _, body = await options(client, admin, **A)
     assert body["options"][0]["travel_minutes"] == 10.0
-    builds = client.app[ROUTING].builds
     path.write_text(yaml.safe_dump(_line_yaml(25)))
     os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 5))
-    for _ in range(100):
-        if client.app[ROUTING].builds > builds:
-            break
-        await asyncio.sleep(0.05)
-    _, body = await options(client, admin, **A)
-    assert body["options"][0]["travel_minutes"] == 25.0
-    # a broken file is ignored: the last good routing stays
+
+    async def a_to_b_takes_25_minutes() -> None:
+        _, body = await options(client, admin, **A)
+        assert body["options"][0]["travel_minutes"] == 25.0
+
+    await eventually(a_to_b_takes_25_minutes, what="the dispatch answer from the rebuilt routing")
+    builds = client.app[ROUTING].builds
+    # a broken file is read, refused with a logged error, and the last good routing keeps serving
+    caplog.set_level(logging.ERROR, logger="coordinator.reload")
     path.write_text("region: {id: line}\nlocations: []\n")
     os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 10))
-    await asyncio.sleep(0.4)
-    _, body = await options(client, admin, **A)
-    assert body["options"][0]["travel_minutes"] == 25.0
+
+    def refused() -> None:
+        assert any(
+            r.name == "coordinator.reload" and r.getMessage().startswith("region file changed but is invalid")
+            for r in caplog.records
+        ), [r.getMessage() for r in caplog.records]
+
+    await eventually(refused, what="the log record that the broken region file was refused")
+    assert client.app[ROUTING].builds == builds
+    await a_to_b_takes_25_minutes()
 
 
 def _neighbour() -> Region:
@@ -199,7 +206,7 @@ def _neighbour() -> Region:
 
 
 async def test_places_across_the_border_when_nothing_is_free_at_home(
-    aiohttp_client: MakeClient, redis_url: str
+    aiohttp_client: AiohttpClient, redis_url: str
 ) -> None:
     base = line_region()
     home = Region(
@@ -220,12 +227,14 @@ async def test_places_across_the_border_when_nothing_is_free_at_home(
     admin, nb_admin = await token(client.app, "admin"), await token(nb.app, "admin")
     await post(client, admin, *(report(f"vvt-{n}", "elv_hoog", 0, 6) for n in "abcde"))
     await post(nb, nb_admin, report("vvt-x", "elv_hoog", 2, 4))
-    for _ in range(60):
+
+    async def a_neighbour_offers_a_place() -> dict[str, Any]:
         status, body = await options(client, admin, **A)
-        if body["options"]:
-            break
-        await asyncio.sleep(0.1)
-    assert status == 200 and body["cross_region"] is True
+        assert status == 200 and body["options"], body
+        return body
+
+    body = await eventually(a_neighbour_offers_a_place, what="the neighbour's report through the neighbour poll")
+    assert body["cross_region"] is True
     opt = body["options"][0]
     assert (opt["provider_id"], opt["region"], opt["cross_region"]) == ("vvt-x", "nb", True)
     assert opt["travel_minutes"] == 46.0 and "across the border (Buurregio)" in opt["reason"]

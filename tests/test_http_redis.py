@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
-from .http_helpers import auth, make_app, report, token
+from .eventually import eventually
+from .http_helpers import Client, auth, make_app, report, token
 from .redis_server import RedisServer
 from .regions import tiny_region
-
-Client = TestClient[web.Request, web.Application]
-MakeClient = Callable[..., Awaitable[Client]]
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> float:
-    """Poll ``check`` until true; the seconds it took. Fails after ``within`` seconds."""
-    start = time.monotonic()
-    while time.monotonic() - start < within:
-        if await check():
-            return time.monotonic() - start
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"condition not met within {within} s")
 
 
 async def entry(client: Client, tok: str, pid: str, ct: str) -> tuple[dict[str, Any], bool]:
@@ -34,7 +20,7 @@ async def entry(client: Client, tok: str, pid: str, ct: str) -> tuple[dict[str, 
     return data["entries"][0], data["degraded"]
 
 
-async def test_instances_see_each_others_writes_within_a_second(aiohttp_client: MakeClient, redis_url: str) -> None:
+async def test_instances_see_each_others_writes_within_a_second(aiohttp_client: AiohttpClient, redis_url: str) -> None:
     region = tiny_region()
     a = await aiohttp_client(make_app(redis_url, region))
     b = await aiohttp_client(make_app(redis_url, region))
@@ -43,33 +29,35 @@ async def test_instances_see_each_others_writes_within_a_second(aiohttp_client: 
     resp = await a.post("/api/v1/capacity", json=report("vvt-a", "elv_hoog", 4, 5), headers=auth(prov))
     assert resp.status == 200
 
-    async def b_sees() -> bool:
+    async def b_sees() -> None:
         e, _ = await entry(b, reader, "vvt-a", "elv_hoog")
-        return bool(e["available"] == 4 and not e["stale"])
+        assert (e["available"], e["stale"]) == (4, False), e
 
-    took = await eventually(b_sees, within=3)
+    t0 = time.monotonic()
+    await eventually(b_sees, timeout=3, what="instance B showing A's report")
+    took = time.monotonic() - t0
     assert took < 1.0, f"instance B saw the write after {took:.2f} s"
     stop = await b.post(
         "/api/v1/providers/vvt-a/status", json={"status": "stop", "reason": "norovirus"}, headers=auth(prov)
     )
     assert stop.status == 200
 
-    async def a_sees_stop() -> bool:
+    async def a_sees_stop() -> None:
         e, _ = await entry(a, prov, "vvt-a", "elv_hoog")
-        return e["stop"] is not None and e["stop"]["reason"] == "norovirus"
+        assert e["stop"] is not None and e["stop"]["reason"] == "norovirus", e
 
-    await eventually(a_sees_stop, within=3)
+    await eventually(a_sees_stop, timeout=3, what="instance A showing B's stop")
 
 
 async def test_store_down_reads_degraded_writes_503_and_recovers_by_itself(
-    aiohttp_client: MakeClient, redis_url: str, redis_server: RedisServer
+    aiohttp_client: AiohttpClient, redis_url: str, redis_server: RedisServer
 ) -> None:
     client = await aiohttp_client(make_app(redis_url, tiny_region(), redis_socket_timeout=0.3))
     prov = await token(client.app, "provider", "vvt-a")
     assert (
         await client.post("/api/v1/capacity", json=report("vvt-a", "elv_hoog", 3, 5), headers=auth(prov))
     ).status == 200
-    await eventually(lambda: _available_is(client, prov, 3))
+    await eventually(lambda: _available_is(client, prov, 3), what="the report on the board")
     redis_server.stop()
     try:
         ready = await client.get("/readyz")
@@ -79,36 +67,36 @@ async def test_store_down_reads_degraded_writes_503_and_recovers_by_itself(
         assert int(resp.headers["Retry-After"]) > 0
         assert "store" in (await resp.json())["detail"]
 
-        async def degraded() -> bool:
+        async def degraded() -> None:
             _, d = await entry(client, prov, "vvt-a", "elv_hoog")
-            return d
+            assert d is True
 
-        await eventually(degraded, within=5)
+        await eventually(degraded, what="the board marked degraded")
         e, _ = await entry(client, prov, "vvt-a", "elv_hoog")
         assert e["available"] == 3  # the last known board, still served, marked degraded
     finally:
         redis_server.start()
 
-    async def recovered() -> bool:
+    async def recovered() -> None:
         r = await client.get("/readyz")
         _, d = await entry(client, prov, "vvt-a", "elv_hoog")
-        return r.status == 200 and not d
+        assert (r.status, d) == (200, False)
 
-    await eventually(recovered, within=10)
+    await eventually(recovered, timeout=10, what="ready and not degraded after the restart")
     resp = await client.post("/api/v1/capacity", json=report("vvt-a", "elv_hoog", 2, 5), headers=auth(prov))
     assert resp.status == 200
-    await eventually(lambda: _available_is(client, prov, 2))
+    await eventually(lambda: _available_is(client, prov, 2), what="the report after recovery on the board")
     metrics = await (await client.get("/metrics")).text()
     assert 'zcc_capacity_updates_rejected_total{reason="store_unavailable"} 1.0' in metrics
 
 
-async def _available_is(client: Client, tok: str, n: int) -> bool:
+async def _available_is(client: Client, tok: str, n: int) -> None:
     e, _ = await entry(client, tok, "vvt-a", "elv_hoog")
-    return bool(e["available"] == n)
+    assert e["available"] == n, e
 
 
 async def test_two_instances_100_reserves_on_5_free_places_exactly_5_win(
-    aiohttp_client: MakeClient, redis_url: str
+    aiohttp_client: AiohttpClient, redis_url: str
 ) -> None:
     from coordinator.keys import ROUTING
 
@@ -146,9 +134,9 @@ async def test_two_instances_100_reserves_on_5_free_places_exactly_5_win(
     statuses = await asyncio.gather(*(reserve(i, rid) for i, rid in enumerate(ids)))
     assert statuses.count(200) == 5 and statuses.count(409) == 95, sorted(set(statuses))
 
-    async def board_settled(client: Client) -> bool:
+    async def board_settled(client: Client) -> None:
         e, _ = await entry(client, nurse, "vvt-c", "elv_hoog")
-        return bool((e["free"], e["held"], e["available"]) == (0, 5, 5))
+        assert (e["free"], e["held"], e["available"]) == (0, 5, 5), e
 
     for client in (a, b):
-        await eventually(lambda c=client: board_settled(c), within=3)
+        await eventually(lambda: board_settled(client), timeout=3, what="five held of five on the board")

@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from capacity.clock import utcnow
 from coordinator.keys import STORES
 
-from .http_helpers import auth, make_app, report, started, token
+from .eventually import eventually
+from .http_helpers import Client, auth, make_app, report, started, token
 from .regions import tiny_region
-
-Client = TestClient[web.Request, web.Application]
-MakeClient = Callable[..., Awaitable[Client]]
 
 AT_A = {"lat": 50.85, "lon": 5.70}
 U2_DYSPNOE = {"complaint": "dyspnoe", "answers": {"dys_copd_hartfalen": True}}  # U2: hap_visit, seh, elv_hoog
 
 
 @pytest.fixture
-async def client(aiohttp_client: MakeClient, tmp_path: Path) -> Client:
+async def client(aiohttp_client: AiohttpClient, tmp_path: Path) -> Client:
     return await started(aiohttp_client, make_app(f"sqlite:///{tmp_path}/z.db", tiny_region()))
 
 
@@ -181,7 +176,7 @@ async def test_reserve_with_idempotency_key_holds_once(client: Client) -> None:
 
 
 async def test_holds_expire_by_themselves_and_the_request_opens_again(
-    aiohttp_client: MakeClient, tmp_path: Path
+    aiohttp_client: AiohttpClient, tmp_path: Path
 ) -> None:
     client = await started(aiohttp_client, make_app(f"sqlite:///{tmp_path}/z.db", tiny_region(), hold_ttl_seconds=1))
     nurse = await token(client.app, "triage")
@@ -189,11 +184,11 @@ async def test_holds_expire_by_themselves_and_the_request_opens_again(
     req = await create(client, nurse)
     await act(client, nurse, req["id"], "reserve", {"provider_id": "vvt-c", "care_type": "elv_hoog"})
     assert (await entry(client, nurse, "vvt-c", "elv_hoog"))["held"] == 1
-    for _ in range(60):
-        await asyncio.sleep(0.1)
-        if (await entry(client, nurse, "vvt-c", "elv_hoog"))["held"] == 0:
-            break
-    assert (await entry(client, nurse, "vvt-c", "elv_hoog"))["held"] == 0
+
+    async def released() -> None:
+        assert (await entry(client, nurse, "vvt-c", "elv_hoog"))["held"] == 0
+
+    await eventually(released, what="the hold expired by the expiry task")
     got = await (await client.get(f"/api/v1/requests/{req['id']}", headers=auth(nurse))).json()
     assert got["status"] == "open" and got["hold"]["status"] == "expired"
     status, problem = await act(client, nurse, req["id"], "confirm")

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpClient
 
-from .http_helpers import auth, make_app, report, started, token
+from .eventually import eventually
+from .http_helpers import Client, auth, make_app, report, started, token
 from .regions import tiny_region
-
-Client = TestClient[web.Request, web.Application]
-MakeClient = Callable[..., Awaitable[Client]]
 
 AT_B = {"lat": 50.90, "lon": 5.72}  # 10 minutes from both VVTs (A and C), 30 from the hospital (E)
 U2 = {"complaint": "dyspnoe", "answers": {"dys_copd_hartfalen": True}}  # hap_visit, seh, elv_hoog
 LEAD = {"role": "regiebehandelaar", "name": "SO mw. Peters", "practitioner": "AGB-111", "contact": "tel:+31431234567"}
-PLAN = {
+PLAN: dict[str, Any] = {
     "care_team": [LEAD, {"role": "gp", "name": "Huisartsenpraktijk De Linde", "practitioner": "AGB-222"}],
     "hints": {"no_hospital_admission": True, "preferred_providers": ["vvt-c"], "home_first": True},
     "phase": "vervolgfase",
@@ -28,7 +25,7 @@ PLAN = {
 
 
 @pytest.fixture
-async def client(aiohttp_client: MakeClient, tmp_path: Path) -> Client:
+async def client(aiohttp_client: AiohttpClient, tmp_path: Path) -> Client:
     return await started(aiohttp_client, make_app(f"sqlite:///{tmp_path}/z.db", tiny_region()))
 
 
@@ -66,7 +63,7 @@ async def test_without_a_care_plan_the_nearest_and_the_hospital_are_proposed(cli
 
 
 async def test_no_hospital_wish_and_preferred_vvt_steer_the_match_and_the_placement_is_written_back(
-    aiohttp_client: MakeClient, tmp_path: Path
+    aiohttp_client: AiohttpClient, tmp_path: Path
 ) -> None:
     received: list[dict[str, Any]] = []
 
@@ -105,12 +102,13 @@ async def test_no_hospital_wish_and_preferred_vvt_steer_the_match_and_the_placem
         assert kinds[:1] == ["update"] and {"triage", "hold", "placement", "notification"} <= set(kinds)
         placement = next(e for e in got["events"] if e["type"] == "placement")
         assert placement["detail"]["placement"]["provider_id"] == "vvt-c"
+
         # the regiebehandelaar's webhook got it, without the request waiting for it
-        for _ in range(50):
-            if received:
-                break
-            await asyncio.sleep(0.05)
-        assert received and received[0]["event"] == "placement"
+        def delivered() -> None:
+            assert received, "nothing received yet"
+
+        await eventually(delivered, what="the placement webhook")
+        assert received[0]["event"] == "placement"
         assert received[0]["regiebehandelaar"]["practitioner"] == "AGB-111"
         assert received[0]["placement"]["provider_id"] == "vvt-c"
         # in the audit log
@@ -272,7 +270,7 @@ async def test_request_endpoints_are_audited_including_denied_attempts(client: C
 
 
 async def test_webhook_is_retried_with_backoff_until_it_is_delivered(
-    aiohttp_client: MakeClient, tmp_path: Path
+    aiohttp_client: AiohttpClient, tmp_path: Path
 ) -> None:
     calls: list[int] = []
 
@@ -291,14 +289,13 @@ async def test_webhook_is_retried_with_backoff_until_it_is_delivered(
 
         client.app[NOTIFIER].first_backoff = 0.05
         client.app[NOTIFIER].notify({"event": "placement", "patient_ref": "p-1"})
-        for _ in range(100):
-            if len(calls) >= 3:
-                break
-            await asyncio.sleep(0.02)
+
+        async def delivered_on_the_third_try() -> None:
+            metrics = await (await client.get("/metrics")).text()
+            assert 'zcc_webhook_deliveries_total{result="delivered"} 1.0' in metrics, len(calls)
+            assert 'zcc_webhook_deliveries_total{result="retried"} 2.0' in metrics
+
+        await eventually(delivered_on_the_third_try, what="two retries, then the delivery")
         assert len(calls) == 3
-        await asyncio.sleep(0.05)
-        metrics = await (await client.get("/metrics")).text()
-        assert 'zcc_webhook_deliveries_total{result="delivered"} 1.0' in metrics
-        assert 'zcc_webhook_deliveries_total{result="retried"} 2.0' in metrics
     finally:
         await server.close()
