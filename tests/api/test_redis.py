@@ -8,10 +8,10 @@ from typing import Any
 
 from pytest_aiohttp import AiohttpClient
 
-from .eventually import eventually
-from .http_helpers import Client, auth, make_app, report, token
-from .redis_server import RedisServer
-from .regions import tiny_region
+from ..eventually import eventually
+from ..http_helpers import Client, auth, make_app, report, token
+from ..redis_server import RedisServer
+from ..regions import tiny_region
 
 
 async def entry(client: Client, tok: str, pid: str, ct: str) -> tuple[dict[str, Any], bool]:

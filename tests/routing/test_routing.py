@@ -14,7 +14,7 @@ from routing.dispatch import Place, rank_places
 from routing.graph import ACCESS_SPEED_KMH, RoadGraph, TravelMatrix, haversine_km
 from routing.lookup import Routing
 
-from .regions import line_region, tiny_region
+from ..regions import line_region, tiny_region
 
 WINTER = datetime(2026, 1, 14, 10, 0, tzinfo=UTC)  # a Wednesday, 11:00 CET
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROUTING = Path(__file__).resolve().parent.parent / "routing"
+ROUTING = Path(__file__).resolve().parents[2] / "routing"
 FORBIDDEN = ("aiohttp", "redis", "argparse", "sqlite3", "coordinator")
 WRITE_MODES = frozenset("wax+")
 WRITE_METHODS = ("write_text", "write_bytes")

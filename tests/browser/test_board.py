@@ -25,10 +25,10 @@ from pytest_aiohttp import AiohttpClient, AiohttpServer
 from capacity.clock import utcnow
 from coordinator.keys import CAPACITY, ROUTING, STORES
 
-from .browser_helpers import ARTIFACTS, chromium, new_page
-from .http_helpers import auth, iso, make_app, report, token
-from .redis_server import RedisServer
-from .regions import tiny_region
+from ..browser_helpers import ARTIFACTS, chromium, new_page
+from ..http_helpers import auth, iso, make_app, report, token
+from ..redis_server import RedisServer
+from ..regions import tiny_region
 
 expect.set_options(timeout=10_000)
 

@@ -14,11 +14,11 @@ from typing import Any
 import aiohttp
 import yaml
 
-from .eventually import eventually
-from .redis_server import free_port
+from ..eventually import eventually
+from ..redis_server import free_port
 
 ZCC = [sys.executable, "-m", "coordinator.cli"]
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LIMBURG = ROOT / "config" / "regions" / "limburg.yaml"
 
 

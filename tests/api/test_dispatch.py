@@ -16,9 +16,9 @@ from capacity.clock import utcnow
 from capacity.model import Hours, Location, Provider, ProviderOffer, Region, Road
 from coordinator.keys import ROUTING
 
-from .eventually import eventually
-from .http_helpers import Client, auth, iso, make_app, report, started, token
-from .regions import CARE_TYPES, line_region
+from ..eventually import eventually
+from ..http_helpers import Client, auth, iso, make_app, report, started, token
+from ..regions import CARE_TYPES, line_region
 
 A = {"lat": "50.85", "lon": "5.70"}  # exactly at town A
 

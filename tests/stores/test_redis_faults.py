@@ -27,8 +27,8 @@ from capacity.redis_store import RedisCapacityStore, open_redis
 from capacity.state import CapacityUpdate, Hold
 from capacity.store import Stores
 
-from .redis_server import RedisServer
-from .regions import tiny_region
+from ..redis_server import RedisServer
+from ..regions import tiny_region
 
 pytestmark = pytest.mark.redis
 

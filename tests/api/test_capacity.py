@@ -14,8 +14,8 @@ from pytest_aiohttp import AiohttpClient
 from capacity.clock import utcnow
 from coordinator.keys import STORES
 
-from .http_helpers import Client, auth, iso, make_app, report, token
-from .regions import tiny_region
+from ..http_helpers import Client, auth, iso, make_app, report, token
+from ..regions import tiny_region
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import yaml
 
-from .http_helpers import Client, make_app
-from .regions import tiny_region
+from ..http_helpers import Client, make_app
+from ..regions import tiny_region
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_alert_rules_use_only_served_metrics(

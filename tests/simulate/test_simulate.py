@@ -21,7 +21,7 @@ from coordinator.simulate.report import PLOTS
 from coordinator.simulate.supply import OfferPlan, SupplyPlan
 from coordinator.triage import TriageProtocol, load_protocol
 
-from .regions import tiny_region
+from ..regions import tiny_region
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

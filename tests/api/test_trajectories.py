@@ -10,9 +10,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpClient
 
-from .eventually import eventually
-from .http_helpers import Client, auth, make_app, report, started, token
-from .regions import tiny_region
+from ..eventually import eventually
+from ..http_helpers import Client, auth, make_app, report, started, token
+from ..regions import tiny_region
 
 AT_B = {"lat": 50.90, "lon": 5.72}  # 10 minutes from both VVTs (A and C), 30 from the hospital (E)
 U2 = {"complaint": "dyspnoe", "answers": {"dys_copd_hartfalen": True}}  # hap_visit, seh, elv_hoog

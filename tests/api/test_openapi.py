@@ -10,8 +10,8 @@ from pytest_aiohttp import AiohttpClient
 
 from coordinator.openapi import build_openapi
 
-from .http_helpers import Client, make_app
-from .regions import tiny_region
+from ..http_helpers import Client, make_app
+from ..regions import tiny_region
 
 _METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 

@@ -11,9 +11,9 @@ from pytest_aiohttp import AiohttpClient
 from capacity.clock import utcnow
 from coordinator.keys import STORES
 
-from .eventually import eventually
-from .http_helpers import Client, auth, make_app, report, started, token
-from .regions import tiny_region
+from ..eventually import eventually
+from ..http_helpers import Client, auth, make_app, report, started, token
+from ..regions import tiny_region
 
 AT_A = {"lat": 50.85, "lon": 5.70}
 U2_DYSPNOE = {"complaint": "dyspnoe", "answers": {"dys_copd_hartfalen": True}}  # U2: hap_visit, seh, elv_hoog

@@ -14,7 +14,7 @@ from capacity.model import CareType
 from capacity.region import check_region, load_care_types, load_region, parse_region
 from coordinator.gen_region import generate, main, merge, write_region
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"nodes": 600, "providers": 60, "regions": 3, "seed": 7}
 
 

@@ -29,7 +29,7 @@ from routing.matching import (
     propose,
 )
 
-from .regions import CARE_TYPES, line_region, tiny_region
+from ..regions import CARE_TYPES, line_region, tiny_region
 
 WINTER = datetime(2026, 1, 14, 10, 0, tzinfo=UTC)  # a Wednesday, 11:00 CET
 TZ = ZoneInfo("Europe/Amsterdam")
