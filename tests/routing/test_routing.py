@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from capacity.errors import OutsideRegion
 from capacity.model import Region, Road
 from capacity.state import CapacityEntry, ProviderStatus
-from routing.dispatch import Place, rank_places
+from routing.dispatch import Option, Place, rank_places
 from routing.graph import ACCESS_SPEED_KMH, RoadGraph, TravelMatrix, haversine_km
 from routing.lookup import Routing
 
@@ -40,7 +41,7 @@ def places(
     ]
 
 
-def ids(options: list) -> list[str]:  # type: ignore[type-arg]
+def ids(options: Sequence[Option]) -> list[str]:
     return [o.place.provider.id for o in options]
 
 

@@ -188,6 +188,9 @@ def test_outcome_to_json() -> None:
     assert data["target_minutes"] == 180
 
 
+# --------------------------------------------------------------------------- bad input
+
+
 @pytest.mark.parametrize(
     ("complaint", "age", "answers", "context", "field", "says"),
     [
