@@ -13,7 +13,7 @@ async def test_concurrent_items_share_calls_and_keep_their_own_results() -> None
 
     async def flush(items: list[int]) -> Sequence[int | BaseException]:
         calls.append(items)
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # the store round trip the other submits queue behind, not a wait
         return [ValueError(f"odd {i}") if i % 2 else i * 10 for i in items]
 
     gc: GroupCommit[int, int] = GroupCommit(flush, max_items=8)
