@@ -5,18 +5,22 @@ from __future__ import annotations
 import asyncio
 import functools
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 from aiohttp import web
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from capacity.clock import utcnow
 from capacity.model import Region
 from coordinator.app import create_app
-from coordinator.keys import AUTH
+from coordinator.keys import AUTH, ROUTING
 from coordinator.settings import Settings
 from coordinator.triage import TriageProtocol, load_protocol
 
-__all__ = ["auth", "iso", "make_app", "report", "shipped_protocol", "started", "token"]
+__all__ = ["Client", "auth", "iso", "make_app", "report", "shipped_protocol", "started", "token"]
+
+Client: TypeAlias = TestClient[web.Request, web.Application]
 
 
 def make_app(
@@ -77,10 +81,8 @@ def report(
     return body
 
 
-async def started(aiohttp_client: Any, app: web.Application) -> Any:
+async def started(aiohttp_client: AiohttpClient, app: web.Application) -> Client:
     """A test client of ``app`` once its routing (travel matrix) is built."""
-    from coordinator.keys import ROUTING
-
     client = await aiohttp_client(app)
     await asyncio.wait_for(client.app[ROUTING].ready.wait(), 10)
     return client

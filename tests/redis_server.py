@@ -41,41 +41,51 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        """Start (or restart on the same port and data) and wait until it answers PING."""
-        self.proc = subprocess.Popen(
-            [
-                self.exe,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(self.dir),
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                "--save",
-                "",
-                "--daemonize",
-                "no",
-                "--loglevel",
-                "warning",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        """Start (or restart on the same port and data) and return once it says it is ready.
+
+        redis-server tells a supervisor when it accepts connections (``--supervised systemd``: ``READY=1``
+        on the datagram socket named by ``NOTIFY_SOCKET``, after the AOF is loaded), so nothing is polled.
+        """
+        notify_path = self.dir / "notify.sock"
+        notify_path.unlink(missing_ok=True)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
+            notify.bind(str(notify_path))
+            self.proc = subprocess.Popen(
+                [
+                    self.exe,
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    str(self.dir),
+                    "--appendonly",
+                    "yes",
+                    "--appendfsync",
+                    "always",
+                    "--save",
+                    "",
+                    "--daemonize",
+                    "no",
+                    "--supervised",
+                    "systemd",
+                    "--loglevel",
+                    "warning",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, "NOTIFY_SOCKET": str(notify_path)},
+            )
+            deadline = time.monotonic() + 10
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not start on port {self.port}")
+                notify.settimeout(10)
+                while b"READY=1" not in notify.recv(4096).split(b"\n"):  # STATUS=... lines come first
+                    notify.settimeout(max(deadline - time.monotonic(), 0.001))
+            except TimeoutError:
+                exited = self.proc.poll()
+                raise RuntimeError(
+                    f"redis-server did not get ready on port {self.port} within 10 s (exit status {exited})"
+                ) from None
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL) and wait for it."""

@@ -1,0 +1,1 @@
+"""The capacity view, its one writer, and group commit."""

@@ -1,0 +1,1 @@
+"""Caches in the coordinator: the rendered board and resolved tokens."""

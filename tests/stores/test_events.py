@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 
+import redis.asyncio as aioredis
+
 from capacity.clock import utcnow
 from capacity.store import Stores
 
+from ..eventually import eventually
 from .helpers import new_hold, upd
 
 
@@ -45,13 +48,35 @@ async def test_events_after_zero_reads_from_the_start(stores: Stores) -> None:
     assert abs((events[0].ts - now).total_seconds()) < 0.01
 
 
-async def test_a_blocking_read_wakes_up_on_a_write(stores: Stores) -> None:
+async def test_a_blocking_read_wakes_up_on_a_write(stores: Stores, backend_url: str) -> None:
     log = stores.events
     mark = (await stores.capacity.snapshot()).last_event_id
     started = time.monotonic()
     reader = asyncio.create_task(log.events_after(mark, block_ms=5000))
-    await asyncio.sleep(0.1)  # the reader is waiting
+    await _until_the_reader_waits(backend_url, stores, mark)
+    assert not reader.done()
     await log.append_event("wake", {}, utcnow())
     events = await asyncio.wait_for(reader, 5)
     assert [e.type for e in events] == ["wake"]
     assert time.monotonic() - started < 4  # woken by the write, not by the timeout
+
+
+async def _until_the_reader_waits(backend_url: str, stores: Stores, mark: str) -> None:
+    """Return once the reader found nothing and waits for a write.
+
+    Redis counts a client blocked in XREAD; SQLite serves one connection on one thread in order, so a
+    read queued behind the reader's first read returns after it.
+    """
+    if not backend_url.startswith("redis"):
+        await asyncio.sleep(0)  # let the reader task send its first read
+        assert await stores.events.events_after(mark) == []
+        return
+    raw = aioredis.Redis.from_url(backend_url)
+    try:
+
+        async def blocked() -> None:
+            assert (await raw.info("clients"))["blocked_clients"] == 1
+
+        await eventually(blocked, what="the reader blocked in XREAD")
+    finally:
+        await raw.aclose()

@@ -1,0 +1,1 @@
+"""The triage board page in headless Chromium against the real service."""

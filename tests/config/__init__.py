@@ -1,0 +1,1 @@
+"""Region files, care types, the shared field checker, the ops files and the command line."""

@@ -1,0 +1,1 @@
+"""The FHIR R4B export of a trajectory record."""

@@ -1,0 +1,1 @@
+"""Road graph, travel times, dispatch ranking, the matcher, postcodes, the region generator, and routing's purity."""

@@ -1,0 +1,1 @@
+"""The region simulation (zcc simulate)."""
