@@ -135,6 +135,8 @@ class CapacityService:
         The write is durable in the store already; if the view cannot catch up now (the store went
         away just after the write) the answer still stands and the follower catches up later.
         """
+        if reached():
+            return  # often the follower's read brought it already
         try:
             async with asyncio.timeout(self.wait_seconds):
                 while not reached():
