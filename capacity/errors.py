@@ -16,6 +16,10 @@ The whole tree (``code`` in brackets)::
     │   └── InvalidTransition [invalid-transition]
     │                                        e.g. confirm after release
     ├── StoreUnavailable [store-unavailable] the store cannot be reached; nothing changed
+    │   ├── OutcomeUnknown [outcome-unknown] a write may or may not have been applied:
+    │   │                                    repeat it with the same Idempotency-Key
+    │   └── AuditUnavailable [audit-unavailable]
+    │                                        the audit entry of an access could not be made durable
     └── ConfigError [invalid-config]         a region, care-type or protocol file is invalid (``field``)
 
 Nothing here knows about HTTP: ``coordinator.http.problems`` holds the one table from code to
@@ -25,6 +29,7 @@ status and title.
 from __future__ import annotations
 
 __all__ = [
+    "AuditUnavailable",
     "ConfigError",
     "Conflict",
     "Forbidden",
@@ -34,6 +39,7 @@ __all__ = [
     "MalformedBody",
     "NotAuthenticated",
     "NotFound",
+    "OutcomeUnknown",
     "OutsideRegion",
     "PlaceGone",
     "StoreUnavailable",
@@ -118,6 +124,22 @@ class StoreUnavailable(ZccError):
     """The store could not be reached; the operation did not change anything we know of."""
 
     code = "store-unavailable"
+
+
+class OutcomeUnknown(StoreUnavailable):
+    """A write was sent (or half done) when the store stopped answering: it may or may not have been applied.
+
+    Repeating the same call with the same Idempotency-Key is safe and tells which: every write is
+    idempotent by its key (or by the state it moves), so the repeat applies it once or answers it again.
+    """
+
+    code = "outcome-unknown"
+
+
+class AuditUnavailable(StoreUnavailable):
+    """The audit entry of an access to patient data could not be written durably: the access is refused."""
+
+    code = "audit-unavailable"
 
 
 class ConfigError(ZccError):

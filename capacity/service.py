@@ -14,15 +14,16 @@ import logging
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from .clock import utcnow
 from .errors import StoreUnavailable
 from .model import Region
-from .state import CapacityEntry, CapacityUpdate, Hold, ProviderStatus, Snapshot, UpdateResult
+from .state import CapacityEntry, CapacityUpdate, Event, Hold, ProviderStatus, Snapshot, UpdateResult
 from .store import CapacityStore, EventLog, IdempotencyKey
 from .view import CapacityView
 
-__all__ = ["CapacityService", "raise_if_cancelling"]
+__all__ = ["CapacityService", "EventListener", "raise_if_cancelling"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,6 +43,16 @@ def raise_if_cancelling() -> None:
         raise asyncio.CancelledError
 
 
+class EventListener(Protocol):
+    """Something else kept current from the region's event log (the token grants): sees the events of its kind."""
+
+    def apply_event(self, event: Event) -> None:
+        """Apply one event (no I/O: events carry the full new state)."""
+
+    def resynced(self) -> None:
+        """The log was not followed for a while (the view reloaded a snapshot): events may have been missed."""
+
+
 class CapacityService:
     """Capacity writes of one region (reports, stops, holds) and the view that follows the event log."""
 
@@ -59,6 +70,11 @@ class CapacityService:
         # How long a write waits for the view to show it before answering anyway (the write stands).
         self.wait_seconds = wait_seconds
         self._pull_lock = asyncio.Lock()
+        self._listeners: list[tuple[str, EventListener]] = []
+
+    def add_listener(self, prefix: str, listener: EventListener) -> None:
+        """Also give the events whose type starts with ``prefix`` to ``listener``, as the view follows the log."""
+        self._listeners.append((prefix, listener))
 
     @property
     def region(self) -> Region:
@@ -100,9 +116,15 @@ class CapacityService:
             view.load(await self._store.snapshot())
             view.set_degraded(False)
             _LOGGER.info("capacity view loaded at event %s", view.last_event_id)
+            for _, listener in self._listeners:
+                listener.resynced()
         events = await self._events.events_after(view.last_event_id, _PULL_LIMIT, block_ms)
+        listeners = self._listeners
         for event in events:
             view.apply_event(event)
+            for prefix, listener in listeners:
+                if event.type.startswith(prefix):
+                    listener.apply_event(event)
         return len(events)
 
     async def follow(self, *, block_ms: int = 1000, max_backoff: float = 2.0, batch_wait: float = 0.005) -> None:
@@ -163,9 +185,9 @@ class CapacityService:
             await self._entry_shown(r.entry)
         return results, replay
 
-    async def set_status(self, status: ProviderStatus) -> ProviderStatus:
-        """Stop or open a provider; returns the stored status."""
-        stored = await self._store.set_status(status, secrets.token_hex(12))
+    async def set_status(self, status: ProviderStatus, op_id: str | None = None) -> ProviderStatus:
+        """Stop or open a provider; returns the stored status. A repeated ``op_id`` answers the first write."""
+        stored = await self._store.set_status(status, op_id or secrets.token_hex(12))
         await self._shown(lambda: self.view.has_status(stored.provider_id, stored.version))
         return stored
 

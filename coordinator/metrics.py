@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -55,6 +55,15 @@ class Metrics:
             "Webhook notifications (delivered, retried, failed, dropped)",
             ["result"],
             registry=r,
+        )
+        self.reconciled = Counter(
+            "zcc_reconciled",
+            "Half-done writes healed by the reconciliation (confirmed_hold, ended_hold, orphan_hold)",
+            ["kind"],
+            registry=r,
+        )
+        self.audit_spool_pending = Gauge(
+            "zcc_audit_spool_pending", "Audit entries in this instance's spool not yet in the store", registry=r
         )
 
     def watch(self, view: CapacityView) -> None:

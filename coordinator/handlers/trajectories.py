@@ -11,6 +11,7 @@ from capacity.errors import Forbidden, InvalidInput
 
 from ..auth import principal, require
 from ..fhir import trajectory_bundle
+from ..idempotency import idempotency_key, op_id_of
 from ..jsonio import dumps, json_response
 from ..keys import AUDIT, CAPACITY, REQUESTS, TRAJECTORIES
 from ..schemas import AuditQuery, TrajectoryPatch, read_json, validate
@@ -47,10 +48,11 @@ async def get_trajectory(request: web.Request) -> web.Response:
 
 
 async def patch_trajectory(request: web.Request) -> web.Response:
-    """Change care team, hints, phase or stop criteria (admin and the patient's care team)."""
+    """Change care team, hints, phase or stop criteria (admin and the patient's care team). Honours Idempotency-Key."""
     who = principal(request)
     ref = request.match_info["patient_ref"]
-    body = validate(TrajectoryPatch, await read_json(request))
+    raw = await read_json(request)
+    body = validate(TrajectoryPatch, raw)
     changes: dict[str, Any] = body.model_dump(exclude_none=True)
     if "hints" in changes:
         region = request.app[CAPACITY].region
@@ -60,7 +62,8 @@ async def patch_trajectory(request: web.Request) -> web.Response:
     if not changes:
         raise InvalidInput("send at least one of care_team, hints, phase, stop_criteria", field="body")
     await _access(request, who, ref, "update")
-    return json_response(await request.app[TRAJECTORIES].patch(ref, changes, who.actor))
+    op_id = op_id_of(idempotency_key(request, who, raw))
+    return json_response(await request.app[TRAJECTORIES].patch(ref, changes, who.actor, op_id))
 
 
 async def get_trajectory_fhir(request: web.Request) -> web.Response:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from .create import Intake
 from .intake import RequestInput, need_of, new_request_id
+from .reconcile import reconcile
 from .service import RequestService, Reservation
 
-__all__ = ["RequestInput", "RequestService", "Reservation", "need_of", "new_request_id"]
+__all__ = ["Intake", "RequestInput", "RequestService", "Reservation", "need_of", "new_request_id", "reconcile"]
