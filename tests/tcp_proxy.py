@@ -133,4 +133,3 @@ class TcpProxy:
         finally:
             self._writers.discard(writer)
             writer.close()
-
