@@ -33,7 +33,7 @@ class Budget:
     seconds: float
     #: Writes sent to the store by this request and not refused by it: each may have been applied.
     writes: int = 0
-    #: A store call of this request failed: later calls fail at once instead of spending the rest.
+    #: A store call of this request failed (a caller may go on without it, e.g. the care plan's hints).
     failed: bool = False
     #: The store was probed once for this request (done while the view is cut off from the store).
     probed: bool = False

@@ -9,7 +9,7 @@ write counts from the moment it is sent until the store refuses it as a whole (a
 as a place gone, which changes nothing).
 
 Every call runs within the request's deadline (``asyncio.timeout_at``), so redis-py's retries of
-one call cannot outlive it, and once one call of a request failed the rest fail at once. While the
+one call cannot outlive it, nor can all the calls of the request together. While the
 capacity view is cut off from the store (degraded), the first store call of a request probes the
 store with a ping under a short budget, so a request during an outage is answered in a fraction of
 a second and can say that nothing changed. Calls outside a budget (the view follower) pass through.
@@ -66,8 +66,6 @@ class StoreGuard:
         b = current_budget()
         if b is None:
             return await fn(*args, **kwargs)
-        if b.failed:
-            raise self._error(b, f"{name}: not tried, an earlier store call of this request failed")
         if not b.probed and self.degraded():
             b.probed = True
             await self._probe(b)

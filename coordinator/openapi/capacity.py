@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from ..schemas import CapacityBatchIn, CapacityUpdateIn, ProviderStatusIn
-from .common import AUTH_ERRORS, PROBLEM, Spec, json_response, path_param, query_param, schema_ref
+from .common import AUTH_ERRORS, IDEMPOTENCY_KEY, PROBLEM, Spec, json_response, path_param, query_param, schema_ref
 
 __all__ = ["MODELS", "SCHEMAS", "paths"]
 
@@ -87,7 +87,7 @@ def paths() -> Spec:
             "post": {
                 "operationId": "setProviderStatus",
                 "summary": "Stop (with reason and expected end) or open a provider (roles provider, triage, admin)",
-                "parameters": [path_param("provider_id")],
+                "parameters": [path_param("provider_id"), IDEMPOTENCY_KEY],
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": schema_ref("ProviderStatusIn")}},
@@ -96,6 +96,7 @@ def paths() -> Spec:
                     "200": json_response({"type": "object"}),
                     "404": PROBLEM,
                     "422": PROBLEM,
+                    "503": PROBLEM,
                     **AUTH_ERRORS,
                 },
             }
@@ -198,15 +199,7 @@ def _post_capacity() -> Spec:
     return {
         "operationId": "postCapacity",
         "summary": "Report capacity: one update or a batch, applied atomically (roles provider, admin)",
-        "parameters": [
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": False,
-                "description": "Repeat with the same key and body: the first answer, nothing applied twice",
-                "schema": {"type": "string", "maxLength": 200},
-            }
-        ],
+        "parameters": [IDEMPOTENCY_KEY],
         "requestBody": {
             "required": True,
             "content": {

@@ -11,6 +11,7 @@ from ..schemas import schema_of
 
 __all__ = [
     "AUTH_ERRORS",
+    "IDEMPOTENCY_KEY",
     "PROBLEM",
     "PROBLEM_RESPONSE",
     "PROBLEM_SCHEMA",
@@ -31,6 +32,16 @@ _SCHEMAS = "#/components/schemas/"
 PROBLEM: Spec = {"$ref": "#/components/responses/Problem"}
 #: The errors of every endpoint that needs a token.
 AUTH_ERRORS: Spec = {"401": PROBLEM, "403": PROBLEM}
+
+#: The header every write honours.
+IDEMPOTENCY_KEY: Spec = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Repeat a write with the same key and body after a 503 or a lost answer: it is applied once, "
+    "and the repeat gets its answer; the same key with another body is 422",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
 
 PROBLEM_SCHEMA: Spec = {
     "type": "object",

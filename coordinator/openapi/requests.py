@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from ..schemas import CancelIn, RequestIn, ReserveIn
-from .common import AUTH_ERRORS, PROBLEM, Spec, json_response, path_param, schema_ref
+from .common import AUTH_ERRORS, IDEMPOTENCY_KEY, PROBLEM, Spec, json_response, path_param, schema_ref
 
 __all__ = ["MODELS", "paths"]
 
@@ -22,6 +22,9 @@ _REQUEST: Spec = {
         "target_minutes": {"type": ["integer", "null"]},
         "care_types": {"type": "array", "items": {"type": "string"}},
         "escalate_112": {"type": "boolean"},
+        "recorded": {"type": "boolean", "description": "the store has it (always true in a 2xx)"},
+        "degraded": {"type": "boolean", "description": "proposals made without the care plan or a live board"},
+        "degraded_reasons": {"type": "array", "items": {"type": "string"}},
         "proposals": {
             "type": "array",
             "items": {
@@ -42,6 +45,29 @@ _REQUEST: Spec = {
     },
 }
 
+#: The answer of a creation the store could not record (or whose recording is not known): the triage inside.
+_NOT_RECORDED: Spec = {
+    "description": "Triaged, not recorded (type .../not-recorded) or not known to be (.../outcome-unknown); "
+    "repeat with the same Idempotency-Key (given back) when the store is back: recorded once",
+    "content": {
+        "application/problem+json": {
+            "schema": {
+                "allOf": [{"$ref": "#/components/schemas/Problem"}],
+                "type": "object",
+                "properties": {
+                    "recorded": {"type": "boolean", "const": False},
+                    "outcome": {"type": "string", "enum": ["not_recorded", "unknown"]},
+                    "idempotency_key": {"type": "string"},
+                    "urgency": {"type": "string"},
+                    "escalate_112": {"type": "boolean"},
+                    "advice": {"type": "string"},
+                    "request": _REQUEST,
+                },
+            }
+        }
+    },
+}
+
 _ERRORS: Spec = {"404": PROBLEM, "409": PROBLEM, "422": PROBLEM, "503": PROBLEM, **AUTH_ERRORS}
 
 
@@ -50,7 +76,7 @@ def _transition(op: str, summary: str, body: str | None = None) -> Spec:
     spec: Spec = {
         "operationId": op,
         "summary": summary + " (roles triage, admin)",
-        "parameters": [path_param("request_id")],
+        "parameters": [path_param("request_id"), IDEMPOTENCY_KEY],
         "responses": {"200": json_response(_REQUEST), **_ERRORS},
     }
     if body:
@@ -71,12 +97,18 @@ def paths() -> Spec:
         "/api/v1/requests": {
             "post": {
                 "operationId": "createRequest",
-                "summary": "Triage a request and propose places (roles triage, admin)",
+                "summary": "Triage a request and propose places; the triage answers even when the store cannot record "
+                "it (503 with the triage inside, recorded false) (roles triage, admin)",
+                "parameters": [IDEMPOTENCY_KEY],
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": schema_ref("RequestIn")}},
                 },
-                "responses": {"201": json_response(_REQUEST, "Created"), **_ERRORS},
+                "responses": {
+                    "201": json_response(_REQUEST, "Created (recorded); a repeat of a keyed creation answers the same"),
+                    **_ERRORS,
+                    "503": _NOT_RECORDED,
+                },
             },
             "get": {
                 "operationId": "listRequests",
@@ -105,10 +137,7 @@ def _reserve() -> Spec:
     return {
         "operationId": "reserveRequest",
         "summary": "Hold a place atomically; 409 when it is gone; honours Idempotency-Key (roles triage, admin)",
-        "parameters": [
-            path_param("request_id"),
-            {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}},
-        ],
+        "parameters": [path_param("request_id"), IDEMPOTENCY_KEY],
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": schema_ref("ReserveIn")}},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from ..schemas import TrajectoryPatch
-from .common import AUTH_ERRORS, PROBLEM, Spec, json_response, path_param, query_param, schema_ref
+from .common import AUTH_ERRORS, IDEMPOTENCY_KEY, PROBLEM, Spec, json_response, path_param, query_param, schema_ref
 
 __all__ = ["MODELS", "paths"]
 
@@ -34,7 +34,7 @@ def paths() -> Spec:
             "patch": {
                 "operationId": "patchTrajectory",
                 "summary": "Change care team, hints, phase or stop criteria (admin, care team)",
-                "parameters": pref,
+                "parameters": [*pref, IDEMPOTENCY_KEY],
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": schema_ref("TrajectoryPatch")}},

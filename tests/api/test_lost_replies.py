@@ -218,6 +218,7 @@ async def test_the_reconciliation_heals_a_lost_confirmation_and_gives_back_an_or
     proxy.arm(script_sha("put_doc"), b"requests:body", lose="commands")
     unknown(*await timed_post(client, f"/api/v1/requests/{orphaned['id']}/reserve", ELV_C, nurse, "k-o1"))
     proxy.restore()
+    await eventually(lambda: _live(client), timeout=10, what="the view back on the store")
     other = {"provider_id": "vvt-a", "care_type": "elv_hoog"}
     status, body, _ = await timed_post(client, f"/api/v1/requests/{orphaned['id']}/reserve", other, nurse, "k-o2")
     assert status == 200, body
@@ -280,3 +281,7 @@ async def test_a_frozen_redis_is_answered_within_the_deadline_and_the_repeat_app
 
 def _degraded(client: Client) -> None:
     assert client.app[CAPACITY].view.degraded
+
+
+def _live(client: Client) -> None:
+    assert not client.app[CAPACITY].view.degraded
