@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from capacity.clock import iso, utcnow
-from capacity.errors import InvalidInput, OutcomeUnknown, ZccError
+from capacity.errors import InvalidInput, OutcomeUnknown, StoreUnavailable, ZccError
 from routing.matching import optimize
 
 from ..auth import principal, require
@@ -148,14 +148,19 @@ async def reserve_request(request: web.Request) -> web.Response:
     who = await _staff_on(request, "update")
     raw = await read_json(request)
     body = validate(ReserveIn, raw)
-    held, record = await request.app[REQUESTS].reserve(
-        request.match_info["request_id"],
-        body.provider_id,
-        body.care_type,
-        who.actor,
-        request.app[ROUTING].get(),
-        idempotency_key(request, who, raw),
-    )
+    try:
+        held, record = await request.app[REQUESTS].reserve(
+            request.match_info["request_id"],
+            body.provider_id,
+            body.care_type,
+            who.actor,
+            request.app[ROUTING].get(),
+            idempotency_key(request, who, raw),
+        )
+    except StoreUnavailable as exc:
+        if isinstance(exc, OutcomeUnknown):
+            raise
+        raise StoreUnavailable(f"a reservation needs the store, so that no place is given twice: {exc.detail}") from exc
     return json_response(
         {
             "reservation_id": held.hold_id,
