@@ -69,6 +69,8 @@ class CapacityService:
         self.view = CapacityView(region)
         # How long a write waits for the view to show it before answering anyway (the write stands).
         self.wait_seconds = wait_seconds
+        #: Seconds left of the caller's deadline (None: no deadline); a write waits for the view half of that at most.
+        self.time_left: Callable[[], float | None] = lambda: None
         self._pull_lock = asyncio.Lock()
         self._listeners: list[tuple[str, EventListener]] = []
 
@@ -157,10 +159,14 @@ class CapacityService:
         The write is durable in the store already; if the view cannot catch up now (the store went
         away just after the write) the answer still stands and the follower catches up later.
         """
-        if reached():
-            return  # often the follower's read brought it already
+        if reached() or self.view.degraded:
+            return  # often the follower's read brought it already; a view cut off reloads by itself
+        wait = self.wait_seconds
+        left = self.time_left()
+        if left is not None:
+            wait = min(wait, max(0.0, left / 2))  # leave the caller's deadline room for its next writes
         try:
-            async with asyncio.timeout(self.wait_seconds):
+            async with asyncio.timeout(wait):
                 while not reached():
                     async with self._pull_lock:
                         # The pull we waited for (often the follower's) may have brought it already.
@@ -168,7 +174,7 @@ class CapacityService:
                             await self._pull(0)
         except (TimeoutError, StoreUnavailable):
             raise_if_cancelling()
-            _LOGGER.warning("the capacity view did not show this instance's write within %s s", self.wait_seconds)
+            _LOGGER.warning("the capacity view did not show this instance's write within %.2f s", wait)
 
     async def _entry_shown(self, entry: CapacityEntry | None) -> None:
         if entry is not None:

@@ -23,7 +23,7 @@ from .audit import AuditLog
 from .audit_spool import AuditSpool
 from .auth import setup_auth
 from .board_cache import BoardCache
-from .deadline import budget, setup_deadline
+from .deadline import budget, current_budget, setup_deadline
 from .keys import (
     AUDIT,
     AUTH,
@@ -81,6 +81,7 @@ def create_app(
     guarded = guard_stores(stores, guard)
     capacity = CapacityService(guarded.capacity, guarded.events, region)
     guard.degraded = lambda: capacity.view.degraded
+    capacity.time_left = _time_left
     metrics = Metrics()
     metrics.watch(capacity.view)
     notifier = Notifier(settings.webhook_url, metrics.webhooks)
@@ -124,6 +125,12 @@ def create_app(
     app.on_shutdown.append(_close_streams)
     add_routes(app)
     return app
+
+
+def _time_left() -> float | None:
+    """Seconds left of the running request's store deadline (None outside a request)."""
+    b = current_budget()
+    return None if b is None else b.remaining()
 
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -29,7 +29,7 @@ from ..tcp_proxy import TcpProxy, script_sha
 
 pytestmark = pytest.mark.redis
 
-DEADLINE = 1.0
+DEADLINE = 1.5
 TRIAGE_ANSWER = 0.8  # the default budget of a creation's store calls
 SLACK = 0.6  # the event loop, the HTTP round trip and a busy machine on top of the deadline
 U2 = {
