@@ -23,7 +23,7 @@ from ..idempotency import idempotency_key
 from ..jsonio import dumps, json_response
 from ..keys import BOARD_CACHE, CAPACITY, METRICS, SETTINGS
 from ..metrics import Metrics
-from ..schemas import CapacityBatchIn, CapacityUpdateIn, read_json, validate
+from ..schemas import capacity_updates, read_json
 
 __all__ = ["capacity_stream", "get_capacity", "post_capacity"]
 
@@ -57,17 +57,7 @@ async def post_capacity(request: web.Request) -> web.Response:
     except ZccError as exc:
         raise _reject(metrics, "malformed", exc) from None
     try:
-        if isinstance(body, dict) and "updates" in body:
-            items = body["updates"]
-            if isinstance(items, list) and len(items) > settings.max_batch:
-                raise InvalidInput(
-                    f"at most {settings.max_batch} updates per request, got {len(items)}", field="updates"
-                )
-            parsed = validate(CapacityBatchIn, body).updates
-            prefixes = [f"updates[{i}]." for i in range(len(parsed))]
-        else:
-            parsed = [validate(CapacityUpdateIn, body)]
-            prefixes = [""]
+        parsed, prefixes = capacity_updates(body, settings.max_batch)
     except ZccError as exc:
         raise _reject(metrics, "invalid", exc) from None
 

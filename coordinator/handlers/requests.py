@@ -18,7 +18,7 @@ from ..keys import CAPACITY, REQUESTS, ROUTING, SETTINGS
 from ..requests import RequestInput, need_of
 from ..schemas import CancelIn, RequestIn, ReserveIn, read_json, validate
 from ..tokens import Principal
-from .access import STAFF, staff
+from .access import STAFF, audit_shown, named_patient, staff
 
 __all__ = [
     "cancel_request",
@@ -42,7 +42,7 @@ async def _staff_on(request: web.Request, action: str) -> Principal:
 async def create_request(request: web.Request) -> web.Response:
     """Triage a request and propose places: 201 with urgency, care types and ranked proposals."""
     if principal(request).role not in STAFF:
-        await staff(request, "create")
+        await staff(request, "create", await named_patient(request))  # denied and audited, whatever the body
     body = validate(RequestIn, await read_json(request))
     who = await staff(request, "create", body.patient_ref)
     state = request.app[ROUTING]
@@ -82,9 +82,12 @@ async def get_request(request: web.Request) -> web.Response:
 
 
 async def list_requests(request: web.Request) -> web.Response:
-    """Every open (or reserved) request, oldest first."""
-    await staff(request, "search")
+    """Every open (or reserved) request, oldest first; one audit entry per patient shown."""
+    who = principal(request)
+    if who.role not in STAFF:
+        await staff(request, "search")  # denied and audited
     records = await request.app[REQUESTS].list_open()
+    await audit_shown(request, who, "search", (r.patient_ref for r in records))
     return json_response({"requests": [r.to_api() for r in records]})
 
 
@@ -144,10 +147,13 @@ async def triage_protocol(request: web.Request) -> web.Response:
 
 async def optimize_requests(request: web.Request) -> web.Response:
     """A batch proposal for all open requests (not holds): placed weighted by urgency, then least cost."""
-    await staff(request, "search")
+    who = principal(request)
+    if who.role not in STAFF:
+        await staff(request, "search")  # denied and audited
     service, settings = request.app[REQUESTS], request.app[SETTINGS]
     routing = request.app[ROUTING].get()
     records = [r for r in await service.list_open() if r.status == "open"]
+    await audit_shown(request, who, "search", (r.patient_ref for r in records))
     needs, candidates, unplaceable = [], {}, []
     for r in records:
         try:

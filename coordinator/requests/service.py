@@ -25,9 +25,10 @@ from routing.dispatch import Place
 from routing.lookup import Routing
 from routing.matching import feasible, propose
 
+from ..fields import check_patient_ref
 from ..records import ActorRef, HeldPlace, Placement, ProposalRef, RequestRecord, TrajectoryEvent
 from ..records import Excluded as ExcludedRef
-from ..trajectories import TrajectoryService, check_not_bsn
+from ..trajectories import TrajectoryService
 from ..triage import TriageProtocol, triage
 from .intake import RequestInput, candidate_places, history, need_of, new_record, trajectory_event
 
@@ -96,7 +97,7 @@ class RequestService:
     async def create(self, data: RequestInput, routing: Routing, actor: ActorRef) -> RequestRecord:
         """Triage the request, propose places and store it with its ``request.created`` event."""
         region = self.capacity.region
-        check_not_bsn(data.patient_ref, "patient_ref")
+        check_patient_ref(data.patient_ref)
         outcome = triage(self.protocol, data.complaint, data.answers, age=data.age, context=data.context)
         hints = await self.trajectories.hints(data.patient_ref)
         snap = routing.snap(data.lat, data.lon)

@@ -196,7 +196,7 @@ MATRIX = [
     # (who, relationship, GET, PATCH, FHIR)
     ("admin", "none", 200, 200, 200),
     ("team", "care team member", 200, 200, 200),
-    ("triage", "open request", 200, 403, 200),
+    ("triage", "open request", 200, 403, 403),
     ("triage", "none", 403, 403, 403),
     ("dispatch", "none", 403, 403, 403),
     ("provider", "none", 403, 403, 403),
