@@ -15,6 +15,7 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StrictInt, 
 from capacity.errors import InvalidInput
 
 __all__ = [
+    "AS_INT",
     "BSN_SHAPE_PATTERN",
     "EARLIEST_YEAR",
     "IDEMPOTENCY_KEY_PATTERN",
@@ -142,5 +143,7 @@ def _json_int(value: object) -> object:
     return value
 
 
+#: Makes a JSON number without a fraction an int before a strict int check (put bounds before it).
+AS_INT = BeforeValidator(_json_int)
 #: An integer as JSON Schema means it: a number without a fraction; never a string or a boolean.
-JsonInt = Annotated[StrictInt, BeforeValidator(_json_int)]
+JsonInt = Annotated[StrictInt, AS_INT]

@@ -6,7 +6,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from aiohttp import web
 from pydantic import (
@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     StrictBool,
     StrictFloat,
+    StrictInt,
     StrictStr,
     ValidationError,
     ValidationInfo,
@@ -25,7 +26,7 @@ from pydantic.config import JsonDict
 
 from capacity.errors import InvalidInput, MalformedBody
 
-from .fields import JsonInt, PatientRef, Timestamp
+from .fields import AS_INT, JsonInt, PatientRef, Timestamp
 
 __all__ = [
     "MAX_BATCH",
@@ -84,15 +85,15 @@ class CapacityUpdateIn(_In):
     provider_id: StrictStr = Field(min_length=1, max_length=100)
     care_type: StrictStr = Field(min_length=1, max_length=100)
     available: JsonInt = Field(ge=0, le=100_000, description="Units free now, as the provider counts them")
-    total: JsonInt | None = Field(
-        default=None, ge=0, le=100_000, description="Units in service now; defaults to the last known total"
+    total: Annotated[StrictInt, Field(ge=0, le=100_000), AS_INT] | None = Field(
+        default=None, description="Units in service now; defaults to the last known total"
     )
     reported_at: Timestamp = Field(
         description="When the provider counted: ISO 8601 with seconds and offset, year 2000 or later, and at most "
         "the allowed clock skew (300 s by default) ahead of the service's clock"
     )
-    valid_for_minutes: JsonInt | None = Field(
-        default=None, ge=1, le=24 * 60, description="How long the report stays fresh; default 60"
+    valid_for_minutes: Annotated[StrictInt, Field(ge=1, le=24 * 60), AS_INT] | None = Field(
+        default=None, description="How long the report stays fresh; default 60"
     )
 
 
