@@ -149,12 +149,13 @@ class TrajectoryService:
         if not stored:
             out["stored"] = False
         if limited:
-            objection = record is not None and record.hints.sharing_objection
+            why = "sharing_objection" if record is not None and record.hints.sharing_objection else "open_request"
             return {
                 "patient_ref": patient_ref,
                 "hints": out["hints"],
                 "limited": True,
-                "limited_reason": LIMITED_REASON["sharing_objection" if objection else "open_request"],
+                "limited_because": why,
+                "limited_reason": LIMITED_REASON[why],
             }
         return out | {"events": [e.model_dump(mode="json") for e in events]}
 

@@ -200,7 +200,7 @@ async def test_finding_5_an_open_request_shows_triage_the_hints_only(client: Cli
     got = await (await client.get("/api/v1/trajectories/p-5", headers=auth(nurse))).json()
     assert got["limited"] is True and got["hints"]["no_hospital_admission"] is True
     assert {"events", "care_team", "phase", "stop_criteria"}.isdisjoint(got)
-    assert "open request" in got["limited_reason"]
+    assert got["limited_because"] == "open_request" and "open request" in got["limited_reason"]
     assert (await client.get("/api/v1/trajectories/p-5/fhir", headers=auth(nurse))).status == 403
 
 

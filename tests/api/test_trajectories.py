@@ -200,6 +200,7 @@ async def test_sharing_objection_limits_triage_to_the_hints(client: Client) -> N
     await create(client, nurse)
     got = await (await client.get("/api/v1/trajectories/p-7f3a", headers=auth(nurse))).json()
     assert got["limited"] is True and got["hints"]["no_hospital_admission"] is True
+    assert got["limited_because"] == "sharing_objection"
     assert "events" not in got and "care_team" not in got
     assert (await client.get("/api/v1/trajectories/p-7f3a/fhir", headers=auth(nurse))).status == 403
     full = await (await client.get("/api/v1/trajectories/p-7f3a", headers=auth(admin))).json()
