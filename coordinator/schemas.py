@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, TypeVar
 
-from aiohttp import web
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -24,9 +21,10 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 
-from capacity.errors import InvalidInput, MalformedBody
+from capacity.errors import InvalidInput
 
 from .fields import AS_INT, JsonInt, PatientRef, Timestamp
+from .jsonio import MAX_DEPTH, parse_json, read_json
 
 __all__ = [
     "MAX_BATCH",
@@ -69,8 +67,6 @@ _REQUEST_EXAMPLE: JsonDict = {
     "complaint": "dyspnoe",
     "answers": {"dys_copd_hartfalen": True},
 }
-#: How deep a JSON body may nest; no request model needs more than 4 levels.
-MAX_DEPTH = 16
 
 
 class _In(BaseModel):
@@ -330,59 +326,6 @@ def _reason(e: Any) -> str:
     if e["type"] == "value_error":
         return str(e["msg"]).removeprefix("Value error, ")
     return str(e["msg"])
-
-
-async def read_json(request: web.Request) -> Any:
-    """The parsed JSON body; 415 for another content type, 400 for malformed, non-standard or too deep JSON."""
-    ctype = request.content_type
-    if ctype not in ("application/json", "application/problem+json") and not ctype.endswith("+json"):
-        raise web.HTTPUnsupportedMediaType(text=f"send Content-Type: application/json, not {ctype or 'nothing'}")
-    raw = await request.read()
-    if not raw:
-        raise InvalidInput("the request body is empty; send a JSON object", field="body")
-    return parse_json(raw)
-
-
-def parse_json(raw: bytes) -> Any:
-    """Strict JSON (RFC 8259: no NaN or Infinity) nested at most MAX_DEPTH levels; MalformedBody naming the body."""
-    try:
-        data = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
-    except RecursionError:
-        raise _too_deep() from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedBody(f"the body is not valid JSON: {exc}", field="body") from None
-    if _depth_over(data, MAX_DEPTH):
-        raise _too_deep()
-    return data
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"{text} is out of range for a number")
-    return value
-
-
-def _too_deep() -> MalformedBody:
-    return MalformedBody(f"the body nests deeper than {MAX_DEPTH} levels; no request needs that", field="body")
-
-
-def _depth_over(data: Any, limit: int) -> bool:
-    """Whether arrays and objects nest deeper than ``limit`` (iterative: no recursion on hostile input)."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
-        if children is None:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
 
 
 def schema_of(model: type[BaseModel]) -> dict[str, Any]:

@@ -109,7 +109,10 @@ BAD_REFS = ["Jan Jansen 12-03-1950", "x' OR '1'='1", "p" * 3000, "111222333", "1
 
 
 @pytest.mark.parametrize("ref", BAD_REFS)
-async def test_finding_3_a_bad_patient_ref_in_a_path_is_422_and_creates_nothing(client: Client, ref: str) -> None:
+async def test_finding_3_a_bad_patient_ref_in_a_path_is_422_and_creates_nothing(
+    aiohttp_client: AiohttpClient, store_url: str, ref: str
+) -> None:
+    client = await started(aiohttp_client, make_app(store_url, tiny_region()))  # on both stores: no key made
     admin = await token(client.app, "admin")
     before = len(await entries(client))
     path = f"/api/v1/trajectories/{quote(ref, safe='')}"
