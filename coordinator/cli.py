@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from capacity.errors import ConfigError, StoreUnavailable
 from capacity.model import Region
 from capacity.region import check_region_file, load_care_types, load_region
 
+from .logs import configure_logging
 from .settings import Settings
 
 __all__ = ["main"]
@@ -196,10 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return gen_region.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # The service logs JSON lines (ZCC_LOG_FORMAT=text for a terminal); the one-shot commands log text.
+    fmt = os.environ.get("ZCC_LOG_FORMAT") or ("json" if args.command == "serve" else "text")
+    configure_logging("text" if fmt == "text" else "json", level=logging.DEBUG if args.verbose else logging.INFO)
     code: int = args.func(args)
     return code
 
