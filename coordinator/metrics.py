@@ -73,6 +73,8 @@ class Metrics:
         self.store_errors = Counter(
             "zcc_store_errors", "Store operations that failed, by operation", ["op"], registry=r
         )
+        for op in ("apply_updates", "expire_holds"):
+            self.store_errors.labels(op)
         self.holds = Counter(
             "zcc_holds", "Hold transitions (taken, confirmed, released, expired), once each", ["event"], registry=r
         )
