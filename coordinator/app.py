@@ -29,8 +29,10 @@ from .keys import (
     BACKGROUND,
     BOARD_CACHE,
     CAPACITY,
+    HEARTBEAT,
     METRICS,
     NOTIFIER,
+    RELOAD,
     REQUESTS,
     ROUTING,
     SETTINGS,
@@ -40,6 +42,7 @@ from .keys import (
 from .logs import setup_request_ids
 from .metrics import Metrics, setup_metrics
 from .notify import Notifier
+from .ops.heartbeat import Heartbeat
 from .problems import setup_problems
 from .requests import RequestService
 from .routes import add_routes
@@ -90,6 +93,8 @@ def create_app(
     app[BOARD_CACHE] = BoardCache()
     app[NOTIFIER] = notifier
     app[TRAJECTORIES] = trajectories
+    app[HEARTBEAT] = Heartbeat(capacity.view)
+    app[RELOAD] = asyncio.Event()
     app[REQUESTS] = RequestService(
         stores.records,
         capacity,
@@ -160,6 +165,7 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
         "zcc-hold-expiry": _expire_holds(app),
         "zcc-routing": reload.keep_routing_current(app),
         "zcc-neighbours": reload.follow_neighbours(app),
+        "zcc-heartbeat": app[HEARTBEAT].run(app[STORES].instances),
     }
     tasks = app[BACKGROUND]
     tasks.extend(asyncio.create_task(job, name=name) for name, job in jobs.items())

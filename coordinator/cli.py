@@ -43,7 +43,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the service until interrupted."""
     from .app import create_app
-    from .reload import load_regions
+    from .reload import install_sighup, load_regions
     from .triage import load_protocol
 
     settings = _settings(args)
@@ -71,6 +71,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"zcc: invalid triage protocol: {exc}", file=sys.stderr)
         return 2
     app = create_app(settings, region, protocol, neighbours=neighbours)
+    install_sighup(app)
     try:
         web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=None)
     except StoreUnavailable as exc:
@@ -185,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .simulate.cli import add_parser as add_simulate  # the region simulation (zcc simulate)
 
     add_simulate(sub)
+    from .ops.cli import add_parsers as add_ops  # zcc backup, restore, status
+
+    add_ops(sub)
     return parser
 
 
