@@ -83,7 +83,9 @@ async def test_a_backup_taken_while_the_service_writes_restores_one_consistent_m
         if e.type == "capacity.updated" and e.data["entry"]["provider_id"] == "vvt-c"
     ]
     assert vvt_c == list(range(1, k + 1))  # the log holds exactly the reports up to the state: no gap, none after
-    assert len(requests) == k // 5 == sum(1 for e in events if e.type == "request.created")
+    # Step k's request comes after its report: the backup may fall between the two.
+    assert len(requests) in (k // 5, (k - 1) // 5)
+    assert len(requests) == sum(1 for e in events if e.type == "request.created")
     assert snap.last_event_id == events[-1].id
 
     # The restored store serves: the token made before the backup still works, and the board shows the moment.
