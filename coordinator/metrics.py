@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -123,6 +123,23 @@ class Metrics:
         for urgency in ("U2", "U3", "U4"):
             self.placement_seconds.labels(urgency)
         self._store_children: dict[str, Any] = {}
+
+    # -- families that wait for their code (issue 12's audit spool, the provider feeds) ---------
+
+    def watch_spool(self, depth: Callable[[], float]) -> None:
+        """Serve ``zcc_audit_spool_depth`` (audit entries waiting for the store), read at scrape time."""
+        Gauge(
+            "zcc_audit_spool_depth", "Audit entries spooled locally, waiting for the store", registry=self.registry
+        ).set_function(depth)
+
+    def feed_outcomes(self) -> Counter:
+        """Serve and return ``zcc_feed_polls_total{provider_id, result}`` (one per poll of a provider's feed)."""
+        return Counter(
+            "zcc_feed_polls",
+            "Polls of providers' capacity feeds, by provider and result (applied, unchanged, failed, invalid)",
+            ["provider_id", "result"],
+            registry=self.registry,
+        )
 
     def store_observer(self, op: str) -> Callable[[float], None]:
         """The observe function of one store operation (capacity.store.timing asks once per operation)."""

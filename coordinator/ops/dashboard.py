@@ -7,8 +7,9 @@ behind the schema. The output, ``config/grafana/dashboards/zcc.json``, is commit
 that every query names only metrics and labels a running zcc serves. This module needs the SDK (a test
 dependency), never the running service.
 
-Panels wait for their metrics: audit spool depth (``zcc_audit_spool_depth``) and feed outcomes
-(``zcc_feed_polls_total{provider_id, result}``) get panels once the service serves those families.
+Panels wait for their metrics: audit spool depth (``zcc_audit_spool_depth``, served once the spool calls
+``Metrics.watch_spool``) and feed outcomes (``zcc_feed_polls_total{provider_id, result}``, from
+``Metrics.feed_outcomes``) get their panels here when create_app wires them, so the served-metrics test holds.
 """
 
 from __future__ import annotations

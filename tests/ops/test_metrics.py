@@ -8,6 +8,7 @@ from pathlib import Path
 from pytest_aiohttp import AiohttpClient
 
 from capacity.clock import utcnow
+from coordinator.keys import METRICS
 
 from ..eventually import eventually
 from ..http_helpers import Client, auth, make_app, report, started, token
@@ -116,3 +117,17 @@ async def test_store_latency_by_operation_and_the_age_of_the_last_report(
     assert age is not None and age < 60  # vvt-c's report is the newest of vvt elv_hoog
     assert s.get("zcc_capacity_last_report_age_seconds", kind="hap", care_type="hap_consult") is None  # never
     assert s.get("zcc_capacity_free", care_type="elv_hoog") == 4  # 3 + 1, one of vvt-a's held
+
+
+async def test_the_spool_and_feed_families_are_served_once_their_code_asks_for_them(
+    aiohttp_client: AiohttpClient, tmp_path: Path
+) -> None:
+    app = make_app(f"sqlite:///{tmp_path}/z.db", tiny_region())
+    metrics = app[METRICS]
+    client = await aiohttp_client(app)
+    assert "zcc_audit_spool_depth" not in (await scrape(client)).families
+    metrics.watch_spool(lambda: 7)
+    metrics.feed_outcomes().labels("vvt-a", "applied").inc()
+    s = await scrape(client)
+    assert s.get("zcc_audit_spool_depth") == 7
+    assert s.get("zcc_feed_polls_total", provider_id="vvt-a", result="applied") == 1
