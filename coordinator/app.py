@@ -17,6 +17,7 @@ from capacity.errors import StoreUnavailable
 from capacity.model import Region
 from capacity.service import CapacityService, raise_if_cancelling
 from capacity.store import Stores, open_stores
+from capacity.store.timing import timed_stores
 
 from . import reload
 from .audit import AuditLog
@@ -28,16 +29,20 @@ from .keys import (
     BACKGROUND,
     BOARD_CACHE,
     CAPACITY,
+    HEARTBEAT,
     METRICS,
     NOTIFIER,
+    RELOAD,
     REQUESTS,
     ROUTING,
     SETTINGS,
     STORES,
     TRAJECTORIES,
 )
+from .logs import setup_request_ids
 from .metrics import Metrics, setup_metrics
 from .notify import Notifier
+from .ops.heartbeat import Heartbeat
 from .problems import setup_problems
 from .requests import RequestService
 from .routes import add_routes
@@ -71,9 +76,9 @@ def create_app(
 ) -> web.Application:
     """Build the service for ``region`` (and its ``neighbours`` for the cross-border view), triaging by ``protocol``."""
     app = web.Application(client_max_size=settings.max_body_bytes)
-    stores = stores or stores_for(settings, region.id)
-    capacity = CapacityService(stores.capacity, stores.events, region)
     metrics = Metrics()
+    stores = timed_stores(stores or stores_for(settings, region.id), metrics.store_observer)
+    capacity = CapacityService(stores.capacity, stores.events, region)
     metrics.watch(capacity.view)
     notifier = Notifier(settings.webhook_url, metrics.webhooks)
     trajectories = TrajectoryService(stores.records)
@@ -88,6 +93,8 @@ def create_app(
     app[BOARD_CACHE] = BoardCache()
     app[NOTIFIER] = notifier
     app[TRAJECTORIES] = trajectories
+    app[HEARTBEAT] = Heartbeat(capacity.view)
+    app[RELOAD] = asyncio.Event()
     app[REQUESTS] = RequestService(
         stores.records,
         capacity,
@@ -95,11 +102,14 @@ def create_app(
         protocol,
         hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
         on_placed=notifier.notify,
+        observer=metrics,
     )
     app[AUDIT] = AuditLog(stores.audit, region.id, secrets.token_hex(4), settings.audit_retention_days)
 
-    # Order matters, outermost first: metrics time everything including error mapping;
-    # problems turns every error into problem+json; auth runs before any handler reads a body.
+    # Order matters, outermost first: the request id and access line cover everything; metrics time
+    # everything including error mapping; problems turns every error into problem+json; auth runs
+    # before any handler reads a body.
+    setup_request_ids(app)
     setup_metrics(app, metrics)
     setup_problems(app, retry_after=settings.retry_after_seconds, max_body_bytes=settings.max_body_bytes)
     setup_auth(app, auth)
@@ -138,7 +148,7 @@ async def _expire_holds(app: web.Application) -> None:
     while True:
         try:
             for hold in await capacity.expire():
-                metrics.holds.labels("expired").inc()
+                requests.observer.hold("expired")
                 _LOGGER.info("hold %s at %s %s expired", hold.hold_id, hold.provider_id, hold.care_type)
                 await requests.hold_expired(hold)
         except StoreUnavailable as exc:
@@ -155,6 +165,7 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
         "zcc-hold-expiry": _expire_holds(app),
         "zcc-routing": reload.keep_routing_current(app),
         "zcc-neighbours": reload.follow_neighbours(app),
+        "zcc-heartbeat": app[HEARTBEAT].run(app[STORES].instances),
     }
     tasks = app[BACKGROUND]
     tasks.extend(asyncio.create_task(job, name=name) for name, job in jobs.items())

@@ -13,6 +13,7 @@ from .audit import AuditLog
 from .board_cache import BoardCache
 from .metrics import Metrics
 from .notify import Notifier
+from .ops.heartbeat import Heartbeat
 from .requests import RequestService
 from .routing_state import RoutingState
 from .settings import Settings
@@ -25,8 +26,10 @@ __all__ = [
     "BACKGROUND",
     "BOARD_CACHE",
     "CAPACITY",
+    "HEARTBEAT",
     "METRICS",
     "NOTIFIER",
+    "RELOAD",
     "REQUESTS",
     "ROUTING",
     "SETTINGS",
@@ -45,4 +48,6 @@ NOTIFIER = web.AppKey("notifier", Notifier)
 METRICS = web.AppKey("metrics", Metrics)
 AUTH = web.AppKey("auth", TokenAuth)
 BOARD_CACHE = web.AppKey("board_cache", BoardCache)
+HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
+RELOAD = web.AppKey("reload", asyncio.Event)  # set by SIGHUP: reload the region file and triage protocol now
 BACKGROUND = web.AppKey("background", list[asyncio.Task[None]])

@@ -67,6 +67,8 @@ class Settings:
             env["hold_ttl_seconds"] = float(v) * 60
         if v := os.environ.get("ZCC_DEFAULT_VALID_MINUTES"):
             env["default_valid_minutes"] = int(v)
+        if v := os.environ.get("ZCC_TRIAGE"):
+            env["triage_path"] = Path(v)
         if v := os.environ.get("ZCC_REDIS_SOCKET_TIMEOUT"):
             env["redis_socket_timeout"] = float(v)
         env.update({k: v for k, v in overrides.items() if v is not None})

@@ -22,6 +22,7 @@ from ..auth import require
 from ..idempotency import idempotency_key
 from ..jsonio import dumps, json_response
 from ..keys import BOARD_CACHE, CAPACITY, METRICS, SETTINGS
+from ..logs import bind
 from ..metrics import Metrics
 from ..schemas import capacity_updates, read_json
 
@@ -60,6 +61,7 @@ async def post_capacity(request: web.Request) -> web.Response:
         parsed, prefixes = capacity_updates(body, settings.max_batch)
     except ZccError as exc:
         raise _reject(metrics, "invalid", exc) from None
+    bind(provider_id=",".join(sorted({u.provider_id for u in parsed})))
 
     now = utcnow()
     updates = []
