@@ -15,6 +15,7 @@ from .metrics import Metrics
 from .notify import Notifier
 from .requests import RequestService
 from .routing_state import RoutingState
+from .server.streams import StreamSlots
 from .settings import Settings
 from .tokens import TokenAuth
 from .trajectories import TrajectoryService
@@ -31,6 +32,7 @@ __all__ = [
     "ROUTING",
     "SETTINGS",
     "STORES",
+    "STREAM_SLOTS",
     "TRAJECTORIES",
 ]
 
@@ -45,4 +47,5 @@ NOTIFIER = web.AppKey("notifier", Notifier)
 METRICS = web.AppKey("metrics", Metrics)
 AUTH = web.AppKey("auth", TokenAuth)
 BOARD_CACHE = web.AppKey("board_cache", BoardCache)
+STREAM_SLOTS = web.AppKey("stream_slots", StreamSlots)
 BACKGROUND = web.AppKey("background", list[asyncio.Task[None]])
