@@ -148,10 +148,10 @@ class GuardedRequestHandler(RequestHandler):
         if self._refused:
             return  # a refused connection's request is read and dropped
         self.last_active = self._loop.time()
-        if data and self._header_timer is None and self.idle:
-            self._header_timer = self._loop.call_later(self._policy.header_timeout, self._header_timed_out)
-        if data:
+        if data and self.idle:  # bytes of a request not yet whole (a body's bytes arrive while busy)
             self._partial = True
+            if self._header_timer is None:
+                self._header_timer = self._loop.call_later(self._policy.header_timeout, self._header_timed_out)
         super().data_received(data)
         if self._header_timer is not None and not self.idle:
             self._header_timer.cancel()
