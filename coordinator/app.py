@@ -37,6 +37,7 @@ from .keys import (
     ROUTING,
     SETTINGS,
     STORES,
+    STREAM_SLOTS,
     TRAJECTORIES,
 )
 from .logs import setup_request_ids
@@ -47,6 +48,8 @@ from .problems import setup_problems
 from .requests import RequestService
 from .routes import add_routes
 from .routing_state import RoutingState
+from .server.body import setup_body_timeout
+from .server.streams import StreamSlots
 from .settings import Settings
 from .tokens import TokenAuth
 from .trajectories import TrajectoryService
@@ -104,15 +107,20 @@ def create_app(
         on_placed=notifier.notify,
         observer=metrics,
     )
+    app[STREAM_SLOTS] = StreamSlots(
+        settings.max_streams, settings.max_streams_per_client, retry_after=settings.retry_after_seconds
+    )
     app[AUDIT] = AuditLog(stores.audit, region.id, secrets.token_hex(4), settings.audit_retention_days)
 
     # Order matters, outermost first: the request id and access line cover everything; metrics time
     # everything including error mapping; problems turns every error into problem+json; auth runs
-    # before any handler reads a body.
+    # before any handler reads a body; the body deadline reads it (within the time allowed) only for a
+    # request that got past auth.
     setup_request_ids(app)
     setup_metrics(app, metrics)
     setup_problems(app, retry_after=settings.retry_after_seconds, max_body_bytes=settings.max_body_bytes)
     setup_auth(app, auth)
+    setup_body_timeout(app, settings.body_timeout_seconds)
 
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_background_ctx)

@@ -10,8 +10,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from aiohttp import web
-
 from capacity.errors import ConfigError, StoreUnavailable
 from capacity.model import Region
 from capacity.region import check_region_file, load_care_types, load_region
@@ -44,6 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the service until interrupted."""
     from .app import create_app
     from .reload import install_sighup, load_regions
+    from .server.runner import serve
     from .triage import load_protocol
 
     settings = _settings(args)
@@ -73,7 +72,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings, region, protocol, neighbours=neighbours)
     install_sighup(app)
     try:
-        web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=None)
+        # Timeouts, connection caps and a calm log around aiohttp's runner (coordinator/server).
+        serve(app, settings)
     except StoreUnavailable as exc:
         print(f"zcc: cannot open the store: {exc.detail}", file=sys.stderr)
         return 1

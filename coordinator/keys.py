@@ -16,6 +16,7 @@ from .notify import Notifier
 from .ops.heartbeat import Heartbeat
 from .requests import RequestService
 from .routing_state import RoutingState
+from .server.streams import StreamSlots
 from .settings import Settings
 from .tokens import TokenAuth
 from .trajectories import TrajectoryService
@@ -34,6 +35,7 @@ __all__ = [
     "ROUTING",
     "SETTINGS",
     "STORES",
+    "STREAM_SLOTS",
     "TRAJECTORIES",
 ]
 
@@ -50,4 +52,5 @@ AUTH = web.AppKey("auth", TokenAuth)
 BOARD_CACHE = web.AppKey("board_cache", BoardCache)
 HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
 RELOAD = web.AppKey("reload", asyncio.Event)  # set by SIGHUP: reload the region file and triage protocol now
+STREAM_SLOTS = web.AppKey("stream_slots", StreamSlots)
 BACKGROUND = web.AppKey("background", list[asyncio.Task[None]])

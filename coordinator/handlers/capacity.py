@@ -21,7 +21,7 @@ from capacity.view import CapacityView
 from ..auth import require
 from ..idempotency import idempotency_key
 from ..jsonio import dumps, json_response
-from ..keys import BOARD_CACHE, CAPACITY, METRICS, SETTINGS
+from ..keys import BOARD_CACHE, CAPACITY, METRICS, SETTINGS, STREAM_SLOTS
 from ..logs import bind
 from ..metrics import Metrics
 from ..schemas import capacity_updates, read_json
@@ -32,6 +32,7 @@ _LOGGER = logging.getLogger(__name__)
 
 ALL_ROLES = ("provider", "triage", "dispatch", "ops", "admin")
 SSE_HEARTBEAT_SECONDS = 15.0
+SSE_CHECK_SECONDS = 1.0  # how often a quiet stream checks that its client is still there
 # Metric label of a rejected report, by the field the rule named.
 _REJECT_REASONS = {
     "provider_id": "unknown_provider",
@@ -180,6 +181,14 @@ async def capacity_stream(request: web.Request) -> web.StreamResponse:
     require(request, *ALL_ROLES)
     view = request.app[CAPACITY].view
     f = _filters(request, view)
+    # A slot per stream, capped per client address and in all (503 with Retry-After when full);
+    # a client that stops reading is cut off by the server's send timeout (coordinator/server).
+    with request.app[STREAM_SLOTS].hold(request.remote or "?"):
+        return await _stream(request, view, f)
+
+
+async def _stream(request: web.Request, view: CapacityView, f: dict[str, set[str] | None]) -> web.StreamResponse:
+    """Write the stream until the view closes it or the client goes away."""
     queue = view.subscribe()
     resp = web.StreamResponse(
         headers={
@@ -198,11 +207,17 @@ async def capacity_stream(request: web.Request) -> web.StreamResponse:
         await resp.prepare(request)
         now = utcnow()
         await resp.write(board_event(now))
+        quiet = 0.0
         while True:
             try:
-                change = await asyncio.wait_for(queue.get(), SSE_HEARTBEAT_SECONDS)
+                change = await asyncio.wait_for(queue.get(), SSE_CHECK_SECONDS)
             except TimeoutError:
-                await resp.write(b": keep-alive\n\n")
+                if request.transport is None or request.transport.is_closing():
+                    break  # the client went away: free its slot now, not at the next heartbeat
+                quiet += SSE_CHECK_SECONDS
+                if quiet >= SSE_HEARTBEAT_SECONDS:
+                    quiet = 0.0
+                    await resp.write(b": keep-alive\n\n")
                 continue
             if change is None:
                 break
