@@ -21,6 +21,7 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any, TypeVar, cast
 
 from capacity.errors import OutcomeUnknown, StoreUnavailable, ZccError
@@ -135,11 +136,17 @@ class _Guarded:
         self.__dict__[name] = call  # bound once: later calls skip __getattr__
         return call
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._inner, name, value)
+
 
 def guard_stores(stores: Stores, guard: StoreGuard) -> Stores:
-    """The same stores, every call run through ``guard`` (the backend itself is not wrapped)."""
-    return Stores(
-        backend=stores.backend,
+    """The same stores, every call run through ``guard`` (the backend and the instance registry are not wrapped)."""
+    return replace(
+        stores,
         capacity=cast(CapacityStore, _Guarded(stores.capacity, guard, WRITES["capacity"])),
         events=cast(EventLog, _Guarded(stores.events, guard, WRITES["events"])),
         records=cast(RecordStore, _Guarded(stores.records, guard, WRITES["records"])),

@@ -20,7 +20,7 @@ from ..problems import problem
 from ..requests import Intake, RequestInput, need_of
 from ..schemas import CancelIn, RequestIn, ReserveIn, read_json, validate
 from ..tokens import Principal
-from .access import STAFF, staff
+from .access import STAFF, audit_shown, named_patient, staff
 
 __all__ = [
     "cancel_request",
@@ -49,7 +49,7 @@ async def create_request(request: web.Request) -> web.Response:
     Honours Idempotency-Key (one is made up when absent, and given back when the caller must repeat).
     """
     if principal(request).role not in STAFF:
-        await staff(request, "create")
+        await staff(request, "create", await named_patient(request))  # denied and audited, whatever the body
     raw = await read_json(request)
     body = validate(RequestIn, raw)
     who = await staff(request, "create", body.patient_ref)
@@ -137,9 +137,12 @@ async def get_request(request: web.Request) -> web.Response:
 
 
 async def list_requests(request: web.Request) -> web.Response:
-    """Every open (or reserved) request, oldest first."""
-    await staff(request, "search")
+    """Every open (or reserved) request, oldest first; one audit entry per patient shown."""
+    who = principal(request)
+    if who.role not in STAFF:
+        await staff(request, "search")  # denied and audited
     records = await request.app[REQUESTS].list_open()
+    await audit_shown(request, who, "search", (r.patient_ref for r in records))
     return json_response({"requests": [r.to_api() for r in records]})
 
 
@@ -192,7 +195,7 @@ async def cancel_request(request: web.Request) -> web.Response:
     """Close the request without a place. Honours Idempotency-Key."""
     who = await _staff_on(request, "update")
     reason, raw = "", None
-    if request.can_read_body:
+    if request.body_exists:
         raw = await read_json(request)
         reason = validate(CancelIn, raw).reason
     idem = idempotency_key(request, who, raw)
@@ -208,10 +211,13 @@ async def triage_protocol(request: web.Request) -> web.Response:
 
 async def optimize_requests(request: web.Request) -> web.Response:
     """A batch proposal for all open requests (not holds): placed weighted by urgency, then least cost."""
-    await staff(request, "search")
+    who = principal(request)
+    if who.role not in STAFF:
+        await staff(request, "search")  # denied and audited
     service, settings = request.app[REQUESTS], request.app[SETTINGS]
     routing = request.app[ROUTING].get()
     records = [r for r in await service.list_open() if r.status == "open"]
+    await audit_shown(request, who, "search", (r.patient_ref for r in records))
     needs, candidates, unplaceable = [], {}, []
     for r in records:
         try:

@@ -20,9 +20,9 @@ from capacity.store import IdempotencyKey
 from routing.lookup import Routing
 from routing.matching import propose
 
+from ..fields import check_patient_ref
 from ..records import ActorRef, Hints, ProposalRef, RequestRecord
 from ..records import Excluded as ExcludedRef
-from ..trajectories import check_not_bsn
 from ..triage import triage
 from .intake import RequestInput, candidate_places, need_of, new_record, trajectory_event
 from .replay import is_repeat, remember, request_id_for
@@ -67,7 +67,7 @@ async def create_request(
     """Triage the request, propose places and store it with its ``request.created`` event (if the store lets us)."""
     capacity = service.capacity
     region = capacity.region
-    check_not_bsn(data.patient_ref, "patient_ref")
+    check_patient_ref(data.patient_ref)
     outcome = triage(service.protocol, data.complaint, data.answers, age=data.age, context=data.context)
     degraded: list[str] = []
     failure: StoreUnavailable | None = None
@@ -113,4 +113,7 @@ async def create_request(
         return Intake(record, "unknown", tuple(degraded), exc)
     except StoreUnavailable as exc:
         return Intake(record, "not_recorded", tuple(degraded), exc)
+    service.observer.created(outcome.urgency)
+    if record.status in ("escalated", "advice"):
+        service.observer.closed(outcome.urgency, "escalated" if record.status == "escalated" else "advice")
     return Intake(record, "created", tuple(degraded))

@@ -8,14 +8,18 @@ an id derived from it, so a repeat of the creation finds the first one instead o
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import secrets
 
-from capacity.errors import IdempotencyMismatch
+from capacity.errors import IdempotencyMismatch, InvalidInput, InvalidTransition
+from capacity.service import CapacityService
+from capacity.state import Hold
 from capacity.store import IdempotencyKey
 
 from ..records import RequestRecord
 
-__all__ = ["hold_id_for", "is_repeat", "key_id", "remember", "request_id_for"]
+__all__ = ["hold_id_for", "is_repeat", "key_id", "remember", "request_id_for", "take_hold"]
 
 
 def key_id(idem: IdempotencyKey) -> str:
@@ -57,3 +61,23 @@ def remember(record: RequestRecord, idem: IdempotencyKey | None) -> None:
     """Keep ``idem`` in the record that is about to be written."""
     if idem is not None:
         record.idempotency[key_id(idem)] = idem.fingerprint
+
+
+async def take_hold(capacity: CapacityService, hold: Hold, idem: IdempotencyKey | None) -> Hold:
+    """Take ``hold`` (its id from :func:`hold_id_for`): a repeat gets the same hold and takes no more.
+
+    When that id was held before and has ended (expired, or given back as an orphan) a fresh id is
+    taken; when the Idempotency-Key's own hold has ended the reservation is over (409).
+    """
+    for attempt in range(2):
+        stored, _ = await capacity.hold(hold, idem)
+        if stored.request_id != hold.request_id:
+            raise InvalidInput("this Idempotency-Key was used for another request", field="Idempotency-Key")
+        if stored.status == "held":
+            return stored
+        if stored.hold_id != hold.hold_id or attempt:
+            raise InvalidTransition(
+                f"the place this reservation held was {stored.status}; reserve again with a new Idempotency-Key"
+            )
+        hold = dataclasses.replace(hold, hold_id=secrets.token_hex(12))
+    raise AssertionError("unreachable")

@@ -11,7 +11,6 @@ background task, which also puts their requests back to ``open``.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +29,8 @@ from ..trajectories import TrajectoryService
 from ..triage import TriageProtocol
 from .create import Intake, create_request
 from .intake import RequestInput, candidate_places, doc_write, history, need_of, trajectory_event
-from .replay import hold_id_for, is_repeat, remember
+from .observer import LifecycleObserver, NoObserver
+from .replay import hold_id_for, is_repeat, remember, take_hold
 
 __all__ = ["RequestService", "Reservation"]
 
@@ -52,6 +52,7 @@ class RequestService:
         *,
         hold_ttl: timedelta,
         on_placed: Callable[[dict[str, Any]], None] | None = None,
+        observer: LifecycleObserver | None = None,
     ) -> None:
         self._records = records
         self.capacity = capacity
@@ -60,6 +61,8 @@ class RequestService:
         self.hold_ttl = hold_ttl
         # Called with each new placement (the regiebehandelaar's webhook); must not block.
         self.on_placed = on_placed
+        # Told of each transition once it is stored (the metrics); never of a replay.
+        self.observer: LifecycleObserver = observer or NoObserver()
 
     # -- reading ----------------------------------------------------------------
 
@@ -176,7 +179,9 @@ class RequestService:
         if why is not None and why.why not in ("full", "stale", "stop"):
             # full, stale and stop are decided by the store atomically below; the rest are the patient's.
             raise InvalidTransition(f"{provider_id} {care_type} does not suit this request: {why.reason}")
-        stored = await self._take(request_id, version, provider_id, care_type, now, idem)
+        hold_id = hold_id_for(request_id, version, provider_id, care_type)
+        hold = Hold(hold_id, provider_id, care_type, request_id, now, now + self.hold_ttl)
+        stored = await take_hold(self.capacity, hold, idem)
         if held is not None and held.hold_id == stored.hold_id:
             return held, record  # a replay of a reservation this record already has
         record.status = "reserved"
@@ -197,36 +202,9 @@ class RequestService:
             # Another reservation of this request won the race: give our unit back.
             await self.capacity.release(stored.hold_id)
             raise InvalidTransition(f"request {request_id} was reserved meanwhile; reload it") from None
+        # Counted once the request holds it: a repeat answers above, an orphan is given back uncounted.
+        self.observer.hold("taken")
         return record.hold, record
-
-    async def _take(  # noqa: PLR0917 - the parts of one hold
-        self,
-        request_id: str,
-        version: int,
-        provider_id: str,
-        care_type: str,
-        now: datetime,
-        idem: IdempotencyKey | None,
-    ) -> Hold:
-        """Take the hold of this reservation: its id comes from the request's version, so a repeat takes no more.
-
-        When that id was held before and has ended (expired, or released as an orphan) a fresh id is
-        taken; when the Idempotency-Key's own hold has ended the reservation is over (409).
-        """
-        hold_id = hold_id_for(request_id, version, provider_id, care_type)
-        for attempt in range(2):
-            hold = Hold(hold_id, provider_id, care_type, request_id, now, now + self.hold_ttl)
-            stored, _ = await self.capacity.hold(hold, idem)
-            if stored.request_id != request_id:
-                raise InvalidInput("this Idempotency-Key was used for another request", field="Idempotency-Key")
-            if stored.status == "held":
-                return stored
-            if stored.hold_id != hold_id or attempt:
-                raise InvalidTransition(
-                    f"the place this reservation held was {stored.status}; reserve again with a new Idempotency-Key"
-                )
-            hold_id = secrets.token_hex(12)
-        raise AssertionError("unreachable")
 
     async def confirm(self, request_id: str, actor: ActorRef, idem: IdempotencyKey | None = None) -> RequestRecord:
         """The hold becomes a placement; repeating it answers the same.
@@ -278,6 +256,10 @@ class RequestService:
             now, "notification", record, None, {"to": "regiebehandelaar", "member": lead_json, "about": "placement"}
         )
         await self._save(record, version, actor, now, "request.placed", "placement", extra=[notice])
+        # After the compare-and-set: of two racing confirms only the one whose record write won counts.
+        self.observer.hold("confirmed")
+        self.observer.closed(record.triage.urgency, "placed")
+        self.observer.placed(record.triage.urgency, max(0.0, (now - record.created_at).total_seconds()))
         if self.on_placed is not None:
             self.on_placed(
                 {
@@ -310,6 +292,7 @@ class RequestService:
         record.history.append(history(now, actor, "released", f"{held.care_type} at {held.provider_id}"))
         remember(record, idem)
         await self._save(record, version, actor, now, "request.released", "release")
+        self.observer.hold("released")
         return record
 
     async def cancel(
@@ -323,13 +306,17 @@ class RequestService:
             raise InvalidTransition(f"request {request_id} is placed; a placement is undone with the provider")
         now = utcnow()
         held = record.hold
-        if record.status == "reserved" and held is not None:
+        gave_back = record.status == "reserved" and held is not None
+        if gave_back and held is not None:
             await self.capacity.release(held.hold_id)
             record.hold = held.model_copy(update={"status": "released"})
         record.status = "cancelled"
         record.history.append(history(now, actor, "cancelled", reason))
         remember(record, idem)
         await self._save(record, version, actor, now, "request.cancelled", "cancel")
+        if gave_back:
+            self.observer.hold("released")
+        self.observer.closed(record.triage.urgency, "cancelled")
         return record
 
     async def hold_expired(self, hold: Hold) -> bool:

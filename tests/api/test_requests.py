@@ -200,7 +200,7 @@ async def test_holds_expire_by_themselves_and_the_request_opens_again(
 @pytest.mark.parametrize(
     ("over", "field", "words"),
     [
-        ({"patient_ref": "Jan Jansen"}, "patient_ref", "pattern"),
+        ({"patient_ref": "Jan Jansen"}, "patient_ref", "pseudonym"),
         ({"age": 130}, "age", "less than or equal"),
         ({"complaint": "hoofdpijn"}, "complaint", "unknown"),
         ({"answers": {"dys_bestaat_niet": True}}, "answers.dys_bestaat_niet", ""),
