@@ -133,7 +133,7 @@ async def cancel_request(request: web.Request) -> web.Response:
     """Close the request without a place."""
     who = await _staff_on(request, "update")
     reason = ""
-    if request.can_read_body:
+    if request.body_exists:
         reason = validate(CancelIn, await read_json(request)).reason
     record = await request.app[REQUESTS].cancel(request.match_info["request_id"], who.actor, reason)
     return json_response(record.to_api())
