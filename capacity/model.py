@@ -37,7 +37,7 @@ LOCATION_KINDS: tuple[str, ...] = ("town", "site", "junction")
 #: Road tiers and their default car speed in km/h without traffic, as a route planner drives them:
 #: motorways at the 100 km/h day limit, main (N-) roads with their roundabouts and crossings, and
 #: access roads through towns (50 and 30 km/h streets, traffic lights).
-ROAD_TIERS: dict[str, float] = {"motorway": 100.0, "main": 65.0, "access": 35.0}
+ROAD_TIERS: dict[str, float] = {"motorway": 100.0, "main": 55.0, "access": 30.0}
 
 
 @dataclass(frozen=True, slots=True)

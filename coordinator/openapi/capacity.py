@@ -79,8 +79,8 @@ def paths() -> Spec:
         "/api/v1/providers": {
             "get": {
                 "operationId": "listProviders",
-                "summary": "Providers of the region with care types, hours and stop status",
-                "responses": {"200": json_response({"type": "object"}), **AUTH_ERRORS},
+                "summary": "Providers of the region with care types, hours, address, contact and stop status",
+                "responses": {"200": json_response(_providers()), **AUTH_ERRORS},
             }
         },
         "/api/v1/providers/{provider_id}/status": {
@@ -119,6 +119,38 @@ def paths() -> Spec:
     }
 
 
+def _providers() -> Spec:
+    """GET /api/v1/providers: the fields a client may rely on (more may be added)."""
+    contact = {
+        "type": ["object", "null"],
+        "required": ["phone", "fictitious"],
+        "properties": {
+            "phone": {"type": "string", "description": "the coordination desk's number"},
+            "desk": {"type": ["string", "null"], "description": "who answers"},
+            "fictitious": {"type": "boolean", "description": "a placeholder number of a demo region"},
+        },
+    }
+    provider = {
+        "type": "object",
+        "required": ["id", "name", "kind", "location", "hours", "care_types"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "kind": {"type": "string"},
+            "location": {"type": "object"},
+            "address": {"type": ["string", "null"]},
+            "contact": contact,
+            "hours": {"type": "string"},
+            "care_types": {"type": "object"},
+            "stop": {"type": ["object", "null"]},
+        },
+    }
+    return {
+        "type": "object",
+        "properties": {"region": {"type": "string"}, "providers": {"type": "array", "items": provider}},
+    }
+
+
 def _region_map() -> Spec:
     """GET /api/v1/region/map."""
     location = {
@@ -129,6 +161,7 @@ def _region_map() -> Spec:
             "name": {"type": "string"},
             "lat": {"type": "number"},
             "lon": {"type": "number"},
+            "kind": {"type": "string", "enum": ["town", "site", "junction"]},
         },
     }
     road = {
@@ -138,6 +171,9 @@ def _region_map() -> Spec:
             "from": {"type": "string"},
             "to": {"type": "string"},
             "minutes": {"type": "number"},
+            "tier": {"type": ["string", "null"], "enum": ["motorway", "main", "access", None]},
+            "ref": {"type": ["string", "null"], "description": "road number, e.g. A2"},
+            "oneway": {"type": "boolean", "description": "from -> to only"},
         },
     }
     return {
