@@ -38,6 +38,7 @@ from .keys import (
 )
 from .metrics import Metrics, setup_metrics
 from .notify import Notifier
+from .places.setup import geocoder_ctx
 from .problems import setup_problems
 from .requests import RequestService
 from .routes import add_routes
@@ -107,6 +108,7 @@ def create_app(
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_background_ctx)
     app.cleanup_ctx.append(_notifier_ctx)
+    app.cleanup_ctx.append(geocoder_ctx)
     app.on_shutdown.append(_close_streams)
     add_routes(app)
     return app

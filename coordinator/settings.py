@@ -42,6 +42,9 @@ class Settings:
     # How often the region files are checked for changes (the routing is rebuilt when they change).
     reload_seconds: float = 10.0
     neighbour_poll_seconds: float = 5.0
+    # Geocoding by address (PDOK Locatieserver's ``free`` URL); None: off, no address leaves the service.
+    geocoder_url: str | None = None
+    geocoder_timeout_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -69,5 +72,9 @@ class Settings:
             env["default_valid_minutes"] = int(v)
         if v := os.environ.get("ZCC_REDIS_SOCKET_TIMEOUT"):
             env["redis_socket_timeout"] = float(v)
+        if v := os.environ.get("ZCC_GEOCODER_URL"):
+            env["geocoder_url"] = v
+        if v := os.environ.get("ZCC_GEOCODER_TIMEOUT"):
+            env["geocoder_timeout_seconds"] = float(v)
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)  # type: ignore[arg-type]
