@@ -277,8 +277,21 @@ def _dispatch_options() -> Spec:
             query_param("lon", "Longitude (WGS84)", schema={"type": "number", "minimum": -180, "maximum": 180}),
             query_param(
                 "postcode",
-                "4-digit postcode instead of lat/lon",
-                schema={"type": "string", "pattern": "^[1-9][0-9]{3}$"},
+                "Postcode instead of lat/lon: PC4 (6211) or full (6211 AB, resolved to its PC4, as "
+                "location.resolution says)",
+                schema={"type": "string", "pattern": "^\\s*[1-9][0-9]{3}(\\s?[A-Za-z]{2})?\\s*$"},
+            ),
+            query_param(
+                "place",
+                "A town or village of the region instead of lat/lon (case and accents do not matter; "
+                "'Heide (venray)' picks one of two places of that name)",
+                schema={"type": "string", "maxLength": 100},
+            ),
+            query_param(
+                "address",
+                "An address, when the service has a geocoder (ZCC_GEOCODER_URL); falls back to the postcode "
+                "or place in it",
+                schema={"type": "string", "maxLength": 200},
             ),
             query_param("care_type", "Care type, e.g. seh, elv_hoog", required=True),
             query_param(

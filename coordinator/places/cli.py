@@ -61,7 +61,7 @@ def cmd_import_postcodes(args: argparse.Namespace) -> int:
         print(f"zcc import-postcodes: {exc}", file=sys.stderr)
         return 2
     for flag in flags:
-        print(f"flagged line {flag.row.line}: {flag.code}: {flag.reason}", file=sys.stderr)
+        print(f"flagged line {flag.row.line} ({flag.row.postcode}): {flag.code}: {flag.reason}", file=sys.stderr)
     with Path(args.out).open("w", encoding="utf-8", newline="") as out:
         written = write_table(rows, out)
     print(f"{args.out}: {written} postcodes written, {len(flags)} rows flagged and left out")
