@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from capacity.errors import InvalidInput, StoreUnavailable
@@ -84,7 +84,7 @@ def _from_pc4(pc4: str, postcodes: Mapping[str, tuple[float, float, str]], field
 async def resolve_location(
     where: Where,
     postcodes: Mapping[str, tuple[float, float, str]],
-    places: PlaceIndex | None,
+    places: Callable[[], Awaitable[PlaceIndex]],
     geocoder: Geocoder | None,
     *,
     prefix: str = "",
@@ -103,9 +103,7 @@ async def resolve_location(
             return Resolved(lat, lon, "pc4", {"pc4": pc4}, pc4=pc4, place=name)
         return Resolved(lat, lon, "postcode_to_pc4", {"postcode": full, "pc4": pc4}, pc4=pc4, place=name)
     if where.place is not None:
-        if places is None:
-            raise StoreUnavailable("the place names are still being loaded; try again in a few seconds")
-        match = places.find(where.place, prefix + "place")
+        match = (await places()).find(where.place, prefix + "place")
         params = {"place": match.name, "municipality": match.municipality}
         return Resolved(match.lat, match.lon, "place", params, place=match.name)
     if where.address is not None:
@@ -121,7 +119,7 @@ async def resolve_location(
 async def _from_address(
     address: str,
     postcodes: Mapping[str, tuple[float, float, str]],
-    places: PlaceIndex | None,
+    places: Callable[[], Awaitable[PlaceIndex]],
     geocoder: Geocoder | None,
     field: str,
 ) -> Resolved:
@@ -151,11 +149,12 @@ async def _from_address(
         code = "address_pc4_fallback" if reason else "address_not_found_pc4"
         params = {"pc4": in_text[1], **({"reason": reason} if reason else {})}
         return Resolved(lat, lon, code, params, pc4=in_text[1], place=name)
-    if reason and places is not None:
+    if reason:
+        index = await places()
         for part in reversed([p for p in re.split(r",", text) if p.strip()]):
             words = re.sub(r"[0-9]{4}\s?[A-Za-z]{2}", " ", part).strip()
             try:
-                match = places.find(words, field)
+                match = index.find(words, field)
             except InvalidInput:
                 continue
             return Resolved(match.lat, match.lon, "address_place_fallback", {"place": match.name, "reason": reason})
