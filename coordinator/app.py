@@ -44,6 +44,7 @@ from .logs import setup_request_ids
 from .metrics import Metrics, setup_metrics
 from .notify import Notifier
 from .ops.heartbeat import Heartbeat
+from .places.setup import geocoder_ctx
 from .problems import setup_problems
 from .requests import RequestService
 from .routes import add_routes
@@ -125,6 +126,7 @@ def create_app(
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_background_ctx)
     app.cleanup_ctx.append(_notifier_ctx)
+    app.cleanup_ctx.append(geocoder_ctx)
     app.on_shutdown.append(_close_streams)
     add_routes(app)
     return app
