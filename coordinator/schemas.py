@@ -152,20 +152,42 @@ class LocationIn(_In):
                 {"required": ["postcode"], "properties": {"postcode": {"type": "string"}}},
                 {"required": ["place"], "properties": {"place": {"type": "string"}}},
                 {"required": ["address"], "properties": {"address": {"type": "string"}}},
-            ]
+            ],
+            # A coordinate is both numbers or neither (null counts as not given).
+            "dependentSchemas": {
+                "lat": {
+                    "anyOf": [
+                        {"properties": {"lat": {"type": "null"}}},
+                        {"required": ["lon"], "properties": {"lon": {"type": "number"}}},
+                    ]
+                },
+                "lon": {
+                    "anyOf": [
+                        {"properties": {"lon": {"type": "null"}}},
+                        {"required": ["lat"], "properties": {"lat": {"type": "number"}}},
+                    ]
+                },
+            },
         }
     )
 
     lat: StrictFloat | None = Field(default=None, ge=-90, le=90)
-    lon: StrictFloat | None = Field(default=None, ge=-180, le=180)
+    lon: StrictFloat | None = Field(default=None, ge=-180, le=180, validate_default=True)
     postcode: StrictStr | None = Field(default=None, pattern=_POSTCODE)
     place: StrictStr | None = Field(default=None, min_length=1, max_length=100)
     address: StrictStr | None = Field(default=None, min_length=1, max_length=200)
 
+    @field_validator("lon")
+    @classmethod
+    def _both_or_neither(cls, lon: float | None, info: ValidationInfo) -> float | None:
+        if (info.data.get("lat") is None) != (lon is None) and "lat" in info.data:
+            raise ValueError("give both lat and lon")
+        return lon
+
     @model_validator(mode="after")
     def _a_place(self) -> LocationIn:
-        given = self.postcode is not None or self.place is not None or self.address is not None
-        if not given and (self.lat is None or self.lon is None):
+        given = (self.lat, self.lon, self.postcode, self.place, self.address)
+        if all(v is None for v in given):
             raise ValueError(
                 "give location.lat and location.lon, or location.postcode, location.place or location.address"
             )
