@@ -22,12 +22,14 @@ from . import reload
 from .audit import AuditLog
 from .auth import setup_auth
 from .board_cache import BoardCache
+from .forecast import ForecastService
 from .keys import (
     AUDIT,
     AUTH,
     BACKGROUND,
     BOARD_CACHE,
     CAPACITY,
+    FORECAST,
     METRICS,
     NOTIFIER,
     REQUESTS,
@@ -96,6 +98,7 @@ def create_app(
         hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
         on_placed=notifier.notify,
     )
+    app[FORECAST] = ForecastService(capacity, stores.records, protocol)
     app[AUDIT] = AuditLog(stores.audit, region.id, secrets.token_hex(4), settings.audit_retention_days)
 
     # Order matters, outermost first: metrics time everything including error mapping;

@@ -11,6 +11,7 @@ from capacity.store import Stores
 
 from .audit import AuditLog
 from .board_cache import BoardCache
+from .forecast import ForecastService
 from .metrics import Metrics
 from .notify import Notifier
 from .requests import RequestService
@@ -25,6 +26,7 @@ __all__ = [
     "BACKGROUND",
     "BOARD_CACHE",
     "CAPACITY",
+    "FORECAST",
     "METRICS",
     "NOTIFIER",
     "REQUESTS",
@@ -45,4 +47,5 @@ NOTIFIER = web.AppKey("notifier", Notifier)
 METRICS = web.AppKey("metrics", Metrics)
 AUTH = web.AppKey("auth", TokenAuth)
 BOARD_CACHE = web.AppKey("board_cache", BoardCache)
+FORECAST = web.AppKey("forecast", ForecastService)
 BACKGROUND = web.AppKey("background", list[asyncio.Task[None]])

@@ -209,10 +209,12 @@ class Run:
         entry = self.view.entries.get(key)
         return entry.free(self.now) if entry is not None else 0
 
-    def _admit(self, key: tuple[str, str]) -> None:
-        """The provider admits its own waiting patients into units freed since its last report."""
+    def _admit(self, key: tuple[str, str], keep: int | None = None) -> None:
+        """The provider admits its own waiting patients into free units beyond ``keep`` (default: what it
+        last reported free, which it keeps for the ZCC until its next report)."""
         state = self.world[key]
-        while state.waiting and self.truly_free(key) > self._advertised(key):
+        keep = self._advertised(key) if keep is None else keep
+        while state.waiting and self.truly_free(key) > keep:
             stay = state.waiting.popleft()
             state.occupied += 1
             self.result.outside_admitted += 1
@@ -257,6 +259,8 @@ class Run:
         provider = self.region.providers[pid]
         updates = []
         for ct in provider.offers:
+            # Its own waiting patients first; what is left it reports free (and keeps for the ZCC).
+            self._admit((pid, ct), keep=0)
             state = self.world[(pid, ct)]
             known = self.view.entries.get((pid, ct))
             updates.append(

@@ -12,8 +12,9 @@ Every (provider, care type) is a small loss system with a waiting list:
   hospital's own discharges to ELV) arrive as a Poisson stream at 85% (normal)
   of the rate that would keep the start occupancy, so beds free up for zcc
   slowly and slots quickly;
-- between two reports the provider keeps the free units it advertised on the
-  board for the ZCC and admits its own patients only into units freed since
+- when it reports, the provider first admits its own waiting patients into its
+  free units and reports what is left; until the next report it keeps those
+  units for the ZCC and admits its own patients only into units freed since
   (its waiting list waits otherwise): what the board shows free is free, and
   occupied + held never exceeds the total;
 - beds (stays of a day or more) are vacated during the day, 10:00-16:00 local;
