@@ -7,13 +7,13 @@ The world is the region simulation's (:mod:`coordinator.simulate.supply`), per p
 - the units taken now (``total - free``: occupied or held) are occupants with a remaining stay
   drawn as a uniform share of a full stay; beds are vacated in the day window (10:00-16:00 local),
   so a bed's remaining stay counts from the end of the last window;
-- the board now is taken as typical: the provider's own patients arrive as a Poisson stream at the
-  rate that, together with zcc's requests, keeps the current occupancy, and wait on the provider's
-  list (at a full bed place, those who came since the last window are waiting now); when it
-  reports (every :data:`REPORT_MINUTES`, each place on its own schedule) the provider admits its waiting patients first and shows what is
-  left free on the board, kept for the ZCC; between reports its own patients take only units
-  freed since, and the board shows no more than was reported (what the forecast predicts is the
-  board, as the page shows it);
+- the board now is taken as typical: the provider's own patients arrive as a Poisson stream at
+  the rate that, together with zcc's requests, keeps the current occupancy, and wait on the
+  provider's list (at a full bed place, those who came since the last window are waiting now);
+- when it reports (every :data:`REPORT_MINUTES`, each place on its own schedule) the provider
+  admits its waiting patients first and shows what is left free on the board, kept for the ZCC;
+  between reports its own patients take only units freed since, and the board shows no more than
+  was reported (what the forecast predicts is the board, as the page shows it);
 - zcc's requests for the care type arrive as a Poisson stream at the given rate per step (from
   the request history or the demand model) and take a unit the board shows free at a place that
   is open and not on stop; a request that finds none waits (on average :data:`PATIENCE_MINUTES`:
