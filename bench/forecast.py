@@ -102,8 +102,14 @@ async def _latency(calls: int) -> dict[str, Any]:
                         return time.perf_counter() - t, r.status
 
                 board = [await get("/api/v1/capacity") for _ in range(20)]
-                cold_all, cold_one, healthz_worst = [], [], []
+                assert all(status == 200 for _, status in board)
+                cold_all, cold_one, cold_read, healthz_worst = [], [], [], []
                 for _ in range(calls):
+                    # Cold, the history read again too (its first answer after a start, or every 10 minutes).
+                    app[FORECAST].clear_cache()
+                    cold_read.append((await get("/api/v1/forecast?hours=8"))[0])
+                    # Cold forecast, the demand from the history still cached (most answers).
+                    app[FORECAST].clear_cache(demand=False)
                     app[FORECAST].clear_cache()
                     probe: list[float] = []
                     task = asyncio.create_task(get("/api/v1/forecast?hours=8"))
@@ -114,7 +120,7 @@ async def _latency(calls: int) -> dict[str, Any]:
                     assert status == 200
                     cold_all.append(seconds)
                     healthz_worst.append(max(probe, default=0.0))
-                    app[FORECAST].clear_cache()
+                    app[FORECAST].clear_cache(demand=False)
                     cold_one.append((await get("/api/v1/forecast?care_type=elv_hoog&hours=8"))[0])
                 warm = [(await get("/api/v1/forecast?hours=8"))[0] for _ in range(10)]
                 async with http.get(f"{base}/api/v1/forecast?hours=8", headers=ops_head) as r:
@@ -130,6 +136,7 @@ async def _latency(calls: int) -> dict[str, Any]:
         "care_types": len(answer["care_types"]),
         "board_read_ms_p50": round(1000 * board_s, 2),
         "cold_all_s": [round(x, 3) for x in cold_all],
+        "cold_with_history_read_s": [round(x, 3) for x in cold_read],
         "cold_one_s": [round(x, 3) for x in cold_one],
         "warm_ms_p50": round(1000 * statistics.median(warm), 2),
         "healthz_worst_ms": round(1000 * max(healthz_worst), 1),
@@ -270,13 +277,14 @@ def run(seeds: int = 12, calls: int = 5) -> dict[str, Any]:
     """Latency and the check against the simulation."""
     started = time.perf_counter()
     latency = asyncio.run(_latency(calls))
-    check = _check(seeds)
+    check = _check(seeds) if seeds > 0 else None
     return {"latency": latency, "check": check, "run_seconds": round(time.perf_counter() - started, 1)}
 
 
 def report(fig: dict[str, Any]) -> str:
     """The figures as Markdown."""
     lat, chk = fig["latency"], fig["check"]
+    worst = lat["cold_all_s"] + lat["cold_with_history_read_s"]
     lines = [
         f"forecast of Limburg, every care type ({lat['care_types']}), 8 hours ahead, {lat['replications']} "
         f"replications, demand from {lat['demand_source']} ({lat['history_requests']} requests in the store)",
@@ -286,13 +294,19 @@ def report(fig: dict[str, Any]) -> str:
         f"| cold answer, every care type, s (median; max) | {statistics.median(lat['cold_all_s']):.2f}; "
         f"{max(lat['cold_all_s']):.2f} | {lat['board_read_ms_p50']:.1f} ms (whole board read) | "
         f"{lat['cold_all_vs_board']:.0f}x |",
+        f"| cold answer, every care type, history read again too, s (median; max) | "
+        f"{statistics.median(lat['cold_with_history_read_s']):.2f}; {max(lat['cold_with_history_read_s']):.2f} | | |",
         f"| cold answer, one care type (elv_hoog), s (median) | {statistics.median(lat['cold_one_s']):.2f} | | |",
         f"| cached answer, ms (median) | {lat['warm_ms_p50']:.1f} | {lat['board_read_ms_p50']:.1f} ms | "
         f"{lat['warm_ms_p50'] / lat['board_read_ms_p50']:.1f}x |",
         f"| worst /healthz while a cold forecast runs, ms | {lat['healthz_worst_ms']:.1f} | | |",
         "",
-        f"- target: an answer within 2 s: {'met' if max(lat['cold_all_s']) < 2 else 'MISSED'} "
-        f"(worst cold answer {max(lat['cold_all_s']):.2f} s)",
+        f"- target: an answer within 2 s: {'met' if max(worst) < 2 else 'MISSED'} "
+        f"(worst cold answer {max(worst):.2f} s)",
+    ]
+    if chk is None:
+        return "\n".join(lines)
+    lines += [
         "",
         f"check against the simulation: {chk['seeds']} seeds, forecasts from hours {chk['t0_hours']} of a 48-hour "
         f"run, 8 hours ahead (simulation {chk['sim_seconds']:.0f} s, forecasts {chk['forecast_seconds']:.0f} s)",

@@ -70,7 +70,8 @@ def forecast_input(
     """The forecast's input for one care type, and what it counted (places, stale left out, on stop, free now)."""
     now, tz = board.now, region.tz
     steps = math.ceil(hours * 60 / STEP_MINUTES)
-    times = [now + timedelta(minutes=STEP_MINUTES * s) for s in range(steps)]
+    # Each step is judged at its end: a point at 17:00 sees a place that opens at 17:00.
+    times = [now + timedelta(minutes=STEP_MINUTES * (s + 1)) for s in range(steps)]
     places: list[PlaceNow] = []
     stale = stopped = 0
     for provider, offer in region.offers():

@@ -20,6 +20,7 @@ import heapq
 import inspect
 import itertools
 import logging
+import os
 import tempfile
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -41,7 +42,7 @@ from .model import Outcome, PolicyResult, RunSettings, Scenario, audit_log
 from .streams import stream
 from .supply import OfferState, Stop, is_bed, los_minutes, vacate_at
 
-__all__ = ["POLICIES", "Desk", "Run", "run_policy"]
+__all__ = ["POLICIES", "Desk", "Run", "run_policy", "scratch_dir"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -338,6 +339,17 @@ class Run:
         self.push(vacate_at(care_type, self.now, rng.uniform(low, high), rng.random(), self.region.tz), "vacate", key)
 
 
+def scratch_dir() -> Path | None:
+    """Where a run's throwaway store goes: memory-backed /dev/shm when there is one, else the system's temp dir.
+
+    The embedded store fsyncs every commit (synchronous=FULL); a simulated day makes some 15,000 of
+    them, and on disk those waits were more than half of a run's wall time. A simulation's store is
+    thrown away after the run, so it needs no durability; the service's own store is unchanged.
+    """
+    shm = Path("/dev/shm")  # noqa: S108 - a private TemporaryDirectory inside it, removed after the run
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
 async def run_policy(
     scenario: Scenario,
     policy: str,
@@ -352,7 +364,7 @@ async def run_policy(
     ``observe`` is called with the run at every sample (every ``sample_minutes``): the forecast's
     check reads the board from it.
     """
-    with tempfile.TemporaryDirectory(prefix=f"zcc-sim-{policy}-", dir=workdir) as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"zcc-sim-{policy}-", dir=workdir or scratch_dir()) as tmp:
         stores = open_stores(f"sqlite:///{tmp}/zcc.db", scenario.region.id)
         sim = Run(scenario, policy, settings, stores, progress, observe=observe)
         set_clock(lambda: sim.now)

@@ -68,7 +68,9 @@ def _figures(doc: Mapping[str, Any], out: Path, plt: Any) -> None:
         ax.set_xlim(-0.6, len(names) - 0.4)
         ax.set_title(_title(f), fontsize=9)
         ax.grid(axis="y", alpha=0.3)
-        ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
+        low, high = ax.get_ylim()
+        low = min(0.0, low)
+        ax.set_ylim(low, high + 0.08 * (high - low))  # room above the highest interval's cap
     fig.suptitle(f"{doc['region_name']}, scenario {doc['scenario']['name']}: gemiddelde en 95%-interval")
     fig.tight_layout()
     fig.savefig(out / "figuren.png", dpi=100)
