@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any
 
 from capacity.clock import iso, utcnow
+from capacity.errors import StoreUnavailable
 from capacity.model import Region
 from capacity.service import CapacityService
 from capacity.store import RecordStore
@@ -26,7 +27,7 @@ from capacity.store import RecordStore
 from ..records import RequestRecord
 from ..triage import TriageProtocol
 from .board import BoardNow, forecast_input, hour_points
-from .demand import MIN_DAYS, MIN_PLACEMENTS, Demand, demand_from_history, history_of
+from .demand import MIN_DAYS, MIN_PLACEMENTS, Demand, default_demand, demand_from_history, history_of
 from .model import ForecastOutput, run_forecast
 
 __all__ = [
@@ -155,7 +156,14 @@ class ForecastService:
         """The demand from the request history, read again every :data:`DEMAND_SECONDS`."""
         if self._demand is not None and time.monotonic() - self._demand[0] < DEMAND_SECONDS:
             return self._demand[1]
-        docs = await self.records.list_requests(open_only=False)
+        try:
+            docs = await self.records.list_requests(open_only=False)
+        except StoreUnavailable as exc:
+            # The board is still known (the view serves it degraded): forecast from the last demand read.
+            _LOGGER.warning("forecast: cannot read the request history now (%s); last known demand", exc.detail)
+            if self._demand is not None:
+                return self._demand[1]
+            return default_demand(self.capacity.region, self.protocol)
         records = [RequestRecord.from_store(d.body) for d in docs]
         demand = demand_from_history(history_of(records), self.capacity.region, self.protocol, now)
         _LOGGER.info(

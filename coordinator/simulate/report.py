@@ -84,8 +84,8 @@ def table(doc: Mapping[str, Any]) -> str:
     col = 24
     lines = [
         f"zcc simulate: {doc['region_name']}, scenario {sc['name']} ({sc['title']}), {nl(doc['hours'], 0)} uur vanaf "
-        f"{doc['start'][:16]} UTC, {_seeds_text(doc['seeds'])}, {nl(doc['volume_per_day'])} aanvragen per dag "
-        "verwacht",
+        f"{doc['start_local']} (lokale tijd), {_seeds_text(doc['seeds'])}, "
+        f"{nl(doc['volume_per_day'])} aanvragen per dag verwacht",
         f"{doc['interval']}",
         "",
         f"{'':<{width}}  " + "  ".join(f"{n:>{col}}" for n in names),
@@ -160,8 +160,10 @@ th[scope=row]{{text-align:left}}tr.context{{color:#555}}tr.better td:last-child{
 tr.worse td:last-child{{color:#a33c00;font-weight:bold}}img{{max-width:100%}}</style></head>
 <body><h1>zcc-simulatie: {esc(doc["region_name"])}</h1>
 <p>Scenario <strong>{esc(sc["name"])}</strong>: {esc(sc["title"])}. {nl(doc["hours"], 0)} gesimuleerde uren vanaf
-{esc(doc["start"][:16])} UTC, {esc(_seeds_text(doc["seeds"]))}; {nl(doc["volume_per_day"])} aanvragen per dag verwacht
-({esc(doc["volume_assumption"])}); {doc["providers"]} aanbieders.</p>
+{esc(doc["start_local"])} (lokale tijd), {esc(_seeds_text(doc["seeds"]))}; {nl(doc["volume_per_day"])} aanvragen per dag
+verwacht (zonder --volume een aanname: 45 aanvragen die coördinatie nodig hebben per 100.000 inwoners per week, het
+midden van de 30-60 uit ZCC-pilots; zie coordinator/simulate/demand.py; het scenario vermenigvuldigt dat met
+{nl(sc["volume_factor"])}); {doc["providers"]} aanbieders.</p>
 <p>Drie werkwijzen op dezelfde aanvragen en hetzelfde aanbod per seed: <strong>status-quo</strong> (een ZCC zonder zcc:
 geen bord, rondbellen op afstand, een plek is alleen vrij als een telefoontje dat zegt), <strong>greedy</strong> (het
 bord, de dichtstbijzijnde vrije plek eerst) en <strong>optimized</strong> (het bord, het voorstel van zcc en elke
