@@ -42,7 +42,7 @@ __all__ = ["CHUNK", "ForecastInput", "ForecastOutput", "PlaceNow", "run_forecast
 
 _DAY = 1440.0
 #: Replications per vectorised chunk; the deadline is checked between chunks.
-CHUNK = 250
+CHUNK = 100
 #: How often a provider reports (the middle of the simulation's 30-60 minutes): what it keeps for the ZCC.
 REPORT_MINUTES = 45.0
 #: How long a zcc request that finds the care type full waits for it on average (the U3 window) before it

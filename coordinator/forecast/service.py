@@ -44,7 +44,7 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 
 REPLICATIONS = 500
-BUDGET_SECONDS = 0.8  # of computing, for all care types of one answer; the answer is due within 2 s
+BUDGET_SECONDS = 0.7  # of computing, for all care types of one answer; the answer is due within 2 s
 CACHE_SECONDS = 60.0
 DEMAND_SECONDS = 600.0
 HARD_TIMEOUT_SECONDS = 10.0
