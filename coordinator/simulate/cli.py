@@ -25,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
         help="simulate a day of the region's ZCC on the real service code (status quo, greedy, optimized)",
         description="Discrete-event simulation of one region: arrivals, provider capacity reports, triage staff "
         "phoning around (status-quo) or reserving and confirming from the board (greedy, optimized), on a simulated "
-        "clock and an embedded store per policy. Runs every seed, reports each figure's mean with a 95%% t-interval "
+        "clock and an embedded store per policy. Runs every seed, reports each figure's mean with a 95% t-interval "
         "over the seeds and the paired differences. Writes DIR/simulation.json, DIR/report.html and PNG plots "
         "(Dutch); prints the table. The same seeds give the same figures.",
     )
