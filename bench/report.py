@@ -270,7 +270,7 @@ _SIM_FIGURES = (
 
 def _ci(cell: dict[str, Any]) -> str:
     ci = cell.get("ci95")
-    return f"{cell['mean']:g}" + (f" [{ci[0]:g}, {ci[1]:g}]" if ci else "")
+    return f"{cell['mean']:.1f}" + (f" [{ci[0]:.1f}, {ci[1]:.1f}]" if ci else "")
 
 
 def _simulation_rows(sim: dict[str, Any]) -> list[tuple[str, str, str, str]]:

@@ -54,8 +54,8 @@ def report(fig: dict[str, Any]) -> str:
     return (
         f"```\n{table(fig)}\n```\n\n"
         f"- run time: {fig['run_seconds']:.1f} s wall, {fig['cpu_seconds']:.1f} s CPU in this process for {runs} "
-        f"runs of {fig['hours']:g} simulated hours ({fig['machine']}; the rest of the wall time waits on the "
-        "embedded stores' fsync and on the other load of the machine)"
+        f"runs of {fig['hours']:g} simulated hours ({fig['machine']}; the runs' throwaway stores are in /dev/shm; "
+        "the rest of the wall time is the embedded store's worker thread and the machine's other load)"
     )
 
 
