@@ -14,8 +14,10 @@ from .board_cache import BoardCache
 from .forecast import ForecastService
 from .metrics import Metrics
 from .notify import Notifier
+from .ops.heartbeat import Heartbeat
 from .requests import RequestService
 from .routing_state import RoutingState
+from .server.streams import StreamSlots
 from .settings import Settings
 from .tokens import TokenAuth
 from .trajectories import TrajectoryService
@@ -27,12 +29,15 @@ __all__ = [
     "BOARD_CACHE",
     "CAPACITY",
     "FORECAST",
+    "HEARTBEAT",
     "METRICS",
     "NOTIFIER",
+    "RELOAD",
     "REQUESTS",
     "ROUTING",
     "SETTINGS",
     "STORES",
+    "STREAM_SLOTS",
     "TRAJECTORIES",
 ]
 
@@ -48,4 +53,7 @@ METRICS = web.AppKey("metrics", Metrics)
 AUTH = web.AppKey("auth", TokenAuth)
 BOARD_CACHE = web.AppKey("board_cache", BoardCache)
 FORECAST = web.AppKey("forecast", ForecastService)
+HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
+RELOAD = web.AppKey("reload", asyncio.Event)  # set by SIGHUP: reload the region file and triage protocol now
+STREAM_SLOTS = web.AppKey("stream_slots", StreamSlots)
 BACKGROUND = web.AppKey("background", list[asyncio.Task[None]])

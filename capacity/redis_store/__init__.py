@@ -47,6 +47,7 @@ from .audit import RedisAuditStore
 from .capacity import RedisCapacityStore
 from .client import ClientOptions, RedisBackend, basic_client
 from .events import RedisEventLog
+from .instances import RedisInstances
 from .records import RedisRecordStore
 from .tokens import RedisTokenStore
 
@@ -55,6 +56,7 @@ __all__ = [
     "RedisBackend",
     "RedisCapacityStore",
     "RedisEventLog",
+    "RedisInstances",
     "RedisRecordStore",
     "RedisTokenStore",
     "open_redis",
@@ -88,4 +90,5 @@ def open_redis(
         records=RedisRecordStore(backend),
         audit=RedisAuditStore(backend),
         tokens=RedisTokenStore(backend),
+        instances=RedisInstances(backend),
     )
