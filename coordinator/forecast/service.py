@@ -24,10 +24,9 @@ from capacity.model import Region
 from capacity.service import CapacityService
 from capacity.store import RecordStore
 
-from ..records import RequestRecord
 from ..triage import TriageProtocol
 from .board import BoardNow, forecast_input, hour_points
-from .demand import MIN_DAYS, MIN_PLACEMENTS, Demand, default_demand, demand_from_history, history_of
+from .demand import MIN_DAYS, MIN_PLACEMENTS, Demand, default_demand, demand_from_history, history_from_store
 from .model import ForecastOutput, run_forecast
 
 __all__ = [
@@ -164,11 +163,8 @@ class ForecastService:
             if self._demand is not None:
                 return self._demand[1]
             return default_demand(self.capacity.region, self.protocol)
-        records = [RequestRecord.from_store(d.body) for d in docs]
-        demand = demand_from_history(history_of(records), self.capacity.region, self.protocol, now)
-        _LOGGER.info(
-            "forecast demand from %s: %d requests, %d placements", demand.source, len(records), demand.placements
-        )
+        demand = demand_from_history(history_from_store(d.body for d in docs), self.capacity.region, self.protocol, now)
+        _LOGGER.info("forecast demand from %s: %d requests, %d placements", demand.source, len(docs), demand.placements)
         self._demand = (time.monotonic(), demand)
         return demand
 

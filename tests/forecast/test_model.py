@@ -11,7 +11,14 @@ from capacity.region import load_region
 from capacity.state import CapacityEntry, ProviderStatus
 from coordinator.forecast import compute
 from coordinator.forecast.board import BoardNow
-from coordinator.forecast.demand import MIN_PLACEMENTS, Demand, default_demand, demand_from_history, history_of
+from coordinator.forecast.demand import (
+    MIN_PLACEMENTS,
+    Demand,
+    default_demand,
+    demand_from_history,
+    history_from_store,
+    history_of,
+)
 from coordinator.forecast.model import ForecastInput, PlaceNow, run_forecast
 from coordinator.triage import load_protocol
 
@@ -111,6 +118,12 @@ def test_history_gives_the_demand_when_there_is_enough_of_it() -> None:
     assert demand.source == "history" and demand.placements == 168
     assert abs(demand.per_hour["elv_hoog"] - 0.25) < 0.01  # 168 placements in 672 hours
     assert abs(sum(demand.hourly) / 24 - 1) < 1e-9 and abs(sum(demand.daily) / 7 - 1) < 1e-9
+
+
+def test_the_history_read_from_stored_records_is_the_records_history() -> None:
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    records = [synthetic_request(i, now - timedelta(hours=i), "seh" if i % 3 else None) for i in range(30)]
+    assert history_from_store(r.to_store() for r in records) == history_of(records)
 
 
 def test_thin_history_falls_back_to_the_demand_model() -> None:
