@@ -50,6 +50,8 @@ class CareType:
     unit: str = "place"
     level: int = 0
     description: str = ""
+    #: How long one patient uses a unit, (low, high) hours; None: the simulation's default by unit.
+    length_of_stay_hours: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)

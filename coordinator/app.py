@@ -23,12 +23,14 @@ from . import reload
 from .audit import AuditLog
 from .auth import setup_auth
 from .board_cache import BoardCache
+from .forecast import ForecastService
 from .keys import (
     AUDIT,
     AUTH,
     BACKGROUND,
     BOARD_CACHE,
     CAPACITY,
+    FORECAST,
     HEARTBEAT,
     METRICS,
     NOTIFIER,
@@ -111,6 +113,7 @@ def create_app(
     app[STREAM_SLOTS] = StreamSlots(
         settings.max_streams, settings.max_streams_per_client, retry_after=settings.retry_after_seconds
     )
+    app[FORECAST] = ForecastService(capacity, stores.records, protocol)
     app[AUDIT] = AuditLog(stores.audit, region.id, secrets.token_hex(4), settings.audit_retention_days)
 
     # Order matters, outermost first: the request id and access line cover everything; metrics time
