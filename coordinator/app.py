@@ -25,12 +25,14 @@ from .audit_spool import AuditSpool
 from .auth import setup_auth
 from .board_cache import BoardCache
 from .deadline import budget, current_budget, setup_deadline
+from .forecast import ForecastService
 from .keys import (
     AUDIT,
     AUTH,
     BACKGROUND,
     BOARD_CACHE,
     CAPACITY,
+    FORECAST,
     HEARTBEAT,
     METRICS,
     NOTIFIER,
@@ -46,6 +48,7 @@ from .logs import setup_request_ids
 from .metrics import Metrics, setup_metrics
 from .notify import Notifier
 from .ops.heartbeat import Heartbeat
+from .places.setup import geocoder_ctx
 from .problems import setup_problems
 from .requests import RequestService, reconcile
 from .routes import add_routes
@@ -122,6 +125,7 @@ def create_app(
     app[STREAM_SLOTS] = StreamSlots(
         settings.max_streams, settings.max_streams_per_client, retry_after=settings.retry_after_seconds
     )
+    app[FORECAST] = ForecastService(capacity, guarded.records, protocol)
     app[AUDIT] = AuditLog(guarded.audit, spool, region.id, secrets.token_hex(4), settings.audit_retention_days)
 
     # Order matters, outermost first: the request id and access line cover everything; metrics time
@@ -140,6 +144,7 @@ def create_app(
     app.cleanup_ctx.append(_audit_ctx)
     app.cleanup_ctx.append(_background_ctx)
     app.cleanup_ctx.append(_notifier_ctx)
+    app.cleanup_ctx.append(geocoder_ctx)
     app.on_shutdown.append(_close_streams)
     add_routes(app)
     return app

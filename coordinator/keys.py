@@ -11,6 +11,7 @@ from capacity.store import Stores
 
 from .audit import AuditLog
 from .board_cache import BoardCache
+from .forecast import ForecastService
 from .metrics import Metrics
 from .notify import Notifier
 from .ops.heartbeat import Heartbeat
@@ -27,6 +28,7 @@ __all__ = [
     "BACKGROUND",
     "BOARD_CACHE",
     "CAPACITY",
+    "FORECAST",
     "HEARTBEAT",
     "METRICS",
     "NOTIFIER",
@@ -50,6 +52,7 @@ NOTIFIER = web.AppKey("notifier", Notifier)
 METRICS = web.AppKey("metrics", Metrics)
 AUTH = web.AppKey("auth", TokenAuth)
 BOARD_CACHE = web.AppKey("board_cache", BoardCache)
+FORECAST = web.AppKey("forecast", ForecastService)
 HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
 RELOAD = web.AppKey("reload", asyncio.Event)  # set by SIGHUP: reload the region file and triage protocol now
 STREAM_SLOTS = web.AppKey("stream_slots", StreamSlots)

@@ -22,7 +22,7 @@ from capacity.service import raise_if_cancelling
 from routing.lookup import build_routing
 
 from .keys import CAPACITY, RELOAD, REQUESTS, ROUTING, SETTINGS
-from .routing_state import NeighbourBoard, load_postcodes
+from .routing_state import NeighbourBoard, read_postcode_table
 from .settings import Settings
 from .triage import load_protocol
 from .triage.checker import TRIAGE_FILE
@@ -94,9 +94,9 @@ def _mtimes(paths: list[Path]) -> dict[Path, float]:
     return out
 
 
-def _postcodes_for(settings: Settings, region_id: str) -> dict[str, tuple[float, float, str]]:
+def _postcodes_for(settings: Settings, region_id: str) -> tuple[dict[str, tuple[float, float, str]], dict[str, str]]:
     path = settings.postcodes_path or default_config_dir() / "postcodes" / f"{region_id}.csv"
-    return load_postcodes(path) if path.is_file() else {}
+    return read_postcode_table(path) if path.is_file() else ({}, {})
 
 
 async def keep_routing_current(app: web.Application) -> None:
@@ -108,7 +108,7 @@ async def keep_routing_current(app: web.Application) -> None:
     settings, state, capacity = app[SETTINGS], app[ROUTING], app[CAPACITY]
     view = capacity.view
     loop = asyncio.get_running_loop()
-    state.postcodes = await loop.run_in_executor(None, _postcodes_for, settings, view.region.id)
+    state.postcodes, state.municipalities = await loop.run_in_executor(None, _postcodes_for, settings, view.region.id)
     routing = await loop.run_in_executor(None, build_routing, view.region, state.neighbours)
     state.swap(routing)
     paths = _watched(settings)

@@ -123,37 +123,74 @@ class ProviderStatusIn(_In):
         return reason
 
 
+# A PC4 (6211) or a full postcode (6211 AB, 6211AB); the letters are resolved away to the PC4.
+_POSTCODE = r"^\s*[1-9][0-9]{3}(\s?[A-Za-z]{2})?\s*$"
+
+
 class DispatchQuery(_In):
-    """Query of a dispatch lookup: a coordinate (or a 4-digit postcode) and a care type."""
+    """Query of a dispatch lookup: where (a coordinate, postcode, place or address) and a care type."""
 
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    postcode: str | None = Field(default=None, pattern=r"^[1-9][0-9]{3}$", description="4-digit postcode (PC4)")
+    postcode: str | None = Field(
+        default=None, pattern=_POSTCODE, description="PC4 (6211) or full postcode (6211 AB, resolved to its PC4)"
+    )
+    place: str | None = Field(default=None, max_length=100, description="a town or village of the region")
+    address: str | None = Field(default=None, max_length=200, description="an address (when a geocoder is set up)")
     care_type: str = Field(min_length=1, max_length=100)
     limit: int = Field(default=5, ge=1, le=50)
     include_excluded: bool = False
 
 
 class LocationIn(_In):
-    """Where the patient is: a coordinate (lat and lon) or a 4-digit postcode."""
+    """Where the patient is: a coordinate (lat and lon), a postcode (PC4 or full), a place name or an address."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "anyOf": [
                 {"required": ["lat", "lon"], "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}}},
                 {"required": ["postcode"], "properties": {"postcode": {"type": "string"}}},
-            ]
+                {"required": ["place"], "properties": {"place": {"type": "string"}}},
+                {"required": ["address"], "properties": {"address": {"type": "string"}}},
+            ],
+            # A coordinate is both numbers or neither (null counts as not given).
+            "dependentSchemas": {
+                "lat": {
+                    "anyOf": [
+                        {"properties": {"lat": {"type": "null"}}},
+                        {"required": ["lon"], "properties": {"lon": {"type": "number"}}},
+                    ]
+                },
+                "lon": {
+                    "anyOf": [
+                        {"properties": {"lon": {"type": "null"}}},
+                        {"required": ["lat"], "properties": {"lat": {"type": "number"}}},
+                    ]
+                },
+            },
         }
     )
 
     lat: StrictFloat | None = Field(default=None, ge=-90, le=90)
-    lon: StrictFloat | None = Field(default=None, ge=-180, le=180)
-    postcode: StrictStr | None = Field(default=None, pattern=r"^[1-9][0-9]{3}$")
+    lon: StrictFloat | None = Field(default=None, ge=-180, le=180, validate_default=True)
+    postcode: StrictStr | None = Field(default=None, pattern=_POSTCODE)
+    place: StrictStr | None = Field(default=None, min_length=1, max_length=100)
+    address: StrictStr | None = Field(default=None, min_length=1, max_length=200)
+
+    @field_validator("lon")
+    @classmethod
+    def _both_or_neither(cls, lon: float | None, info: ValidationInfo) -> float | None:
+        if (info.data.get("lat") is None) != (lon is None) and "lat" in info.data:
+            raise ValueError("give both lat and lon")
+        return lon
 
     @model_validator(mode="after")
     def _a_place(self) -> LocationIn:
-        if self.postcode is None and (self.lat is None or self.lon is None):
-            raise ValueError("give location.lat and location.lon, or location.postcode")
+        given = (self.lat, self.lon, self.postcode, self.place, self.address)
+        if all(v is None for v in given):
+            raise ValueError(
+                "give location.lat and location.lon, or location.postcode, location.place or location.address"
+            )
         return self
 
 

@@ -77,6 +77,9 @@ class Settings:
     max_streams_per_client: int = 10  # per client address; 0: no per-address cap
     max_header_bytes: int = 8190  # one request line or header line (aiohttp's default)
     log_repeat_seconds: float = 10.0  # a flood of one kind of log line: one line per interval with a count
+    # Geocoding by address (PDOK Locatieserver's ``free`` URL); None: off, no address leaves the service.
+    geocoder_url: str | None = None
+    geocoder_timeout_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -119,5 +122,9 @@ class Settings:
         for name, (attr, kind) in _SERVER_ENV.items():
             if v := os.environ.get(name):
                 env[attr] = kind(v)
+        if v := os.environ.get("ZCC_GEOCODER_URL"):
+            env["geocoder_url"] = v
+        if v := os.environ.get("ZCC_GEOCODER_TIMEOUT"):
+            env["geocoder_timeout_seconds"] = float(v)
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)  # type: ignore[arg-type]

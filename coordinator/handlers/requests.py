@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from capacity.clock import iso, utcnow
-from capacity.errors import InvalidInput, OutcomeUnknown, StoreUnavailable, ZccError
+from capacity.errors import OutcomeUnknown, StoreUnavailable, ZccError
 from routing.matching import optimize
 
 from ..auth import principal, require
@@ -16,6 +16,7 @@ from ..deadline import narrowed
 from ..idempotency import client_key, idempotency_key
 from ..jsonio import json_response
 from ..keys import CAPACITY, REQUESTS, ROUTING, SETTINGS
+from ..places.resolve import Where, resolve_location
 from ..problems import problem
 from ..requests import Intake, RequestInput, need_of
 from ..schemas import CancelIn, RequestIn, ReserveIn, read_json, validate
@@ -55,17 +56,9 @@ async def create_request(request: web.Request) -> web.Response:
     who = await staff(request, "create", body.patient_ref)
     state = request.app[ROUTING]
     loc = body.location
-    if loc.postcode is not None:
-        hit = state.postcodes.get(loc.postcode)
-        if hit is None:
-            raise InvalidInput(
-                f"postcode {loc.postcode} is not in this region's postcode table", field="location.postcode"
-            )
-        lat, lon = hit[0], hit[1]
-    elif loc.lat is not None and loc.lon is not None:
-        lat, lon = loc.lat, loc.lon
-    else:
-        raise InvalidInput("give location.lat and location.lon, or location.postcode", field="location")
+    where = Where(loc.lat, loc.lon, loc.postcode, loc.place, loc.address)
+    resolved = await resolve_location(where, state.postcodes, state.places, state.geocoder, prefix="location.")
+    lat, lon = resolved.lat, resolved.lon
     data = RequestInput(
         patient_ref=body.patient_ref,
         age=body.age,
@@ -74,7 +67,9 @@ async def create_request(request: web.Request) -> web.Response:
         complaint=body.complaint,
         answers=body.answers,
         context=body.context,
-        postcode=loc.postcode,
+        postcode=resolved.pc4,
+        place=resolved.place,
+        resolution=resolved.to_json(),
         **body.flags.model_dump(),
         hospital_override=body.hospital_override,
     )

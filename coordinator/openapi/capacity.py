@@ -122,8 +122,8 @@ def paths() -> Spec:
         "/api/v1/providers": {
             "get": {
                 "operationId": "listProviders",
-                "summary": "Providers of the region with care types, hours and stop status",
-                "responses": {"200": json_response({"type": "object"}), **AUTH_ERRORS},
+                "summary": "Providers of the region with care types, hours, address, contact and stop status",
+                "responses": {"200": json_response(_providers()), **AUTH_ERRORS},
             }
         },
         "/api/v1/providers/{provider_id}/status": {
@@ -166,6 +166,38 @@ def paths() -> Spec:
     }
 
 
+def _providers() -> Spec:
+    """GET /api/v1/providers: the fields a client may rely on (more may be added)."""
+    contact = {
+        "type": ["object", "null"],
+        "required": ["phone", "fictitious"],
+        "properties": {
+            "phone": {"type": "string", "description": "the coordination desk's number"},
+            "desk": {"type": ["string", "null"], "description": "who answers"},
+            "fictitious": {"type": "boolean", "description": "a placeholder number of a demo region"},
+        },
+    }
+    provider = {
+        "type": "object",
+        "required": ["id", "name", "kind", "location", "hours", "care_types"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "kind": {"type": "string"},
+            "location": {"type": "object"},
+            "address": {"type": ["string", "null"]},
+            "contact": contact,
+            "hours": {"type": "string"},
+            "care_types": {"type": "object"},
+            "stop": {"type": ["object", "null"]},
+        },
+    }
+    return {
+        "type": "object",
+        "properties": {"region": {"type": "string"}, "providers": {"type": "array", "items": provider}},
+    }
+
+
 def _region_map() -> Spec:
     """GET /api/v1/region/map."""
     location = {
@@ -176,6 +208,7 @@ def _region_map() -> Spec:
             "name": {"type": "string"},
             "lat": {"type": "number"},
             "lon": {"type": "number"},
+            "kind": {"type": "string", "enum": ["town", "site", "junction"]},
         },
     }
     road = {
@@ -185,6 +218,9 @@ def _region_map() -> Spec:
             "from": {"type": "string"},
             "to": {"type": "string"},
             "minutes": {"type": "number"},
+            "tier": {"type": ["string", "null"], "enum": ["motorway", "main", "access", None]},
+            "ref": {"type": ["string", "null"], "description": "road number, e.g. A2"},
+            "oneway": {"type": "boolean", "description": "from -> to only"},
         },
     }
     return {
@@ -275,8 +311,21 @@ def _dispatch_options() -> Spec:
             query_param("lon", "Longitude (WGS84)", schema={"type": "number", "minimum": -180, "maximum": 180}),
             query_param(
                 "postcode",
-                "4-digit postcode instead of lat/lon",
-                schema={"type": "string", "pattern": "^[1-9][0-9]{3}$"},
+                "Postcode instead of lat/lon: PC4 (6211) or full (6211 AB, resolved to its PC4, as "
+                "location.resolution says)",
+                schema={"type": "string", "pattern": "^\\s*[1-9][0-9]{3}(\\s?[A-Za-z]{2})?\\s*$"},
+            ),
+            query_param(
+                "place",
+                "A town or village of the region instead of lat/lon (case and accents do not matter; "
+                "'Heide (venray)' picks one of two places of that name)",
+                schema={"type": "string", "maxLength": 100},
+            ),
+            query_param(
+                "address",
+                "An address, when the service has a geocoder (ZCC_GEOCODER_URL); falls back to the postcode "
+                "or place in it",
+                schema={"type": "string", "maxLength": 200},
             ),
             query_param(
                 "care_type",

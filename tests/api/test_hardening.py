@@ -302,7 +302,7 @@ def test_finding_8_the_limits_the_service_enforces_are_declared() -> None:
     assert param(ops["dispatchOptions"], "care_type")["schema"]["minLength"] == 1
     assert schemas["TrajectoryPatch"]["minProperties"] == 1
     location = schemas["LocationIn"]["anyOf"]
-    assert [sorted(b["required"]) for b in location] == [["lat", "lon"], ["postcode"]]
+    assert [sorted(b["required"]) for b in location] == [["lat", "lon"], ["postcode"], ["place"], ["address"]]
     for oid in ("postCapacity", "reserveRequest"):
         key = param(ops[oid], "Idempotency-Key")["schema"]
         assert (key["minLength"], key["maxLength"], key["pattern"]) == (1, 200, "^[!-~]([ -~]{0,198}[!-~])?$")

@@ -25,7 +25,7 @@ from ..http_helpers import auth, make_app, started, token
 from ..redis_server import free_port
 from ..tools import ROOT
 
-OLD_NAME, NEW_NAME = "Ziekenhuis Maastricht", "Ziekenhuis Maastricht (herladen)"
+OLD_NAME, NEW_NAME = "Laurentius Ziekenhuis Roermond", "Laurentius Ziekenhuis Roermond (herladen)"
 OLD_Q = "Is de benauwdheid plotseling ontstaan, samen met pijn op de borst?"
 NEW_Q = "Is de benauwdheid plotseling ontstaan, met pijn op de borst (herladen)?"
 ZCC = [sys.executable, "-m", "coordinator.cli"]
@@ -75,7 +75,7 @@ async def test_a_changed_triage_protocol_and_region_file_are_used_without_a_rest
     await eventually(new_question, what="the changed triage protocol in use")
 
     triage_file.write_text("complaints: [not a protocol\n", encoding="utf-8")  # invalid: the last good one stays
-    _edit(region_file, OLD_NAME, NEW_NAME)
+    _edit(region_file, f"name: {OLD_NAME}\n", f"name: {NEW_NAME}\n")
 
     async def renamed() -> None:
         resp = await client.get("/api/v1/providers", headers=auth(nurse))
@@ -139,7 +139,7 @@ async def test_zcc_serve_reloads_on_sighup_logs_json_lines_and_zcc_status_lists_
                 return _questions(await resp.json())
 
         assert OLD_NAME in await names() and OLD_Q in await questions()
-        _edit(tmp_path / "region.yaml", OLD_NAME, NEW_NAME, keep_mtime=True)
+        _edit(tmp_path / "region.yaml", f"name: {OLD_NAME}\n", f"name: {NEW_NAME}\n", keep_mtime=True)
         _edit(tmp_path / "triage.yaml", OLD_Q, NEW_Q, keep_mtime=True)
         proc.send_signal(signal.SIGHUP)
 
