@@ -159,6 +159,7 @@ def paths() -> Spec:
                         "content": {"text/event-stream": {"schema": _STREAM_EVENT}},
                     },
                     "422": PROBLEM,
+                    "503": PROBLEM,  # too many live streams, in all or from this address
                     **AUTH_ERRORS,
                 },
             }
