@@ -132,10 +132,11 @@ const providerPanel = new ProviderPanel({ root: $("provider"), store });
 /** The 112 alert in the sticky header: stays in sight while the request that needs it is shown. */
 function show112(record) {
   const el = $("alert-112");
-  const text = record
-    ? `Bel 112 — ${record.urgency} voor ${record.patient_ref}: zcc plaatst deze patiënt niet, draag direct over aan de meldkamer ambulancezorg.`
-    : "";
-  if (el.textContent !== text) say(el, text);
+  const head = record ? `Bel 112 — ${record.urgency} voor ${record.patient_ref}` : "";
+  const more = record ? ": zcc plaatst deze patiënt niet, draag direct over aan de meldkamer ambulancezorg." : "";
+  if (el.textContent === head + more) return;
+  // The explanation is left out on a phone (CSS), where the header has room for one line.
+  fill(el, head, more ? h("span", { class: "more" }, more) : null);
 }
 
 const intake = new IntakeForm({

@@ -4,7 +4,7 @@
 //
 // Every Dutch text of the sheet is in T below, in one place, so the message catalogue can take it over.
 
-import { careTypeName, fill, fmtTime, h, names, providerName } from "./dom.js";
+import { careTypeName, fill, h, names, providerName } from "./dom.js";
 
 const T = {
   title: "Overdracht plaatsing",
@@ -25,6 +25,20 @@ const T = {
   unknown: "onbekend",
   role: { triage: "triagist", admin: "beheerder", provider: "aanbieder", dispatch: "meldkamer", ops: "beheer" },
 };
+
+// On paper the day counts too: "3 dec. 2026 13:52".
+const paperTime = new Intl.DateTimeFormat("nl-NL", {
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+
+function onPaper(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? T.unknown : paperTime.format(d);
+}
 
 /** Who confirmed the placement, from the request's history ("placed"). */
 function confirmedBy(record) {
@@ -62,11 +76,11 @@ export function fillHandover(root, record) {
         contact?.desk ? ` (${contact.desk})` : "",
         contact?.fictitious ? ` ${T.phoneFictitious}` : "",
       ),
-      row(T.confirmedAt, h("span", { id: "ho-confirmed-at" }, fmtTime(p.confirmed_at))),
+      row(T.confirmedAt, h("span", { id: "ho-confirmed-at" }, onPaper(p.confirmed_at))),
       row(T.confirmedBy, h("span", { id: "ho-confirmed-by" }, confirmedBy(record))),
       row(T.request, h("span", { class: "mono" }, record.id)),
     ),
-    h("p", { class: "hint" }, T.printedAt(fmtTime(new Date().toISOString()))),
+    h("p", { class: "hint" }, T.printedAt(onPaper(new Date().toISOString()))),
   );
   return true;
 }
