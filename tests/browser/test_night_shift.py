@@ -45,7 +45,7 @@ def board_row(page: Page, provider: str, care_type: str):  # type: ignore[no-unt
 async def box(page: Page, selector: str) -> dict[str, float]:
     found = await page.locator(selector).bounding_box()
     assert found is not None, selector
-    return dict(found)
+    return {"x": found["x"], "y": found["y"], "width": found["width"], "height": found["height"]}
 
 
 async def intake_u1(page: Page, patient_ref: str) -> None:
