@@ -170,3 +170,27 @@ async def test_a_provider_token_stops_only_its_own_care_types(client: Client) ->
     stop = {"status": "stop", "care_type": "seh", "reason": "x"}
     resp = await client.post("/api/v1/providers/zh-e/status", json=stop, headers=auth(nursing_home))
     assert resp.status == 403
+
+
+async def test_matching_passes_over_a_stopped_seh_and_a_reserve_of_it_is_refused(client: Client) -> None:
+    hospital = await token(client.app, "provider", "zh-e")
+    nurse = await token(client.app, "triage")
+    await post(client, "/api/v1/capacity", report("zh-e", "seh", 2, 4), hospital)
+    body = {
+        "patient_ref": "p-seh-1",
+        "age": 84,
+        "location": {"lat": 51.05, "lon": 5.78},
+        "complaint": "dyspnoe",
+        "answers": {"dys_copd_hartfalen": True},
+    }
+    before = await post(client, "/api/v1/requests", body, nurse, expect=201)
+    assert ("zh-e", "seh") in {(p["provider_id"], p["care_type"]) for p in before["proposals"]}
+    await post(
+        client, "/api/v1/providers/zh-e/status", {"status": "stop", "care_type": "seh", "reason": "SEH vol"}, hospital
+    )
+    after = await post(client, "/api/v1/requests", body | {"patient_ref": "p-seh-2"}, nurse, expect=201)
+    assert ("zh-e", "seh") not in {(p["provider_id"], p["care_type"]) for p in after["proposals"]}
+    assert {(x["provider_id"], x["care_type"], x["excluded"]) for x in after["excluded"]} >= {("zh-e", "seh", "stop")}
+    reserve = {"provider_id": "zh-e", "care_type": "seh"}
+    resp = await client.post(f"/api/v1/requests/{before['id']}/reserve", json=reserve, headers=auth(nurse))
+    assert resp.status == 409, await resp.text()
