@@ -149,6 +149,13 @@ async def test_every_screen_at_every_size(service: Service, browser: Browser, si
         await page.emulate_media(media="screen")
 
         # the open requests
+        body = {"age": 80, "location": {"lat": 50.9, "lon": 5.72}, "complaint": "dyspnoe"}
+        for ref in ("p-open-1", "p-open-2"):
+            await service.post(
+                "/api/v1/requests", body | {"patient_ref": ref, "answers": {"dys_copd_hartfalen": True}}, nurse
+            )
+        await page.get_by_role("button", name="Ververs", exact=True).click()
+        await expect(page.locator("#req-body tr")).to_have_count(2)
         await page.locator("#requests").scroll_into_view_if_needed()
         await screenshot(page, f"requests-{size}.png")
         assert errors == []

@@ -158,7 +158,8 @@ async def test_errors_stand_in_dutch_beside_the_field(service: Service, browser:
         await hoog.get_by_text("Anders", exact=True).click()
         await hoog.get_by_role("button", name="Zet stop op ELV hoog").click()
         await expect(hoog.get_by_label("Toelichting")).to_be_focused()
-        await screenshot(page, "provider-errors-phone.png", full_page=True)
+        await hoog.scroll_into_view_if_needed()
+        await screenshot(page, "provider-errors-phone.png")
         assert errors == []
 
 
