@@ -23,6 +23,15 @@ __all__ = ["MODELS", "SCHEMAS", "paths"]
 #: The request models of these paths, in the order their schemas are listed.
 MODELS: tuple[type[BaseModel], ...] = (CapacityUpdateIn, CapacityBatchIn, ProviderStatusIn)
 
+_TIME: Spec = {"type": ["string", "null"], "format": "date-time"}
+# A stop in force: why (as the provider wrote it, EDXL-HAVE style), expected end, and whose (null: the whole provider).
+_STOP: Spec = {
+    "reason": {"type": "string"},
+    "until": _TIME,
+    "since": _TIME,
+    "care_type": {"type": ["string", "null"], "description": "The care type stopped; null: the whole provider"},
+}
+
 _ENTRY: Spec = {
     "type": "object",
     "required": ["provider_id", "care_type", "available", "held", "total", "reported_at", "stale"],
@@ -39,18 +48,7 @@ _ENTRY: Spec = {
         "valid_until": {"type": ["string", "null"], "format": "date-time"},
         "age_seconds": {"type": ["integer", "null"]},
         "stale": {"type": "boolean"},
-        "stop": {
-            "type": ["object", "null"],
-            "properties": {
-                "reason": {"type": "string", "description": "Why, as the provider wrote it (EDXL-HAVE style)"},
-                "until": {"type": ["string", "null"], "format": "date-time", "description": "Expected end"},
-                "since": {"type": ["string", "null"], "format": "date-time"},
-                "care_type": {
-                    "type": ["string", "null"],
-                    "description": "The care type under the stop; null when the whole provider is stopped",
-                },
-            },
-        },
+        "stop": {"type": ["object", "null"], "properties": _STOP},
     },
 }
 
@@ -77,12 +75,7 @@ _DISPATCH_OPTION: Spec = {
         "stop": {
             "type": "object",
             "description": "Only for urgency U0/U1 at an SEH under a stop: the stop, which does not apply (LNAZ)",
-            "properties": {
-                "reason": {"type": "string"},
-                "until": {"type": ["string", "null"], "format": "date-time"},
-                "care_type": {"type": ["string", "null"]},
-                "applies": {"const": False},
-            },
+            "properties": {k: v for k, v in _STOP.items() if k != "since"} | {"applies": {"const": False}},
         },
     },
 }
@@ -158,14 +151,9 @@ def paths() -> Spec:
                         {
                             "type": "object",
                             "required": ["provider_id", "care_type", "status", "reason", "until", "set_at"],
-                            "properties": {
-                                "provider_id": {"type": "string"},
-                                "care_type": {"type": ["string", "null"]},
-                                "status": {"type": "string", "enum": ["open", "stop"]},
-                                "reason": {"type": "string"},
-                                "until": {"type": ["string", "null"], "format": "date-time"},
-                                "set_at": {"type": ["string", "null"], "format": "date-time"},
-                            },
+                            "properties": {"provider_id": {"type": "string"}, "set_at": _TIME}
+                            | {"status": {"type": "string", "enum": ["open", "stop"]}}
+                            | {k: v for k, v in _STOP.items() if k != "since"},
                         }
                     ),
                     "404": PROBLEM,

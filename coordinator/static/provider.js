@@ -10,7 +10,7 @@
 // Every Dutch text of this panel is in T below, in one place, so the message catalogue can take it over.
 
 import { ApiError, explain, idempotencyKey, post } from "./api.js";
-import { careTypeName, fill, fmtTime, h, names } from "./dom.js";
+import { careTypeName, fill, fmtTime, h, names, say } from "./dom.js";
 
 const T = {
   title: "Capaciteit doorgeven",
@@ -417,10 +417,6 @@ export class ProviderPanel {
       say(state.error, text);
     }
   }
-}
-
-function say(el, text) {
-  el.textContent = text ?? "";
 }
 
 /** A whole number of 0 or more from an input's text, or null. */
