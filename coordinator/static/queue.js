@@ -14,6 +14,7 @@ export class RequestQueue {
     this.empty = empty;
     this.error = error;
     this.optimizeView = optimizeView;
+    listKeys(optimizeView, "#optimize-table tbody tr");
     this.optimizeButton = optimizeButton;
     this.onOpen = onOpen;
     // Triaged while the store could not record them: listed first, "niet vastgelegd", with a button to record.

@@ -228,7 +228,16 @@ async def test_every_list_is_walked_with_the_arrow_keys(service: Service, browse
         await page.keyboard.press("ArrowUp")
         await expect(opens.first).to_be_focused()
 
+        # the batch optimisation's proposed assignments: from one Reserveer button to the next
+        await page.get_by_role("button", name="Optimaliseer alle open aanvragen").click()
+        assigned = page.locator("#optimize-table tbody tr button", has_text="Reserveer")
+        await expect(assigned).to_have_count(2)
+        await assigned.first.focus()
+        await page.keyboard.press("ArrowDown")
+        await expect(assigned.nth(1)).to_be_focused()
+
         # the proposals of a request: from one Reserveer button to the next
+        await opens.first.focus()
         await page.keyboard.press("Enter")
         reserve = page.locator(".proposal button.reserve")
         await expect(reserve).to_have_count(2)
