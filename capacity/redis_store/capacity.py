@@ -153,7 +153,7 @@ class RedisCapacityStore:
         result = await self._run(
             self._lua.set_status,
             [k.status, k.events, k.op(op_id)],
-            [op_id, dumps(status.to_dict()), ts, self._backend.maxlen, IDEMPOTENCY_TTL_S],
+            [op_id, dumps(status.to_dict()), ts, self._backend.maxlen, IDEMPOTENCY_TTL_S, status.key],
         )
         return ProviderStatus.from_dict(result)
 

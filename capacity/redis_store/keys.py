@@ -4,7 +4,7 @@ Every key of region ``R`` starts with ``zcc:{R}:``, so Redis Cluster puts them a
 every script may touch any of them::
 
     zcc:{R}:capacity              hash   "provider|care_type" -> CapacityEntry JSON
-    zcc:{R}:status                hash   provider_id -> ProviderStatus JSON
+    zcc:{R}:status                hash   provider_id or "provider|care_type" -> ProviderStatus JSON
     zcc:{R}:holds                 hash   hold_id -> Hold JSON (every hold, in any state)
     zcc:{R}:holds:due             zset   hold_id scored by held_until ms (active holds only)
     zcc:{R}:idem:<key>            string {"fingerprint", "response"} JSON, EX 1 day

@@ -63,11 +63,13 @@ async def static_file(request: web.Request) -> web.FileResponse:
 
 async def region_map(request: web.Request) -> web.Response:
     """The region's locations, roads and care types: what the page needs to draw its map (any role)."""
-    require(request, *ROLES)
+    who = require(request, *ROLES)
     region = request.app[CAPACITY].region
     return json_response(
         {
             "region": {"id": region.id, "name": region.name},
+            # Who the token is, so the page shows a provider its own capacity form.
+            "caller": {"role": who.role, "providers": sorted(who.providers)},
             "locations": [
                 {"id": loc.id, "name": loc.name, "lat": loc.lat, "lon": loc.lon, "kind": loc.kind}
                 for loc in region.locations.values()

@@ -172,7 +172,7 @@ class RequestService:
             provider,
             care_type,
             view.entries.get((provider_id, care_type)),
-            view.stop_of(provider_id, now),
+            view.stop_of(provider_id, now, care_type),
             minutes,
         )
         why = feasible(need, place, now, region.tz, region.care_types)
