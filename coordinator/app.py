@@ -165,7 +165,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         await app[AUTH].load()  # after the view: token events from its position on are followed
         if app[AUTH].known == 0:
             _LOGGER.warning(
-                "no tokens exist yet; create one with: zcc token create --role admin --store %s",
+                "no tokens exist yet; create one with: zcc token create --role admin --name 'NAME' --store %s",
                 app[SETTINGS].store_url,
             )
         yield
@@ -236,6 +236,7 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
     jobs: dict[str, Coroutine[Any, Any, None]] = {
         "zcc-view-follower": app[CAPACITY].follow(block_ms=app[SETTINGS].view_block_ms),
         "zcc-tokens": app[AUTH].keep_current(),
+        "zcc-token-use": app[AUTH].record_use(app[SETTINGS].token_use_flush_seconds),
         "zcc-reconcile": _reconcile(app),
         "zcc-hold-expiry": _expire_holds(app),
         "zcc-routing": reload.keep_routing_current(app),

@@ -47,6 +47,8 @@ class Settings:
     audit_retention_days: int = 5 * 365
     triage_path: Path | None = None  # None: the shipped config/triage.yaml
     token_cache_seconds: float = 30.0
+    # How often an instance writes when its tokens were last used (zcc token list shows it).
+    token_use_flush_seconds: float = 30.0
     expiry_interval_seconds: float = 5.0
     view_block_ms: int = 1000
     retry_after_seconds: int = 5
