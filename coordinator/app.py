@@ -47,6 +47,7 @@ from .keys import (
 from .logs import setup_request_ids
 from .metrics import Metrics, setup_metrics
 from .notify import Notifier
+from .oidc import OidcVerifier, oidc_config
 from .ops.heartbeat import Heartbeat
 from .places.setup import geocoder_ctx
 from .problems import setup_problems
@@ -137,7 +138,9 @@ def create_app(
     setup_metrics(app, metrics)
     setup_problems(app, retry_after=settings.retry_after_seconds, max_body_bytes=settings.max_body_bytes)
     setup_deadline(app, settings.store_deadline_seconds)
-    setup_auth(app, auth)
+    oidc = oidc_config(settings)
+    verifier = OidcVerifier(oidc) if oidc else None
+    setup_auth(app, auth, verifier)
     setup_body_timeout(app, settings.body_timeout_seconds)
 
     app.cleanup_ctx.append(_store_ctx)
@@ -145,6 +148,8 @@ def create_app(
     app.cleanup_ctx.append(_background_ctx)
     app.cleanup_ctx.append(_notifier_ctx)
     app.cleanup_ctx.append(geocoder_ctx)
+    if verifier is not None:
+        app.cleanup_ctx.append(verifier.ctx)
     app.on_shutdown.append(_close_streams)
     add_routes(app)
     return app

@@ -19,7 +19,7 @@ from capacity.store import TokenStore
 
 from .records import ActorRef
 
-__all__ = ["ROLES", "Principal", "TokenAuth", "TokenInfo", "hash_token", "new_token"]
+__all__ = ["ROLES", "TOKEN_PREFIX", "Principal", "TokenAuth", "TokenInfo", "hash_token", "new_token"]
 
 _LOGGER = logging.getLogger(__name__)
 
