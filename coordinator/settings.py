@@ -57,6 +57,8 @@ class Settings:
     webhook_url: str | None = None
     # NEN 7513 sets no term; 5 years by default, set it to the region's policy.
     audit_retention_days: int = 5 * 365
+    # The nurse who placed a patient keeps reading the record's care-plan hints this long after the placement.
+    care_access_hours: float = 24.0
     triage_path: Path | None = None  # None: the shipped config/triage.yaml
     token_cache_seconds: float = 30.0
     # How often an instance writes when its tokens were last used (zcc token list shows it).
@@ -120,6 +122,8 @@ class Settings:
             env["port"] = int(v)
         if v := os.environ.get("ZCC_WEBHOOK_URL"):
             env["webhook_url"] = v
+        if v := os.environ.get("ZCC_CARE_ACCESS_HOURS"):
+            env["care_access_hours"] = float(v)
         if v := os.environ.get("ZCC_AUDIT_RETENTION_DAYS"):
             env["audit_retention_days"] = int(v)
         if v := os.environ.get("ZCC_NEIGHBOURS"):
