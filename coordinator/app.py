@@ -126,6 +126,7 @@ def create_app(
     app[STREAM_SLOTS] = StreamSlots(
         settings.max_streams, settings.max_streams_per_client, retry_after=settings.retry_after_seconds
     )
+    app[REQUESTS].border = app[ROUTING].border_places if neighbours else None
     app[FORECAST] = ForecastService(capacity, guarded.records, protocol)
     app[AUDIT] = AuditLog(guarded.audit, spool, region.id, secrets.token_hex(4), settings.audit_retention_days)
 
