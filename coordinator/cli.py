@@ -68,7 +68,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"zcc: invalid triage protocol: {exc}", file=sys.stderr)
         return 2
-    app = create_app(settings, region, protocol, neighbours=neighbours)
+    try:
+        app = create_app(settings, region, protocol, neighbours=neighbours)
+    except ValueError as exc:  # settings that do not go together (e.g. an OIDC issuer without an audience)
+        print(f"zcc: invalid configuration: {exc}", file=sys.stderr)
+        return 2
     install_sighup(app)
     try:
         # Timeouts, connection caps and a calm log around aiohttp's runner (coordinator/server).

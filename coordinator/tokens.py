@@ -178,6 +178,13 @@ class TokenAuth:
         """How many grants this instance holds in memory."""
         return len(self._grants)
 
+    def active(self, who: Principal) -> bool:
+        """Whether the caller's grant still holds here (a long-lived stream ends once its token is revoked).
+
+        An OpenID Connect caller (``oidc:`` id) is not a grant of ours: it holds until its stream ends.
+        """
+        return who.token_id.startswith("oidc:") or any(g.token_id == who.token_id for g in self._grants.values())
+
     def knows(self, token_hash: str) -> bool:
         """Whether the grant of ``token_hash`` is in memory."""
         return token_hash in self._grants

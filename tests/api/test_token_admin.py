@@ -200,3 +200,17 @@ def _degraded(client: Client) -> None:
 
 def _forgot(client: Client, tok: str) -> None:
     assert not client.app[AUTH].knows(hash_token(tok))
+
+
+async def test_a_live_stream_ends_once_its_token_is_revoked(aiohttp_client: AiohttpClient, tmp_path: Path) -> None:
+    from ..regions import tiny_region
+
+    client = await started(aiohttp_client, make_app(f"sqlite:///{tmp_path}/z.db", tiny_region()))
+    board, record = await client.app[AUTH].create("dispatch", name="Meldkamer scherm 2")
+    resp = await client.get("/api/v1/capacity/stream", headers=auth(board))
+    assert resp.status == 200
+    assert (await resp.content.readline()).startswith(b"event: board")
+    assert await client.app[AUTH].revoke(record.token_id) is not None
+    async with asyncio.timeout(5):  # the stream checks its token every second
+        await resp.content.read()
+    assert resp.content.at_eof()

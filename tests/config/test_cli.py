@@ -110,6 +110,10 @@ def test_token_create_refuses_bad_role_and_unknown_provider(tmp_path: Path) -> N
     assert out.returncode == 2 and "--provider" in out.stderr
     out = run("token", "create", "--role", "king", "--store", store, cwd=tmp_path)
     assert out.returncode == 2
+    out = run("token", "create", "--role", "triage", "--store", store, cwd=tmp_path)
+    assert out.returncode == 2 and "--name" in out.stderr
+    out = run("token", "create", "--role", "triage", "--name", "  ", "--store", store, cwd=tmp_path)
+    assert out.returncode == 2 and "--name" in out.stderr
 
 
 async def test_gen_region_writes_files_the_service_starts_on(tmp_path: Path) -> None:
