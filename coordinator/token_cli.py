@@ -12,6 +12,7 @@ from capacity.clock import iso
 from capacity.errors import ConfigError, StoreUnavailable
 from capacity.model import Region
 
+from .ops.status import redact
 from .settings import Settings
 from .tokens import ROLES, TokenAuth, TokenInfo
 
@@ -51,7 +52,7 @@ def _run(args: argparse.Namespace, job: Job) -> int:
         print(f"zcc: {exc}", file=sys.stderr)
         return 2
     except StoreUnavailable as exc:
-        print(f"zcc: cannot open the store {settings.store_url}: {exc.detail}", file=sys.stderr)
+        print(f"zcc: cannot open the store {redact(settings.store_url)}: {exc.detail}", file=sys.stderr)
         return 1
 
 
@@ -64,7 +65,7 @@ async def _create(tokens: TokenAuth, region: Region, args: argparse.Namespace) -
     token, record = await tokens.create(
         args.role, tuple(args.provider or ()), args.practitioner, args.label or "", args.name
     )
-    store = _settings(args).store_url
+    store = redact(_settings(args).store_url)
     print(f"token id {record.token_id}, role {record.role}, for {record.name}, stored in {store}", file=sys.stderr)
     print(token)
     return 0
