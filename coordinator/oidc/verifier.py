@@ -10,7 +10,9 @@ role. A provider role needs its provider ids in the provider claim. A refused to
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 import aiohttp
 import jwt
 from aiohttp import web
+from cachetools import TTLCache
 
 from capacity.errors import NotAuthenticated
 
@@ -25,12 +28,16 @@ from ..settings import Settings
 from ..tokens import ROLES, Principal
 from .jwks import KeySet
 
-__all__ = ["ALGORITHMS", "OidcConfig", "OidcVerifier", "TokenRejected", "oidc_config"]
+__all__ = ["ALGORITHMS", "CACHE_SECONDS", "OidcConfig", "OidcVerifier", "TokenRejected", "oidc_config"]
 
 _LOGGER = logging.getLogger(__name__)
 
 #: Signature algorithms accepted: asymmetric only (a shared secret or "none" would let anyone sign).
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+
+
+#: How long a verified token is taken as verified (and never past its ``exp``).
+CACHE_SECONDS = 60.0
 
 
 class TokenRejected(NotAuthenticated):
@@ -122,6 +129,9 @@ class OidcVerifier:
     def __init__(self, config: OidcConfig) -> None:
         self.config = config
         self.keys: KeySet | None = None
+        # Tokens already verified (by SHA-256) -> (caller, exp): a page sends the same token with every
+        # call, and an RSA verification costs some hundred times a zcc token's look-up (bench/auth.py).
+        self._verified: TTLCache[str, tuple[Principal, float]] = TTLCache(maxsize=10_000, ttl=CACHE_SECONDS)
 
     async def ctx(self, app: web.Application) -> AsyncIterator[None]:
         """A cleanup context: the key set's HTTP client session, opened before and closed after serving."""
@@ -136,6 +146,10 @@ class OidcVerifier:
 
     async def verify(self, token: str) -> Principal:
         """The caller an access token names; TokenRejected (401) or IssuerUnavailable (503) otherwise."""
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        hit = self._verified.get(digest)
+        if hit is not None and hit[1] > time.time():
+            return hit[0]
         if self.keys is None:
             raise TokenRejected(
                 "token-not-ready", "de dienst kan nog geen toegangstokens controleren; probeer het zo opnieuw"
@@ -171,7 +185,9 @@ class OidcVerifier:
             code, reason = next((code, r) for cls, code, r in _REASONS if isinstance(exc, cls))
             _LOGGER.info("access token refused: %s (%s)", code, exc)
             raise TokenRejected(code, reason) from exc
-        return self._principal(claims)
+        who = self._principal(claims)
+        self._verified[digest] = (who, float(claims["exp"]))
+        return who
 
     def _principal(self, claims: Mapping[str, Any]) -> Principal:
         c = self.config
