@@ -90,7 +90,7 @@ async def main(n: int) -> None:
     finally:
         await anext(ctx, None)
         await runner.cleanup()
-    print(f"zcc token resolve: {own * 1e6:.1f} us; OIDC access token verify (RS256): {oidc * 1e6:.1f} us; ")
+    print(f"zcc token resolve: {own * 1e6:.1f} us; OIDC access token verify (RS256): {oidc * 1e6:.1f} us")
     print(f"the same OIDC token again (cached): {cached * 1e6:.1f} us")
     print(f"ratios to the zcc token (same run): first use {oidc / own:.0f}x, again {cached / own:.1f}x")
 
