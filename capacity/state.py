@@ -297,6 +297,8 @@ class TokenRecord:
     practitioner: str | None = None
     created_at: datetime | None = None
     label: str = ""
+    #: The person (or system, for a feed) the token belongs to, as the audit log names them.
+    name: str = ""
 
     def to_dict(self) -> JSONObject:
         """A plain dict for storage."""
@@ -307,6 +309,7 @@ class TokenRecord:
             "practitioner": self.practitioner,
             "created_at": to_ms(self.created_at) if self.created_at else None,
             "label": self.label,
+            "name": self.name,
         }
 
     @classmethod
@@ -320,6 +323,7 @@ class TokenRecord:
             practitioner=d.get("practitioner"),
             created_at=from_ms(int(ca)) if ca is not None else None,
             label=str(d.get("label") or ""),
+            name=str(d.get("name") or ""),
         )
 
 

@@ -36,6 +36,7 @@ STATUS_OF: Mapping[str, tuple[int, str]] = {
     "store-unavailable": (503, "Store unavailable"),
     "outcome-unknown": (503, "Outcome unknown"),
     "audit-unavailable": (503, "Audit log unavailable"),
+    "issuer-unavailable": (503, "Identity provider unavailable"),
     "invalid-config": (422, "Invalid configuration"),
     "internal": (500, "Internal error"),
 }

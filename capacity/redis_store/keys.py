@@ -11,6 +11,7 @@ every script may touch any of them::
     zcc:{R}:op:<op_id>            string the stored result of a write, EX 1 day
     zcc:{R}:events                stream ts, type, data (JSON) [, ek, ev]; MAXLEN ~ stream_maxlen
     zcc:{R}:tokens                hash   token hash -> TokenRecord JSON
+    zcc:{R}:tokens:used           hash   token hash -> when it was last used (ms)
     zcc:{R}:requests:body         hash   request id -> record body (JSON text, as given)
     zcc:{R}:requests:version      hash   request id -> version (1 on create)
     zcc:{R}:requests:all          zset   request id scored by creation ms (every request)
@@ -49,6 +50,7 @@ class RegionKeys:
     due: str
     events: str
     tokens: str
+    tokens_used: str
     request_bodies: str
     request_versions: str
     requests_all: str
@@ -69,6 +71,7 @@ class RegionKeys:
             due=p + "holds:due",
             events=p + "events",
             tokens=p + "tokens",
+            tokens_used=p + "tokens:used",
             request_bodies=p + "requests:body",
             request_versions=p + "requests:version",
             requests_all=p + "requests:all",

@@ -73,6 +73,8 @@ class Scripts:
     append_event: AsyncScript
     snapshot: AsyncScript
     put_doc: AsyncScript
+    mark_used: AsyncScript
+    revoke_token: AsyncScript
 
 
 def register_scripts(client: Redis) -> Scripts:
@@ -87,6 +89,8 @@ def register_scripts(client: Redis) -> Scripts:
         append_event=reg(lua_source("append_event")),
         snapshot=reg(lua_source("snapshot")),
         put_doc=reg(lua_source("put_doc")),
+        mark_used=reg(lua_source("mark_used")),
+        revoke_token=reg(lua_source("revoke_token")),
     )
 
 

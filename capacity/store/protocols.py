@@ -178,6 +178,15 @@ class TokenStore(Protocol):
     async def count(self) -> int:
         """How many tokens exist (to tell an operator how to make the first one)."""
 
+    async def revoke(self, token_hash: str, now: datetime) -> bool:
+        """Delete a grant and append its ``token.revoked`` event, atomically; False when there was none."""
+
+    async def mark_used(self, used: Mapping[str, datetime]) -> None:
+        """Record when tokens (by hash) were last used; a later time is never replaced by an earlier one."""
+
+    async def last_used(self) -> dict[str, datetime]:
+        """When each token was last used, by hash (a token never used is absent)."""
+
 
 class InstanceRegistry(Protocol):
     """The instances serving a region, as each announces itself (a heartbeat); read by ``zcc status``."""
