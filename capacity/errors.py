@@ -16,6 +16,7 @@ The whole tree (``code`` in brackets)::
     │   └── InvalidTransition [invalid-transition]
     │                                        e.g. confirm after release
     ├── StoreUnavailable [store-unavailable] the store cannot be reached; nothing changed
+    │   └── OutcomeUnknown [outcome-unknown] the write may have been applied: repeat it with the same key
     └── ConfigError [invalid-config]         a region, care-type or protocol file is invalid (``field``)
 
 Nothing here knows about HTTP: ``coordinator.http.problems`` holds the one table from code to
@@ -34,6 +35,7 @@ __all__ = [
     "MalformedBody",
     "NotAuthenticated",
     "NotFound",
+    "OutcomeUnknown",
     "OutsideRegion",
     "PlaceGone",
     "StoreUnavailable",
@@ -118,6 +120,16 @@ class StoreUnavailable(ZccError):
     """The store could not be reached; the operation did not change anything we know of."""
 
     code = "store-unavailable"
+
+
+class OutcomeUnknown(StoreUnavailable):
+    """The write reached the store but its outcome is not known (e.g. too few replicas confirmed it in time).
+
+    It may or may not have been applied, and may or may not survive a failover: the caller repeats it
+    with the same ``Idempotency-Key`` (or op id), which applies it at most once and answers what happened.
+    """
+
+    code = "outcome-unknown"
 
 
 class ConfigError(ZccError):

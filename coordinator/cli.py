@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from capacity.errors import ConfigError, StoreUnavailable
+from capacity.errors import ConfigError, InvalidInput, StoreUnavailable
 from capacity.model import Region
 from capacity.region import check_region_file, load_care_types, load_region
 
@@ -68,7 +68,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"zcc: invalid triage protocol: {exc}", file=sys.stderr)
         return 2
-    app = create_app(settings, region, protocol, neighbours=neighbours)
+    try:
+        app = create_app(settings, region, protocol, neighbours=neighbours)
+    except InvalidInput as exc:  # e.g. a malformed --store URL
+        print(f"zcc: invalid {exc.field or 'setting'}: {exc.detail}", file=sys.stderr)
+        return 2
     try:
         web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=None)
     except StoreUnavailable as exc:
@@ -142,7 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--config", help="region file (env ZCC_CONFIG; default: the shipped Limburg region)")
         p.add_argument("--care-types", dest="care_types", help="care types file (env ZCC_CARE_TYPES)")
-        p.add_argument("--store", help="sqlite:///var/zcc.db (default) or redis://host:port/db (env ZCC_STORE)")
+        p.add_argument(
+            "--store",
+            help="sqlite:///var/zcc.db (default), redis://host:port/db, "
+            "redis+sentinel://host:port[,host:port...]/service[/db] or redis+cluster://host:port[,host:port...] "
+            "(env ZCC_STORE)",
+        )
 
     serve = sub.add_parser("serve", help="run the service")
     common(serve)

@@ -12,7 +12,7 @@ from typing import Any
 from ..clock import to_ms
 from ..store.types import Document, DocWrite, Trail
 from .client import RedisBackend, unavailable_as_store_error
-from .scripts import IDEMPOTENCY_TTL_S, dumps, run_json
+from .scripts import IDEMPOTENCY_TTL_S, dumps, parse_json
 
 __all__ = ["RedisRecordStore"]
 
@@ -63,7 +63,7 @@ class RedisRecordStore:
         ]
         args.extend(tevents_of)
         keys = [*doc_keys, k.events, k.op(write.op_id), tevents]
-        result = await run_json(b.scripts.put_doc, b.client, keys, args)
+        result = parse_json(await b.writer.script(b.scripts.put_doc, keys, args))
         return int(result["version"])
 
     @unavailable_as_store_error

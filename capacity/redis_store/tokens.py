@@ -26,7 +26,7 @@ class RedisTokenStore:
     @unavailable_as_store_error
     async def put(self, token_hash: str, record: TokenRecord) -> None:
         """Store a token grant (HSET is idempotent, so a retry is harmless)."""
-        await self._backend.client.hset(self._key, token_hash, dumps(record.to_dict()))
+        await self._backend.writer.transaction(self._key, [("HSET", self._key, token_hash, dumps(record.to_dict()))])
 
     @unavailable_as_store_error
     async def get(self, token_hash: str) -> TokenRecord | None:
