@@ -117,6 +117,13 @@ def _simulation(seconds: float, args: argparse.Namespace) -> tuple[dict[str, Any
     return {"command": command, "returncode": done.returncode, "stdout": done.stdout}, text
 
 
+def _faults(seconds: float, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from bench import faults
+
+    fig = faults.run()
+    return fig, faults.report(fig)
+
+
 def _zcc() -> Path:
     return Path(sys.executable).with_name("zcc")
 
@@ -140,6 +147,7 @@ BENCHMARKS: dict[str, Callable[[float, argparse.Namespace], tuple[dict[str, Any]
     "dispatch": _dispatch,
     "matching": _matching,
     "simulation": _simulation,
+    "faults": _faults,
 }
 
 
@@ -244,6 +252,11 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     )
                 )
     rows += _simulation_rows(results.get("simulation", {}).get("figures") or {})
+    flt = results.get("faults", {}).get("figures")
+    if flt:
+        from bench import faults
+
+        rows += faults.headline(flt)
     return rows
 
 
