@@ -85,6 +85,8 @@ class Ledger:
     acked: dict[str, dict[str, Any]] = field(default_factory=dict)  # kind -> key -> what was acknowledged
     refused: Counter[str] = field(default_factory=Counter)
     unanswered: Counter[str] = field(default_factory=Counter)
+    #: What the failed attempts said: the problem type (``outcome-unknown``, ``store-unavailable``) or "no answer".
+    failures: Counter[str] = field(default_factory=Counter)
 
     def now(self) -> float:
         """Seconds since the case started."""
@@ -109,6 +111,9 @@ class Ledger:
                 status, data = 0, None
             answered = 200 <= status < 500 and status != 429
             self.attempts.append(Attempt(start, self.now(), answered, kind, status))
+            if not answered:
+                problem = data.get("type", "").rsplit("/", 1)[-1] if isinstance(data, dict) else ""
+                self.failures[f"{status} {problem}" if status else "no answer"] += 1
             if answered:
                 if status >= 300:
                     self.refused[kind] += 1

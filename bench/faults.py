@@ -254,6 +254,7 @@ def _figures(case: Case, stage: Stage, checks: dict[str, dict[str, int]]) -> dic
         "unanswered": sum(ledger.unanswered.values()),
         "attempts": len(ledger.attempts),
         "failed_attempts": len(failed),
+        "failures": dict(ledger.failures),
         "error_window_s": (max(a.end for a in failed) - min(a.start for a in failed)) if failed else 0.0,
         "resumed_s": (resumed - fault_at) if resumed is not None else None,
         "baseline_rate": len(before) / fault_at,
@@ -322,9 +323,9 @@ def report(fig: dict[str, Any]) -> str:
     for c in fig["cases"]:
         if "marks" in c:
             steps = "; ".join(f"{t:.1f} {what}" for t, what in c["marks"])
-            lines.append(
-                f"- {c['case']}: {steps}; {c['unanswered']} calls unanswered at the end, {c['refused']} refused"
-            )
+            said = ", ".join(f"{n} × {what}" for what, n in sorted(c["failures"].items())) or "none"
+            tail = f"failed attempts: {said}; {c['unanswered']} calls unanswered at the end, {c['refused']} refused"
+            lines.append(f"- {c['case']}: {steps}; {tail}")
     return "\n".join(lines)
 
 

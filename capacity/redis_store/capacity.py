@@ -90,9 +90,8 @@ class RedisCapacityStore:
 
     async def _snapshot(self, k: RegionKeys) -> Snapshot:
         b = self._backend
-        caps, statuses, holds, last_id = await b.scripts.snapshot(
-            keys=[k.capacity, k.status, k.holds, k.due, k.events], client=b.client
-        )
+        keys = [k.capacity, k.status, k.holds, k.due, k.events]
+        caps, statuses, holds, last_id = await b.writer.script(b.scripts.snapshot, keys, [], read_only=True)
         entries = sorted((CapacityEntry.from_dict(json.loads(c)) for c in caps), key=lambda e: e.key)
         return Snapshot(
             tuple(entries),

@@ -19,6 +19,7 @@ from redis.exceptions import (
     BusyLoadingError,
     ClusterDownError,
     ConnectionError,
+    NoScriptError,
     ReadOnlyError,
     RedisClusterException,
     RedisError,
@@ -52,6 +53,8 @@ def _unavailable(exc: BaseException) -> str | None:
         return "is a read-only replica (after a failover?)"
     if isinstance(exc, ClusterDownError | TryAgainError | AskError | RedisClusterException):
         return "is failing over or resharding"
+    if isinstance(exc, NoScriptError):  # a promoted replica the client did not load the script on yet
+        return "does not know a script yet (after a failover?)"
     if isinstance(exc, ConnectionError | TimeoutError | OSError):
         return "could not be reached"
     if isinstance(exc, RedisError) and is_refusal(exc):

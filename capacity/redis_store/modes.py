@@ -29,7 +29,7 @@ from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError, RedisError, TimeoutError
+from redis.exceptions import ConnectionError, MovedError, RedisError, TimeoutError
 
 from ..errors import InvalidInput
 
@@ -96,8 +96,8 @@ class ClientMode(Protocol):
     def pinned(self, key: str) -> contextlib.AbstractAsyncContextManager[AbstractConnection]:
         """Lend a connection to the primary that owns ``key``; a connection that failed is closed, not reused."""
 
-    async def heal(self) -> None:
-        """After a fault on a lent connection: drop idle connections and relearn the topology."""
+    async def heal(self, fault: BaseException) -> None:
+        """After ``fault`` on a lent connection: drop idle connections and relearn the topology."""
 
     async def aclose(self) -> None:
         """Close the client and every connection."""
@@ -148,7 +148,7 @@ class _PooledMode:
         finally:
             await pool.release(conn)
 
-    async def heal(self) -> None:
+    async def heal(self, fault: BaseException) -> None:
         # Idle connections may still point at a server that died or was demoted; they reconnect on use.
         await self.client.connection_pool.disconnect(inuse_connections=False)
 
@@ -257,6 +257,9 @@ class ClusterMode:
             max_connections=options.max_connections,
             # Regions on healthy shards keep working while one shard is down or failing over.
             require_full_coverage=False,
+            # A MOVED reply patches the slot it names; redis-py's default also closes every connection of
+            # every node at each 5th MOVED, which after a failover cuts the writes and blocking reads in flight.
+            reinitialize_steps=0,
             username=auth.get("username"),
             password=auth.get("password"),
             **common,
@@ -281,9 +284,15 @@ class ClusterMode:
         finally:
             node.release(conn)
 
-    async def heal(self) -> None:
+    async def heal(self, fault: BaseException) -> None:
+        manager = self.client.nodes_manager
         try:
-            await self.client.nodes_manager.initialize()
+            if isinstance(fault, MovedError):
+                # The reply names the slot's primary now (after a failover): take it, as redis-py does. Asking
+                # the startup nodes again may hit one that still has the old view, and repeat the MOVED.
+                await manager.move_slot(fault)
+                return
+            await manager.initialize()
         except (RedisError, OSError) as exc:  # the next attempt tries again
             _LOGGER.debug("relearning the cluster's slots failed: %r", exc)
 

@@ -1,5 +1,7 @@
 """Every write of the Redis store: sent on one lent connection and, with replicas, acknowledged only after WAIT.
 
+(The atomic reads take the same path without the WAIT: a read script, or MULTI/EXEC of reads.)
+
 A write is one batch on one connection to the primary that owns its keys::
 
     EVALSHA <script> ...      (or MULTI ... EXEC for plain commands)
@@ -7,10 +9,12 @@ A write is one batch on one connection to the primary that owns its keys::
     WAIT <min_replicas> <ms>
 
 ``WAIT`` blocks until the replicas acknowledged everything this connection wrote, so it must follow
-the write on the same connection. The fence makes that hold for a repeat too: a script that finds
-its op record answers from it without writing, and without a write of its own ``WAIT`` would
-count replicas that have not yet received the first run's effects. ``INCR`` always writes, so
-``WAIT`` covers everything the primary had applied by then, the first run included.
+the write on the same connection. The fence makes that hold for a repeat too: a repeat that finds
+its op record (or re-adds an audit member) changes nothing, and what ``WAIT`` counts after a command
+that propagated nothing is not what we need (a bare ``WAIT`` on a fresh connection counts every
+connected replica, even one frozen before the first run's effects; seen on Redis 7.0). ``INCR``
+always propagates, so ``WAIT`` covers everything the primary had applied by then, the first run
+included.
 
 Outcomes:
 
@@ -87,28 +91,39 @@ class Writer:
         self.min_replicas = min_replicas
         self.wait_timeout = wait_timeout
 
-    async def script(self, script: AsyncScript, keys: Sequence[str], args: Sequence[str | int]) -> Any:
-        """Run a write script on the primary of its keys (all in one slot) and return its reply."""
+    async def script(
+        self, script: AsyncScript, keys: Sequence[str], args: Sequence[str | int], *, read_only: bool = False
+    ) -> Any:
+        """Run a script on the primary of its keys (all in one slot) and return its reply.
+
+        ``read_only`` for a script that writes nothing: no fence and no WAIT, the same retries and the same
+        answer to a primary that does not know the script yet (a promoted replica never got it: EVAL).
+        """
         head = (len(keys), *keys, *args)
 
         def batch(loaded: bool) -> list[Command]:
             # EVAL carries the text and caches it on the server (after a restart or a failover).
             return [("EVALSHA", script.sha, *head)] if loaded else [("EVAL", script.script, *head)]
 
-        replies = await self._run(keys[0], batch)
+        replies = await self._run(keys[0], batch, read_only=read_only)
         return replies[0]
 
-    async def transaction(self, key: str, commands: Sequence[Command]) -> list[Any]:
-        """Run plain commands as one MULTI/EXEC on the primary of ``key`` and return EXEC's replies."""
+    async def transaction(self, key: str, commands: Sequence[Command], *, read_only: bool = False) -> list[Any]:
+        """Run plain commands as one MULTI/EXEC on the primary of ``key`` and return EXEC's replies.
+
+        ``read_only`` for reads that must see one state (a record's body and version): no fence, no WAIT.
+        (Not redis-py's cluster transaction pipeline: after a MOVED it can hand a connection to the old
+        primary back to the new primary's pool, found under a cluster failover.)
+        """
         body = [("MULTI",), *commands, ("EXEC",)]
-        replies = await self._run(key, lambda _loaded: body)
+        replies = await self._run(key, lambda _loaded: body, read_only=read_only)
         exec_reply = replies[-1]
         return list(exec_reply) if exec_reply is not None else []
 
-    async def _run(self, key: str, batch: Callable[[bool], list[Command]]) -> list[Any]:
-        """Send the batch (plus fence and WAIT), retrying faults; the batch's own replies."""
+    async def _run(self, key: str, batch: Callable[[bool], list[Command]], *, read_only: bool = False) -> list[Any]:
+        """Send the batch (plus fence and WAIT for a write), retrying faults; the batch's own replies."""
         tail: list[Command] = []
-        if self.min_replicas > 0:
+        if self.min_replicas > 0 and not read_only:
             tail = [("INCR", self._fence), ("WAIT", self.min_replicas, int(self.wait_timeout * 1000))]
         loaded = True
         uncertain = False  # an attempt was sent and its replies never came: it may have been applied
@@ -142,14 +157,15 @@ class Writer:
             failures += 1
             # Unreachable: the mode already retried the connect, with backoff; more attempts only add delay.
             if failures > self._options.retries or isinstance(fault, Unreachable):
-                raise self._give_up(fault, uncertain)
-            _LOGGER.debug("redis write on %s failed (%r); attempt %d again", self._mode.where(), fault, failures + 1)
-            await self._mode.heal()
+                raise self._give_up(fault, uncertain and not read_only, read_only)
+            _LOGGER.debug("redis call on %s failed (%r); attempt %d again", self._mode.where(), fault, failures + 1)
+            await self._mode.heal(fault)
             await asyncio.sleep(self._options.backoff().compute(failures))
 
     async def _exchange(self, conn: AbstractConnection, commands: list[Command]) -> list[Any]:
         """Send every command at once, read every reply (an error reply is returned, not raised)."""
-        deadline = self._options.socket_timeout + (self.wait_timeout if self.min_replicas > 0 else 0.0)
+        waits = any(c[0] == "WAIT" for c in commands)
+        deadline = self._options.socket_timeout + (self.wait_timeout if waits else 0.0)
         replies: list[Any] = []
         async with asyncio.timeout(deadline):
             await conn.send_packed_command(conn.pack_commands(commands), check_health=False)
@@ -174,12 +190,15 @@ class Writer:
             "repeat it with the same Idempotency-Key to learn the outcome (it is applied at most once)"
         )
 
-    def _give_up(self, fault: BaseException, uncertain: bool) -> StoreUnavailable:
-        """The error after the last attempt: outcome unknown if an attempt went unanswered, else nothing changed."""
+    def _give_up(self, fault: BaseException, uncertain: bool, read_only: bool) -> StoreUnavailable:
+        """The error after the last attempt: outcome unknown if a write went unanswered, else nothing changed."""
         where = self._mode.where()
         what = f"{type(fault).__name__}: {str(fault) or 'timed out'}"
-        _LOGGER.warning("redis %s: write failed after %d attempts: %s", where, self._options.retries + 1, what)
-        if not uncertain:
+        doing = "read" if read_only else "write"
+        _LOGGER.warning("redis %s: %s failed after %d attempts: %s", where, doing, self._options.retries + 1, what)
+        if read_only:
+            err = StoreUnavailable(f"the Redis store at {where} could not be read ({what})")
+        elif not uncertain:
             err = StoreUnavailable(f"the Redis store at {where} could not take the write ({what}); nothing was changed")
         else:
             err = OutcomeUnknown(

@@ -88,7 +88,10 @@ async def test_a_write_its_replicas_did_not_confirm_is_outcome_unknown_and_safe_
 async def test_sentinel_writes_wait_for_a_replica_and_say_so_when_none_answers(
     sentinel_topology: SentinelTopology,
 ) -> None:
-    stores = await open_seeded(sentinel_topology.url, "wr" + uuid.uuid4().hex[:6], wait_timeout=0.3)
+    region = "wr" + uuid.uuid4().hex[:6]
+    stores = await open_seeded(sentinel_topology.url, region, wait_timeout=0.3)
+    # Another client, so the repeat below runs on a connection that wrote nothing yet.
+    other = open_redis(sentinel_topology.url, region, wait_timeout=0.3)
     try:
         assert stores.backend.where.startswith("Sentinel service zcc")
         held, _ = await stores.capacity.hold(new_hold(), utcnow())  # both replicas up: acknowledged
@@ -99,12 +102,18 @@ async def test_sentinel_writes_wait_for_a_replica_and_say_so_when_none_answers(
         try:
             with pytest.raises(OutcomeUnknown):
                 await stores.capacity.confirm_hold(held.hold_id, utcnow())
+            # The repeat finds the hold confirmed and changes nothing; its WAIT must still cover the first
+            # attempt's write (writes.py: the fence), so the frozen replicas do not count.
+            await other.backend.open()
+            with pytest.raises(OutcomeUnknown):
+                await other.capacity.confirm_hold(held.hold_id, utcnow())
         finally:
             for r in replicas:
                 r.resume()
         confirmed, _ = await stores.capacity.confirm_hold(held.hold_id, utcnow())  # the repeat learns the outcome
         assert confirmed.status == "confirmed"
     finally:
+        await other.backend.close()
         await stores.backend.close()
 
 
