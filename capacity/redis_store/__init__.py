@@ -40,6 +40,7 @@ The package::
     modes.py     BasicMode, SentinelMode, ClusterMode: build the client, lend a connection to a key's primary
     client.py    RedisBackend (mode, scripts, writer; open/close/ping), faults -> StoreUnavailable
     writes.py    Writer: a write, then INCR fence and WAIT on the same connection; retries; OutcomeUnknown
+                 (and the atomic reads, without the WAIT)
     keys.py      the key layout of a region (the ``{region}`` hash tag)
     scripts.py   loads ``lua/*.lua`` and registers each script once per client
     capacity.py  CapacityStore (entries, stops, holds; group commit of apply_updates)

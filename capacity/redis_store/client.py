@@ -1,8 +1,9 @@
 """The Redis connection every store of a region shares, and the mapping of Redis faults to StoreUnavailable.
 
 How the client is built is the one thing a deployment mode changes (``modes.py``: single server,
-Sentinel, Cluster, chosen by the URL scheme); every operation stays the same code. Reads go through
-the mode's client; writes go through ``writes.Writer``, which waits for the replicas.
+Sentinel, Cluster, chosen by the URL scheme); every operation stays the same code. Plain reads go
+through the mode's client; writes (which wait for the replicas) and the atomic reads (a read script,
+MULTI/EXEC of reads) go through ``writes.Writer`` on a connection lent by the mode.
 """
 
 from __future__ import annotations

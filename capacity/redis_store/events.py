@@ -9,10 +9,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from redis.exceptions import ResponseError
+
 from ..clock import from_ms, to_ms
 from ..state import EntryHint, Event, LazyJson
 from .client import RedisBackend, unavailable_as_store_error
 from .scripts import CALL_OP_TTL_S, dumps
+from .writes import is_refusal
 
 __all__ = ["RedisEventLog", "events_of_entries", "events_of_xread"]
 
@@ -77,13 +80,18 @@ class RedisEventLog:
         so a late reply never reaches the next command on it. Not retried: a
         read changes nothing and the caller polls again.
         """
-        async with self._backend.pinned(self._keys.events) as conn:
-            async with asyncio.timeout(block_ms / 1000 + self._backend.options.socket_timeout + 1.0):
-                await conn.send_command(
-                    "XREAD", "COUNT", limit, "BLOCK", block_ms, "STREAMS", self._keys.events, last_id
-                )
-                # math.inf: no socket timeout on this read; the deadline above bounds it.
-                reply = await conn.read_response(timeout=math.inf)
+        try:
+            async with self._backend.pinned(self._keys.events) as conn:
+                async with asyncio.timeout(block_ms / 1000 + self._backend.options.socket_timeout + 1.0):
+                    await conn.send_command(
+                        "XREAD", "COUNT", limit, "BLOCK", block_ms, "STREAMS", self._keys.events, last_id
+                    )
+                    # math.inf: no socket timeout on this read; the deadline above bounds it.
+                    reply = await conn.read_response(timeout=math.inf)
+        except ResponseError as exc:
+            if is_refusal(exc):  # MOVED after a cluster failover: the next read goes to the new primary
+                await self._backend.mode.heal(exc)
+            raise
         return events_of_xread(reply)
 
     @unavailable_as_store_error
