@@ -13,7 +13,10 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "KINDS",
+    "LOCATION_KINDS",
+    "ROAD_TIERS",
     "CareType",
+    "Contact",
     "Hours",
     "Kind",
     "Location",
@@ -27,6 +30,15 @@ __all__ = [
 Kind: TypeAlias = Literal["hap", "vvt", "hospital", "ggz"]
 KINDS: tuple[str, ...] = ("hap", "vvt", "hospital", "ggz")
 
+#: What a location is: a town (where people live), a provider's own site (its address), or a road
+#: junction (a motorway junction or a node of the road network, where nobody lives or is snapped to).
+LOCATION_KINDS: tuple[str, ...] = ("town", "site", "junction")
+
+#: Road tiers and their default car speed in km/h without traffic, as a route planner drives them:
+#: motorways at the 100 km/h day limit, main (N-) roads with their roundabouts and crossings, and
+#: access roads through towns (50 and 30 km/h streets, traffic lights).
+ROAD_TIERS: dict[str, float] = {"motorway": 100.0, "main": 55.0, "access": 30.0}
+
 
 @dataclass(frozen=True, slots=True)
 class CareType:
@@ -38,26 +50,33 @@ class CareType:
     unit: str = "place"
     level: int = 0
     description: str = ""
+    #: How long one patient uses a unit, (low, high) hours; None: the simulation's default by unit.
+    length_of_stay_hours: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """A municipality or town: a node of the road graph."""
+    """A town, a provider's site or a road junction: a node of the road graph."""
 
     id: str
     name: str
     lat: float
     lon: float
     population: int = 0
+    kind: str = "town"
 
 
 @dataclass(frozen=True, slots=True)
 class Road:
-    """An undirected road between two locations with its travel time."""
+    """A road between two locations with its travel time; both ways unless ``oneway`` (then ``a`` to ``b`` only)."""
 
     a: str
     b: str
     minutes: float
+    oneway: bool = False
+    tier: str = ""
+    km: float | None = None
+    ref: str = ""  # the road's number, e.g. "A2" or "N280"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +128,15 @@ class ProviderOffer:
 
 
 @dataclass(frozen=True, slots=True)
+class Contact:
+    """How the coordination desk reaches a provider for the hand-over."""
+
+    phone: str
+    desk: str = ""  # who answers, e.g. "Coördinator SEH"
+    fictitious: bool = False  # a placeholder number for a demo region, not the provider's real one
+
+
+@dataclass(frozen=True, slots=True)
 class Provider:
     """A care provider at one location offering one or more care types."""
 
@@ -118,6 +146,8 @@ class Provider:
     location: str
     offers: Mapping[str, ProviderOffer]
     hours: Hours = Hours()
+    address: str = ""
+    contact: Contact | None = None
 
     def hours_for(self, care_type: str) -> Hours:
         """The opening hours that apply to ``care_type`` at this provider."""

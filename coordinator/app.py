@@ -17,31 +17,42 @@ from capacity.errors import StoreUnavailable
 from capacity.model import Region
 from capacity.service import CapacityService, raise_if_cancelling
 from capacity.store import Stores, open_stores
+from capacity.store.timing import timed_stores
 
 from . import reload
 from .audit import AuditLog
 from .auth import setup_auth
 from .board_cache import BoardCache
+from .forecast import ForecastService
 from .keys import (
     AUDIT,
     AUTH,
     BACKGROUND,
     BOARD_CACHE,
     CAPACITY,
+    FORECAST,
+    HEARTBEAT,
     METRICS,
     NOTIFIER,
+    RELOAD,
     REQUESTS,
     ROUTING,
     SETTINGS,
     STORES,
+    STREAM_SLOTS,
     TRAJECTORIES,
 )
+from .logs import setup_request_ids
 from .metrics import Metrics, setup_metrics
 from .notify import Notifier
+from .ops.heartbeat import Heartbeat
+from .places.setup import geocoder_ctx
 from .problems import setup_problems
 from .requests import RequestService
 from .routes import add_routes
 from .routing_state import RoutingState
+from .server.body import setup_body_timeout
+from .server.streams import StreamSlots
 from .settings import Settings
 from .tokens import TokenAuth
 from .trajectories import TrajectoryService
@@ -76,9 +87,9 @@ def create_app(
 ) -> web.Application:
     """Build the service for ``region`` (and its ``neighbours`` for the cross-border view), triaging by ``protocol``."""
     app = web.Application(client_max_size=settings.max_body_bytes)
-    stores = stores or stores_for(settings, region.id)
-    capacity = CapacityService(stores.capacity, stores.events, region)
     metrics = Metrics()
+    stores = timed_stores(stores or stores_for(settings, region.id), metrics.store_observer)
+    capacity = CapacityService(stores.capacity, stores.events, region)
     metrics.watch(capacity.view)
     notifier = Notifier(settings.webhook_url, metrics.webhooks)
     trajectories = TrajectoryService(stores.records)
@@ -93,6 +104,8 @@ def create_app(
     app[BOARD_CACHE] = BoardCache()
     app[NOTIFIER] = notifier
     app[TRAJECTORIES] = trajectories
+    app[HEARTBEAT] = Heartbeat(capacity.view)
+    app[RELOAD] = asyncio.Event()
     app[REQUESTS] = RequestService(
         stores.records,
         capacity,
@@ -100,18 +113,28 @@ def create_app(
         protocol,
         hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
         on_placed=notifier.notify,
+        observer=metrics,
     )
+    app[STREAM_SLOTS] = StreamSlots(
+        settings.max_streams, settings.max_streams_per_client, retry_after=settings.retry_after_seconds
+    )
+    app[FORECAST] = ForecastService(capacity, stores.records, protocol)
     app[AUDIT] = AuditLog(stores.audit, region.id, secrets.token_hex(4), settings.audit_retention_days)
 
-    # Order matters, outermost first: metrics time everything including error mapping;
-    # problems turns every error into problem+json; auth runs before any handler reads a body.
+    # Order matters, outermost first: the request id and access line cover everything; metrics time
+    # everything including error mapping; problems turns every error into problem+json; auth runs
+    # before any handler reads a body; the body deadline reads it (within the time allowed) only for a
+    # request that got past auth.
+    setup_request_ids(app)
     setup_metrics(app, metrics)
     setup_problems(app, retry_after=settings.retry_after_seconds, max_body_bytes=settings.max_body_bytes)
     setup_auth(app, auth)
+    setup_body_timeout(app, settings.body_timeout_seconds)
 
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_background_ctx)
     app.cleanup_ctx.append(_notifier_ctx)
+    app.cleanup_ctx.append(geocoder_ctx)
     app.on_shutdown.append(_close_streams)
     add_routes(app)
     return app
@@ -143,7 +166,7 @@ async def _expire_holds(app: web.Application) -> None:
     while True:
         try:
             for hold in await capacity.expire():
-                metrics.holds.labels("expired").inc()
+                requests.observer.hold("expired")
                 _LOGGER.info("hold %s at %s %s expired", hold.hold_id, hold.provider_id, hold.care_type)
                 await requests.hold_expired(hold)
         except StoreUnavailable as exc:
@@ -160,6 +183,7 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
         "zcc-hold-expiry": _expire_holds(app),
         "zcc-routing": reload.keep_routing_current(app),
         "zcc-neighbours": reload.follow_neighbours(app),
+        "zcc-heartbeat": app[HEARTBEAT].run(app[STORES].instances),
     }
     tasks = app[BACKGROUND]
     tasks.extend(asyncio.create_task(job, name=name) for name, job in jobs.items())

@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-from aiohttp import web
 
 from capacity.errors import ConfigError, InvalidInput, StoreUnavailable
 from capacity.model import Region
 from capacity.region import check_region_file, load_care_types, load_region
 
+from .logs import configure_logging
 from .settings import Settings
 
 __all__ = ["main"]
@@ -41,7 +41,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the service until interrupted."""
     from .app import create_app
-    from .reload import load_regions
+    from .reload import install_sighup, load_regions
+    from .server.runner import serve
     from .triage import load_protocol
 
     settings = _settings(args)
@@ -73,8 +74,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except InvalidInput as exc:  # e.g. a malformed --store URL
         print(f"zcc: invalid {exc.field or 'setting'}: {exc.detail}", file=sys.stderr)
         return 2
+    install_sighup(app)
     try:
-        web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=None)
+        # Timeouts, connection caps and a calm log around aiohttp's runner (coordinator/server).
+        serve(app, settings)
     except StoreUnavailable as exc:
         print(f"zcc: cannot open the store: {exc.detail}", file=sys.stderr)
         return 1
@@ -189,9 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--care-types", dest="care_types", help="care types file")
     check.set_defaults(func=cmd_check_config)
 
+    from .places.cli import add_parser as add_import_postcodes  # zcc import-postcodes
     from .simulate.cli import add_parser as add_simulate  # the region simulation (zcc simulate)
 
+    add_import_postcodes(sub)
     add_simulate(sub)
+    from .ops.cli import add_parsers as add_ops  # zcc backup, restore, status
+
+    add_ops(sub)
     return parser
 
 
@@ -205,10 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return gen_region.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # The service logs JSON lines (ZCC_LOG_FORMAT=text for a terminal); the one-shot commands log text.
+    fmt = os.environ.get("ZCC_LOG_FORMAT") or ("json" if args.command == "serve" else "text")
+    configure_logging("text" if fmt == "text" else "json", level=logging.DEBUG if args.verbose else logging.INFO)
     code: int = args.func(args)
     return code
 

@@ -7,27 +7,23 @@ import json
 
 from aiohttp import web
 
-from capacity.errors import InvalidInput
 from capacity.store import IdempotencyKey
 
+from .fields import check_idempotency_key
 from .tokens import Principal
 
 __all__ = ["idempotency_key"]
-
-MAX_KEY_LENGTH = 200
 
 
 def idempotency_key(request: web.Request, who: Principal, body: object) -> IdempotencyKey | None:
     """The caller's Idempotency-Key scoped to its token, with a fingerprint of the method, path and parsed body.
 
-    None when the header is absent; InvalidInput when it is not 1-200 printable characters.
+    None when the header is absent; InvalidInput when it is not 1-200 printable ASCII characters.
     """
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidInput(f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters", field="Idempotency-Key")
+    check_idempotency_key(key)
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     fingerprint = hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
     return IdempotencyKey(f"{who.token_id}:{key}", fingerprint)

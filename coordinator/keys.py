@@ -11,10 +11,13 @@ from capacity.store import Stores
 
 from .audit import AuditLog
 from .board_cache import BoardCache
+from .forecast import ForecastService
 from .metrics import Metrics
 from .notify import Notifier
+from .ops.heartbeat import Heartbeat
 from .requests import RequestService
 from .routing_state import RoutingState
+from .server.streams import StreamSlots
 from .settings import Settings
 from .tokens import TokenAuth
 from .trajectories import TrajectoryService
@@ -25,12 +28,16 @@ __all__ = [
     "BACKGROUND",
     "BOARD_CACHE",
     "CAPACITY",
+    "FORECAST",
+    "HEARTBEAT",
     "METRICS",
     "NOTIFIER",
+    "RELOAD",
     "REQUESTS",
     "ROUTING",
     "SETTINGS",
     "STORES",
+    "STREAM_SLOTS",
     "TRAJECTORIES",
 ]
 
@@ -45,4 +52,8 @@ NOTIFIER = web.AppKey("notifier", Notifier)
 METRICS = web.AppKey("metrics", Metrics)
 AUTH = web.AppKey("auth", TokenAuth)
 BOARD_CACHE = web.AppKey("board_cache", BoardCache)
+FORECAST = web.AppKey("forecast", ForecastService)
+HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
+RELOAD = web.AppKey("reload", asyncio.Event)  # set by SIGHUP: reload the region file and triage protocol now
+STREAM_SLOTS = web.AppKey("stream_slots", StreamSlots)
 BACKGROUND = web.AppKey("background", list[asyncio.Task[None]])

@@ -1,13 +1,19 @@
-"""Prometheus metrics in a per-app registry, a latency middleware, and gauges read from the view."""
+"""Prometheus metrics in a per-app registry, a latency middleware, and gauges read from the view.
+
+Every family the service serves is listed in README.md (Metrics); the alert and recording rules in
+config/prometheus/ and the dashboard in config/grafana/ use only these (tests check it against a
+running app).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -17,9 +23,29 @@ from capacity.model import KINDS
 if TYPE_CHECKING:
     from capacity.view import CapacityView
 
-__all__ = ["Metrics", "ViewCollector", "setup_metrics"]
+    from .requests import HoldEvent, Outcome
+
+__all__ = [
+    "LATENCY_BUCKETS",
+    "PLACEMENT_BUCKETS",
+    "STORE_BUCKETS",
+    "URGENCIES",
+    "Metrics",
+    "ViewCollector",
+    "setup_metrics",
+]
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+# Store calls: SQLite fsyncs and Redis round trips, from a fraction of a millisecond to a retried timeout.
+STORE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+# Request to confirmed placement: minutes (U2 within the hour) to the same day (U4).
+URGENCIES = ("U0", "U1", "U2", "U3", "U4", "U5")
+# Which outcomes each urgency can have (served at 0 from the start, so rates and panels have a series).
+_OUTCOMES = (
+    *(("U0", "escalated"), ("U1", "escalated"), ("U5", "advice")),
+    *((u, o) for u in ("U2", "U3", "U4") for o in ("placed", "cancelled")),
+)
+PLACEMENT_BUCKETS = (60.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0)
 
 
 class Metrics:
@@ -47,15 +73,101 @@ class Metrics:
         self.store_errors = Counter(
             "zcc_store_errors", "Store operations that failed, by operation", ["op"], registry=r
         )
+        for op in ("apply_updates", "expire_holds"):
+            self.store_errors.labels(op)
         self.holds = Counter(
-            "zcc_holds", "Hold transitions (created, confirmed, released, expired)", ["event"], registry=r
+            "zcc_holds", "Hold transitions (taken, confirmed, released, expired), once each", ["event"], registry=r
         )
+        for event in ("taken", "confirmed", "released", "expired"):
+            self.holds.labels(event)  # every outcome is served from the start, at 0
         self.webhooks = Counter(
             "zcc_webhook_deliveries",
             "Webhook notifications (delivered, retried, failed, dropped)",
             ["result"],
             registry=r,
         )
+        for result in ("delivered", "retried", "failed", "dropped"):
+            self.webhooks.labels(result)
+        self.store_latency = Histogram(
+            "zcc_store_operation_duration_seconds",
+            "Store call latency by operation (store.method)",
+            ["op"],
+            buckets=STORE_BUCKETS,
+            registry=r,
+        )
+        self.requests_created = Counter(
+            "zcc_requests_created", "Requests triaged and stored, by urgency", ["urgency"], registry=r
+        )
+        self.requests_closed = Counter(
+            "zcc_requests_closed",
+            "Requests ended, by urgency and outcome (escalated, advice, placed, cancelled)",
+            ["urgency", "outcome"],
+            registry=r,
+        )
+        self.escalations = Counter(
+            "zcc_escalations_112", "Requests triaged U0/U1 and escalated to 112, by urgency", ["urgency"], registry=r
+        )
+        self.placement_seconds = Histogram(
+            "zcc_placement_seconds",
+            "Time from a request's creation to its confirmed placement, by urgency",
+            ["urgency"],
+            buckets=PLACEMENT_BUCKETS,
+            registry=r,
+        )
+        for urgency in URGENCIES:
+            self.requests_created.labels(urgency)
+        for urgency, outcome in _OUTCOMES:
+            self.requests_closed.labels(urgency, outcome)
+        for urgency in ("U0", "U1"):
+            self.escalations.labels(urgency)
+        for urgency in ("U2", "U3", "U4"):
+            self.placement_seconds.labels(urgency)
+        self._store_children: dict[str, Any] = {}
+
+    # -- families that wait for their code (issue 12's audit spool, the provider feeds) ---------
+
+    def watch_spool(self, depth: Callable[[], float]) -> None:
+        """Serve ``zcc_audit_spool_depth`` (audit entries waiting for the store), read at scrape time."""
+        Gauge(
+            "zcc_audit_spool_depth", "Audit entries spooled locally, waiting for the store", registry=self.registry
+        ).set_function(depth)
+
+    def feed_outcomes(self) -> Counter:
+        """Serve and return ``zcc_feed_polls_total{provider_id, result}`` (one per poll of a provider's feed)."""
+        return Counter(
+            "zcc_feed_polls",
+            "Polls of providers' capacity feeds, by provider and result (applied, unchanged, failed, invalid)",
+            ["provider_id", "result"],
+            registry=self.registry,
+        )
+
+    def store_observer(self, op: str) -> Callable[[float], None]:
+        """The observe function of one store operation (capacity.store.timing asks once per operation)."""
+        child = self._store_children.get(op)
+        if child is None:
+            child = self._store_children[op] = self.store_latency.labels(op)
+        observe: Callable[[float], None] = child.observe
+        return observe
+
+    # -- the request lifecycle's observer (coordinator.requests.LifecycleObserver) --------------
+
+    def hold(self, event: HoldEvent) -> None:
+        """A hold transition."""
+        self.holds.labels(event).inc()
+
+    def created(self, urgency: str) -> None:
+        """A request stored."""
+        self.requests_created.labels(urgency).inc()
+
+    def closed(self, urgency: str, outcome: Outcome) -> None:
+        """A request ended; an escalation to 112 is counted on its own as well."""
+        self.requests_closed.labels(urgency, outcome).inc()
+        if outcome == "escalated":
+            self.escalations.labels(urgency).inc()
+
+    def placed(self, urgency: str, seconds: float) -> None:
+        """A placement confirmed, ``seconds`` after the request."""
+        self.placement_seconds.labels(urgency).observe(seconds)
 
     def watch(self, view: CapacityView) -> None:
         """Expose the view's state as gauges computed at scrape time."""
@@ -81,6 +193,8 @@ class ViewCollector(Collector):
             held.add_metric([ct], h)
             free.add_metric([ct], f)
         yield from (available, held, free)
+
+        yield self._last_report_ages(now)
 
         oldest = GaugeMetricFamily(
             "zcc_capacity_oldest_fresh_age_seconds",
@@ -115,6 +229,30 @@ class ViewCollector(Collector):
             "zcc_view_degraded", "1 while the view is cut off from the store", value=1 if view.degraded else 0
         )
         yield GaugeMetricFamily("zcc_view_events_applied", "Events applied to this view", value=view.events_applied)
+
+    def _last_report_ages(self, now: datetime) -> Metric:
+        """Seconds since the newest report of each provider kind and care type (fresh or not).
+
+        A kind and care type that was never reported is left out: there is no "since" to tell,
+        and zcc_capacity_stale_entries counts it.
+        """
+        view = self.view
+        newest: dict[tuple[str, str], datetime] = {}
+        for (pid, ct), e in view.entries.items():
+            p = view.region.providers.get(pid)
+            if p is None or e.reported_at is None:
+                continue
+            key = (p.kind, ct)
+            if key not in newest or e.reported_at > newest[key]:
+                newest[key] = e.reported_at
+        family = GaugeMetricFamily(
+            "zcc_capacity_last_report_age_seconds",
+            "Seconds since the newest capacity report, per provider kind and care type",
+            labels=["kind", "care_type"],
+        )
+        for (kind, ct), at in sorted(newest.items()):
+            family.add_metric([kind, ct], max(0.0, (now - at).total_seconds()))
+        return family
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

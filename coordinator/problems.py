@@ -13,6 +13,8 @@ from aiohttp import web
 from capacity.errors import NotAuthenticated, StoreUnavailable, ZccError
 from capacity.jsontypes import JSONObject
 
+from .logs import current_request_id
+
 __all__ = ["STATUS_OF", "problem", "setup_problems", "status_of"]
 
 _LOGGER = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ def problem(
     }
     if instance:
         body["instance"] = instance
+    if request_id := current_request_id():
+        body["request_id"] = request_id  # the same id as the X-Request-Id header and the log lines
     body.update({k: v for k, v in extra.items() if v is not None})
     return web.Response(
         status=status,

@@ -1,9 +1,15 @@
-"""Background jobs that keep routing current: the first build, rebuilds on file changes, neighbours' capacity."""
+"""Background jobs that keep routing current: the first build, reloads on file changes and SIGHUP, neighbours' capacity.
+
+The region file(s) and the triage protocol are reloaded when their modification time changes (checked every
+``reload_seconds``) or at once when ``app[RELOAD]`` is set (``zcc serve`` sets it on SIGHUP). A file that does not
+validate is logged and ignored: the service keeps serving the last good one.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from pathlib import Path
 
 from aiohttp import web
@@ -15,11 +21,13 @@ from capacity.region import default_config_dir, default_region_path, load_care_t
 from capacity.service import raise_if_cancelling
 from routing.lookup import build_routing
 
-from .keys import CAPACITY, ROUTING, SETTINGS
-from .routing_state import NeighbourBoard, load_postcodes
+from .keys import CAPACITY, RELOAD, REQUESTS, ROUTING, SETTINGS
+from .routing_state import NeighbourBoard, read_postcode_table
 from .settings import Settings
+from .triage import load_protocol
+from .triage.checker import TRIAGE_FILE
 
-__all__ = ["follow_neighbours", "keep_routing_current", "load_regions"]
+__all__ = ["follow_neighbours", "install_sighup", "keep_routing_current", "load_regions"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -32,8 +40,48 @@ def load_regions(settings: Settings) -> tuple[Region, tuple[Region, ...]]:
     return home, neighbours
 
 
+def install_sighup(app: web.Application) -> None:
+    """Reload the region file and the triage protocol on SIGHUP (for ``zcc serve``; tests set ``app[RELOAD]``)."""
+
+    async def on_startup(app: web.Application) -> None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, app[RELOAD].set)
+
+    async def on_cleanup(app: web.Application) -> None:
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+
+
 def _watched(settings: Settings) -> list[Path]:
     return [settings.config_path or default_region_path(), *settings.neighbour_configs]
+
+
+def _triage_file(settings: Settings) -> Path:
+    return settings.triage_path or default_config_dir() / TRIAGE_FILE
+
+
+async def _signalled(event: asyncio.Event, seconds: float) -> bool:
+    """Wait up to ``seconds`` for ``event`` (a SIGHUP); whether it came (and clear it)."""
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        return False
+    event.clear()
+    return True
+
+
+async def _reload_protocol(app: web.Application) -> None:
+    """Read the triage protocol again and use it for the next request; an invalid file keeps the last good one."""
+    settings = app[SETTINGS]
+    try:
+        protocol = await asyncio.get_running_loop().run_in_executor(None, load_protocol, settings.triage_path)
+    except ConfigError as exc:
+        _LOGGER.error("triage protocol changed but is invalid, keeping the last good one: %s", exc)
+        return
+    app[REQUESTS].protocol = protocol
+    _LOGGER.info("triage protocol reloaded: %d complaints", len(protocol.complaints))
 
 
 def _mtimes(paths: list[Path]) -> dict[Path, float]:
@@ -46,9 +94,9 @@ def _mtimes(paths: list[Path]) -> dict[Path, float]:
     return out
 
 
-def _postcodes_for(settings: Settings, region_id: str) -> dict[str, tuple[float, float, str]]:
+def _postcodes_for(settings: Settings, region_id: str) -> tuple[dict[str, tuple[float, float, str]], dict[str, str]]:
     path = settings.postcodes_path or default_config_dir() / "postcodes" / f"{region_id}.csv"
-    return load_postcodes(path) if path.is_file() else {}
+    return read_postcode_table(path) if path.is_file() else ({}, {})
 
 
 async def keep_routing_current(app: web.Application) -> None:
@@ -60,15 +108,22 @@ async def keep_routing_current(app: web.Application) -> None:
     settings, state, capacity = app[SETTINGS], app[ROUTING], app[CAPACITY]
     view = capacity.view
     loop = asyncio.get_running_loop()
-    state.postcodes = await loop.run_in_executor(None, _postcodes_for, settings, view.region.id)
+    state.postcodes, state.municipalities = await loop.run_in_executor(None, _postcodes_for, settings, view.region.id)
     routing = await loop.run_in_executor(None, build_routing, view.region, state.neighbours)
     state.swap(routing)
     paths = _watched(settings)
     stamps = _mtimes(paths)
+    triage_file = _triage_file(settings)
+    triage_stamp = _mtimes([triage_file])
     while True:
-        await asyncio.sleep(settings.reload_seconds)
+        forced = await _signalled(app[RELOAD], settings.reload_seconds)
+        if forced:
+            _LOGGER.info("SIGHUP: reloading the region file and the triage protocol")
+        if forced or _mtimes([triage_file]) != triage_stamp:
+            triage_stamp = _mtimes([triage_file])
+            await _reload_protocol(app)
         now_stamps = _mtimes(paths)
-        if now_stamps == stamps:
+        if now_stamps == stamps and not forced:
             continue
         try:
             home, neighbours = await loop.run_in_executor(None, load_regions, settings)

@@ -1,7 +1,8 @@
 """The live routing of a service: built off the event loop, rebuilt when a region file changes.
 
 Also holds the neighbouring regions' capacity (read from a shared Redis) for
-the cross-border view, and the region's postcode table.
+the cross-border view, the region's postcode table and place names, and the
+address geocoder when one is configured.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from capacity.model import Region
 from capacity.state import CapacityEntry, ProviderStatus
 from routing.lookup import Routing
 
-__all__ = ["NeighbourBoard", "RoutingState", "load_postcodes"]
+from .places.geocoder import Geocoder
+from .places.names import PlaceIndex
+
+__all__ = ["NeighbourBoard", "RoutingState", "load_postcodes", "read_postcode_table"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -40,6 +44,12 @@ class RoutingState:
         self.neighbours = neighbours
         self.boards: dict[str, NeighbourBoard] = {r.id: NeighbourBoard() for r in neighbours}
         self.postcodes: dict[str, tuple[float, float, str]] = {}
+        self.municipalities: dict[str, str] = {}  # PC4 -> the municipality's location id
+        self.geocoder: Geocoder | None = None
+        # The place names of the current routing's region, built on first use (off the event loop):
+        # at national size the index takes some 17 MB and a second to build, spent only when used.
+        self._places: tuple[Routing, PlaceIndex] | None = None
+        self._places_lock = asyncio.Lock()
         self.ready = asyncio.Event()
         self.builds = 0
 
@@ -55,12 +65,33 @@ class RoutingState:
         self.builds += 1
         self.ready.set()
 
+    async def places(self) -> PlaceIndex:
+        """The place names of the current region (and its postcode table), built off the event loop once."""
+        routing = self.get()
+        async with self._places_lock:
+            if self._places is None or self._places[0] is not routing:
+                loop = asyncio.get_running_loop()
+                index = await loop.run_in_executor(
+                    None, PlaceIndex, routing.home, dict(self.postcodes), dict(self.municipalities)
+                )
+                self._places = (routing, index)
+            return self._places[1]
+
 
 def load_postcodes(path: Path) -> dict[str, tuple[float, float, str]]:
     """PC4 -> (lat, lon, place) from a CSV with columns postcode, lat, lon, place."""
+    return read_postcode_table(path)[0]
+
+
+def read_postcode_table(path: Path) -> tuple[dict[str, tuple[float, float, str]], dict[str, str]]:
+    """PC4 -> (lat, lon, place), and PC4 -> municipality where the CSV has that (optional) column."""
     out: dict[str, tuple[float, float, str]] = {}
+    municipalities: dict[str, str] = {}
     with path.open(newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            out[row["postcode"].strip()] = (float(row["lat"]), float(row["lon"]), row["place"].strip())
+            code = row["postcode"].strip()
+            out[code] = (float(row["lat"]), float(row["lon"]), row["place"].strip())
+            if row.get("municipality"):
+                municipalities[code] = row["municipality"].strip()
     _LOGGER.info("loaded %d postcodes from %s", len(out), path)
-    return out
+    return out, municipalities

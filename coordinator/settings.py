@@ -8,6 +8,20 @@ from pathlib import Path
 
 __all__ = ["Settings"]
 
+# Connection handling: variable -> (field, type).
+_SERVER_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
+    "ZCC_HEADER_TIMEOUT": ("header_timeout_seconds", float),
+    "ZCC_BODY_TIMEOUT": ("body_timeout_seconds", float),
+    "ZCC_KEEPALIVE_TIMEOUT": ("keepalive_timeout_seconds", float),
+    "ZCC_SEND_TIMEOUT": ("send_timeout_seconds", float),
+    "ZCC_MAX_CONNECTIONS": ("max_connections", int),
+    "ZCC_MAX_CONNECTIONS_PER_CLIENT": ("max_connections_per_client", int),
+    "ZCC_MAX_STREAMS": ("max_streams", int),
+    "ZCC_MAX_STREAMS_PER_CLIENT": ("max_streams_per_client", int),
+    "ZCC_MAX_HEADER_BYTES": ("max_header_bytes", int),
+    "ZCC_LOG_REPEAT_SECONDS": ("log_repeat_seconds", float),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -44,6 +58,20 @@ class Settings:
     # How often the region files are checked for changes (the routing is rebuilt when they change).
     reload_seconds: float = 10.0
     neighbour_poll_seconds: float = 5.0
+    # Connections (coordinator/server, used by `zcc serve`): what a client may hold, and for how long.
+    header_timeout_seconds: float = 10.0  # request line and headers, from connect or a request's first byte
+    body_timeout_seconds: float = 30.0  # the whole body, from the end of the headers
+    keepalive_timeout_seconds: float = 75.0  # idle between requests (longer than a proxy's usual 60 s)
+    send_timeout_seconds: float = 30.0  # a client that takes no data for this long is cut off (SSE too)
+    max_connections: int | None = None  # None: the open-file limit less what the service needs, at most 1000
+    max_connections_per_client: int = 100  # per client address; 0: no per-address cap (behind a proxy)
+    max_streams: int = 100  # concurrent SSE streams
+    max_streams_per_client: int = 10  # per client address; 0: no per-address cap
+    max_header_bytes: int = 8190  # one request line or header line (aiohttp's default)
+    log_repeat_seconds: float = 10.0  # a flood of one kind of log line: one line per interval with a count
+    # Geocoding by address (PDOK Locatieserver's ``free`` URL); None: off, no address leaves the service.
+    geocoder_url: str | None = None
+    geocoder_timeout_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -69,9 +97,18 @@ class Settings:
             env["hold_ttl_seconds"] = float(v) * 60
         if v := os.environ.get("ZCC_DEFAULT_VALID_MINUTES"):
             env["default_valid_minutes"] = int(v)
+        if v := os.environ.get("ZCC_TRIAGE"):
+            env["triage_path"] = Path(v)
         if v := os.environ.get("ZCC_REDIS_SOCKET_TIMEOUT"):
             env["redis_socket_timeout"] = float(v)
         if v := os.environ.get("ZCC_REDIS_MIN_REPLICAS"):
             env["redis_min_replicas"] = int(v)
+        for name, (attr, kind) in _SERVER_ENV.items():
+            if v := os.environ.get(name):
+                env[attr] = kind(v)
+        if v := os.environ.get("ZCC_GEOCODER_URL"):
+            env["geocoder_url"] = v
+        if v := os.environ.get("ZCC_GEOCODER_TIMEOUT"):
+            env["geocoder_timeout_seconds"] = float(v)
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)  # type: ignore[arg-type]

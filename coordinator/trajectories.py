@@ -8,14 +8,15 @@ after 3 months, then monthly).
 
 Who may see a record (seed 003: only those directly involved): ``admin``; the care team's own
 members (a token carrying a practitioner id that is on the care team); ``triage`` only while an
-open request of that patient is being handled, and, when the patient objects to sharing, only the
-hints the match needs. ``dispatch``, ``provider`` and ``ops`` never.
+open request of that patient is being handled, and then only the care-plan hints the match needs
+(not the care team, the history or the FHIR export: a request a nurse opens herself must not open
+the whole record). ``dispatch``, ``provider`` and ``ops`` never, even with a practitioner id on the
+care team.
 """
 
 from __future__ import annotations
 
 import calendar
-import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,42 +24,29 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from capacity.clock import utcnow
-from capacity.errors import InvalidInput, InvalidTransition
+from capacity.errors import InvalidTransition
 from capacity.jsontypes import JSONObject
 from capacity.store import DocWrite, LogEvent, RecordStore
 
 from .records import STOP_CRITERIA, ActorRef, CareTeamMember, Hints, TrajectoryEvent, TrajectoryRecord
 
 __all__ = [
+    "LIMITED_REASON",
+    "NEVER",
     "Access",
     "TrajectoryService",
     "authorize",
-    "check_not_bsn",
-    "looks_like_bsn",
     "next_evaluation",
 ]
 
 ACUTE_WINDOW = timedelta(days=30)
 ACUTE_THRESHOLD = 3
-_NINE_DIGITS = re.compile(r"^\d{9}$")
-
-
-def looks_like_bsn(value: str) -> bool:
-    """Nine digits that pass the BSN eleven-test (elfproef)."""
-    digits = re.sub(r"[\s.-]", "", value)
-    if not _NINE_DIGITS.match(digits):
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - int(digits[8])
-    return total % 11 == 0 and digits != "000000000"
-
-
-def check_not_bsn(value: str, field: str) -> None:
-    """Refuse a value that looks like a BSN: zcc only keeps pseudonymous references."""
-    if looks_like_bsn(value):
-        raise InvalidInput(
-            "this looks like a BSN (nine digits passing the eleven-test); send a pseudonymous reference instead",
-            field=field,
-        )
+#: Roles that never read a patient record, whatever their token carries (a practitioner id included).
+NEVER = ("dispatch", "provider", "ops")
+LIMITED_REASON = {
+    "open_request": "an open request shows only the care-plan hints the triage needs, not the record's history",
+    "sharing_objection": "the patient objects to sharing: only the care-plan hints are shown",
+}
 
 
 def _add_months(d: date, months: int) -> date:
@@ -117,7 +105,7 @@ def authorize(
     """Who may do ``action`` (read, update, export) on a patient's record; see the module docstring."""
     if role == "admin":
         return Access(True, "admin")
-    if role in ("dispatch", "provider"):
+    if role in NEVER:
         return Access(False, "none", reason=f"role {role!r} never reads patient records")
     team = {m.practitioner for m in (record.care_team if record else ()) if m.practitioner}
     if practitioner and practitioner in team:
@@ -127,10 +115,9 @@ def authorize(
             return Access(False, "none", reason="triage staff do not change a care plan; the care team does")
         if not has_open_request:
             return Access(False, "none", reason="triage may read a record only while handling an open request of it")
-        objection = record is not None and record.hints.sharing_objection
-        if objection and action == "export":
-            return Access(False, "open_request", reason="the patient objects to sharing: only the hints are shown")
-        return Access(True, "open_request", limited=objection)
+        if action == "export":
+            return Access(False, "open_request", reason="an open request shows only the care-plan hints, no export")
+        return Access(True, "open_request", limited=True, reason=LIMITED_REASON["open_request"])
     return Access(False, "none", reason=f"role {role!r} has no treatment relationship with this patient")
 
 
@@ -162,11 +149,13 @@ class TrajectoryService:
         if not stored:
             out["stored"] = False
         if limited:
+            why = "sharing_objection" if record is not None and record.hints.sharing_objection else "open_request"
             return {
                 "patient_ref": patient_ref,
                 "hints": out["hints"],
                 "limited": True,
-                "limited_reason": "the patient objects to sharing: only the care-plan hints are shown",
+                "limited_because": why,
+                "limited_reason": LIMITED_REASON[why],
             }
         return out | {"events": [e.model_dump(mode="json") for e in events]}
 

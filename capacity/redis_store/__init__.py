@@ -57,6 +57,7 @@ from .audit import RedisAuditStore
 from .capacity import RedisCapacityStore
 from .client import ClientOptions, RedisBackend
 from .events import RedisEventLog
+from .instances import RedisInstances
 from .modes import parse_url
 from .records import RedisRecordStore
 from .tokens import RedisTokenStore
@@ -66,6 +67,7 @@ __all__ = [
     "RedisBackend",
     "RedisCapacityStore",
     "RedisEventLog",
+    "RedisInstances",
     "RedisRecordStore",
     "RedisTokenStore",
     "open_redis",
@@ -111,4 +113,5 @@ def open_redis(
         records=RedisRecordStore(backend),
         audit=RedisAuditStore(backend),
         tokens=RedisTokenStore(backend),
+        instances=RedisInstances(backend),
     )

@@ -20,11 +20,12 @@ _LOGGER = logging.getLogger(__name__)
 #: What one unit of a care type's capacity is.
 UNITS: tuple[str, ...] = ("bed", "slot", "team")
 
-_CARE_TYPE_KEYS = frozenset({"id", "name", "kinds", "unit", "level", "description"})
+_CARE_TYPE_KEYS = frozenset({"id", "name", "kinds", "unit", "level", "description", "length_of_stay_hours"})
 
 
 class CareTypeChecker(FieldChecker):
-    """The checks of a care types file (``care_types: [{id, name, kinds, unit, level, description?}]``)."""
+    """The checks of a care types file (``care_types: [{id, name, kinds, unit, level, description?,
+    length_of_stay_hours?}]``)."""
 
     __slots__ = ()
 
@@ -54,12 +55,40 @@ class CareTypeChecker(FieldChecker):
                 if not isinstance(description, str):
                     self.add(f"{path}.description", f"description must be a string, not {kind_of(description)}")
                     description = None
+            stay_ok, stay = self.stay(item, path)
             if ct_id is None or not self.first_use(index, ct_id, i, "care_types", "care type id"):
                 continue
-            if name is None or kinds is None or unit is None or level is None or description is None:
+            if name is None or kinds is None or unit is None or level is None or description is None or not stay_ok:
                 continue
-            result[ct_id] = CareType(id=ct_id, name=name, kinds=kinds, unit=unit, level=level, description=description)
+            result[ct_id] = CareType(
+                id=ct_id,
+                name=name,
+                kinds=kinds,
+                unit=unit,
+                level=level,
+                description=description,
+                length_of_stay_hours=stay,
+            )
         return result
+
+    def stay(self, item: Mapping[Any, Any], path: str) -> tuple[bool, tuple[float, float] | None]:
+        """Whether the optional ``length_of_stay_hours: [low, high]`` (0 < low <= high) is right, and its value."""
+        if "length_of_stay_hours" not in item:
+            return True, None
+        value = item["length_of_stay_hours"]
+        ok = (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < 10_000 for v in value)
+            and value[0] <= value[1]
+        )
+        if not ok:
+            self.add(
+                f"{path}.length_of_stay_hours",
+                f"length_of_stay_hours must be [low, high] in hours with 0 < low <= high, not {value!r}",
+            )
+            return False, None
+        return True, (float(value[0]), float(value[1]))
 
     def kinds(self, item: Mapping[Any, Any], path: str) -> frozenset[str] | None:
         """The provider kinds that may offer a care type: a non-empty list of known kinds."""

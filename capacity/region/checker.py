@@ -48,8 +48,12 @@ class RegionChecker(NetworkChecker, ProviderChecker):
             self.items(root, "locations", empty="a region needs at least one location")
         )
         roads = self.roads(self.items(root, "roads"), location_index)
+        junctions = {loc.id for loc in locations.values() if loc.kind == "junction"}
         providers = self.providers(
-            self.items(root, "providers", empty="a region needs at least one provider"), location_index, care_types
+            self.items(root, "providers", empty="a region needs at least one provider"),
+            location_index,
+            care_types,
+            junctions,
         )
         own_id = head[0] if head is not None else _own_region_id(root)
         border_roads = self.border_roads(root.get("border_roads"), location_index, own_id)

@@ -6,8 +6,10 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from capacity.config_check import FieldChecker
-from capacity.model import Location, Road
+from capacity.config_check import suggest
+from capacity.model import LOCATION_KINDS, Location, Road
+
+from .roads import ROAD_KEYS, RoadChecker
 
 __all__ = ["NL_LAT_RANGE", "NL_LON_RANGE", "NetworkChecker"]
 
@@ -15,12 +17,12 @@ __all__ = ["NL_LAT_RANGE", "NL_LON_RANGE", "NetworkChecker"]
 NL_LAT_RANGE: tuple[float, float] = (50.70, 53.60)
 NL_LON_RANGE: tuple[float, float] = (3.30, 7.25)
 
-_LOCATION_KEYS = frozenset({"id", "name", "lat", "lon", "population"})
-_ROAD_KEYS = frozenset({"from", "to", "minutes"})
-_BORDER_ROAD_KEYS = _ROAD_KEYS
+_LOCATION_KEYS = frozenset({"id", "name", "lat", "lon", "population", "kind"})
+_KINDS = frozenset(LOCATION_KINDS)
+_BORDER_ROAD_KEYS = frozenset({"from", "to", "minutes"})
 
 
-class NetworkChecker(FieldChecker):
+class NetworkChecker(RoadChecker):
     """The checks of a region's locations and roads."""
 
     __slots__ = ()
@@ -41,8 +43,10 @@ class NetworkChecker(FieldChecker):
                 return False
             loc_id, name, lat, lon = raw.get("id"), raw.get("name"), raw.get("lat"), raw.get("lon")
             pop = raw.get("population", 0)
+            kind = raw.get("kind", "town")
             if not (
-                type(loc_id) is str
+                kind in _KINDS
+                and type(loc_id) is str
                 and loc_id not in index
                 and id_matches(loc_id)
                 and type(name) is str
@@ -56,7 +60,9 @@ class NetworkChecker(FieldChecker):
             ):
                 return False
             index[loc_id] = i
-            locations[loc_id] = Location(id=loc_id, name=name, lat=float(lat), lon=float(lon), population=pop)
+            locations[loc_id] = Location(
+                id=loc_id, name=name, lat=float(lat), lon=float(lon), population=pop, kind=kind
+            )
             return True
 
         for i, path, item in self.entries(items, "locations", "a location", _LOCATION_KEYS, skip=quick):
@@ -81,10 +87,15 @@ class NetworkChecker(FieldChecker):
             population: int | None = 0
             if "population" in item:
                 population = self.count(item["population"], f"{path}.population", "population")
+            kind = item.get("kind", "town")
+            if kind not in LOCATION_KINDS:
+                hint = suggest(kind, LOCATION_KINDS) if isinstance(kind, str) else ""
+                self.add(f"{path}.kind", f"unknown location kind {kind!r}{hint}; expected {', '.join(LOCATION_KINDS)}")
+                kind = None
             if loc_id is None or not self.first_use(index, loc_id, i, "locations", "location id"):
                 continue
-            if name is not None and lat is not None and lon is not None and population is not None:
-                locations[loc_id] = Location(id=loc_id, name=name, lat=lat, lon=lon, population=population)
+            if name is not None and lat is not None and lon is not None and population is not None and kind:
+                locations[loc_id] = Location(id=loc_id, name=name, lat=lat, lon=lon, population=population, kind=kind)
         return locations, index
 
     def roads(self, items: list[Any], location_index: Mapping[str, int]) -> list[Road]:
@@ -120,14 +131,12 @@ class NetworkChecker(FieldChecker):
                 parent[root_a] = root_b
             return True
 
-        for _i, path, item in self.entries(items, "roads", "a road", _ROAD_KEYS, skip=quick):
+        for _i, path, item in self.entries(items, "roads", "a road", ROAD_KEYS, skip=quick):
             a = self.ident(item, "from", path)
             b = self.ident(item, "to", path)
-            minutes = self.number(item, "minutes", path)
-            ok = a is not None and b is not None and minutes is not None
-            if minutes is not None and minutes <= 0:
-                self.add(f"{path}.minutes", f"travel time must be more than 0 minutes, not {minutes:g}")
-                ok = False
+            timed = self.road_time(item, path)
+            extras = self.road_extras(item, path)
+            ok = a is not None and b is not None and timed is not None and extras is not None
             for end, key in ((a, "from"), (b, "to")):
                 if end is not None and end not in location_index:
                     self.add(f"{path}.{key}", f"road to nowhere: {key} names unknown location {end!r}")
@@ -142,9 +151,13 @@ class NetworkChecker(FieldChecker):
             root_a, root_b = find(a), find(b)
             if root_a != root_b:
                 parent[root_a] = root_b
-            if ok and minutes is not None:
-                roads.append(Road(a=a, b=b, minutes=minutes))
+            if ok and timed is not None and extras is not None:
+                minutes, km = timed
+                oneway, tier, ref = extras
+                roads.append(Road(a=a, b=b, minutes=minutes, oneway=oneway, tier=tier, km=km, ref=ref))
         self.connected(location_index, find)
+        if not self.errors:
+            self.one_way_reach(location_index, roads)
         return roads
 
     def border_roads(self, raw: object, location_index: Mapping[str, int], own_id: str | None) -> list[Road]:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from capacity.config_check import MISSING, kind_of, suggest
-from capacity.model import KINDS, CareType, Hours, Provider, ProviderOffer
+from capacity.model import KINDS, CareType, Contact, Hours, Provider, ProviderOffer
 
 from .hours import HoursChecker
 
 __all__ = ["ProviderChecker"]
 
-_PROVIDER_KEYS = frozenset({"id", "name", "kind", "location", "hours", "care_types"})
+_PROVIDER_KEYS = frozenset({"id", "name", "kind", "location", "hours", "care_types", "address", "contact"})
+_CONTACT_KEYS = frozenset({"phone", "desk", "fictitious"})
+# A phone number as people write it: digits with spaces or dashes, an optional leading +.
+_PHONE = re.compile(r"\+?[0-9][0-9 -]{5,22}[0-9]")
 _OFFER_KEYS = frozenset({"total", "hours", "eligibility"})
 # Eligibility criteria whose type we know; other keys pass through for the matcher.
 _ELIGIBILITY_AGES = ("min_age", "max_age")
@@ -29,8 +33,9 @@ class ProviderChecker(HoursChecker):
         items: list[Any],
         location_index: Mapping[str, int],
         care_types: Mapping[str, CareType],
+        junctions: Collection[str] = (),
     ) -> dict[str, Provider]:
-        """The valid providers by id."""
+        """The valid providers by id (none may sit at a road junction: nobody is treated there)."""
         providers: dict[str, Provider] = {}
         index: dict[str, int] = {}
         for i, path, item in self.entries(items, "providers", "a provider", _PROVIDER_KEYS):
@@ -47,8 +52,15 @@ class ProviderChecker(HoursChecker):
             if location is not None and location not in location_index:
                 self.add(f"{path}.location", f"unknown location {location!r}: not among the region's locations")
                 location = None
+            elif location is not None and location in junctions:
+                self.add(
+                    f"{path}.location", f"location {location!r} is a road junction: a provider sits at a town or site"
+                )
+                location = None
             hours = self.field(item, "hours", path, self.hours)
             offers = self.offers(item, path, kind, care_types)
+            address = self.optional_string(item, "address", path)
+            contact_ok, contact = self.contact(item.get("contact"), f"{path}.contact")
             if provider_id is None or not self.first_use(index, provider_id, i, "providers", "provider id"):
                 continue
             if (
@@ -57,11 +69,40 @@ class ProviderChecker(HoursChecker):
                 and location is not None
                 and hours is not None
                 and offers is not None
+                and address is not None
+                and contact_ok
             ):
                 providers[provider_id] = Provider(
-                    id=provider_id, name=name, kind=kind, location=location, offers=offers, hours=hours
+                    id=provider_id,
+                    name=name,
+                    kind=kind,
+                    location=location,
+                    offers=offers,
+                    hours=hours,
+                    address=address,
+                    contact=contact,
                 )
         return providers
+
+    def contact(self, value: object, path: str) -> tuple[bool, Contact | None]:
+        """(valid, contact) of a provider's optional ``contact: {phone, desk?, fictitious?}``; None when absent."""
+        if value is None:
+            return True, None
+        item = self.mapping(value, path, "contact (phone, desk, fictitious)")
+        if item is None:
+            return False, None
+        ok = self.unknown_keys(item, _CONTACT_KEYS, path)
+        phone = self.string(item, "phone", path)
+        if phone is not None and not _PHONE.fullmatch(phone.strip()):
+            self.add(f"{path}.phone", f"phone {phone!r} must be digits with spaces or dashes, e.g. '088 000 1234'")
+            phone = None
+        desk = self.optional_string(item, "desk", path)
+        fictitious: bool | None = False
+        if "fictitious" in item:
+            fictitious = self.flag(item["fictitious"], f"{path}.fictitious", "fictitious")
+        if not ok or phone is None or desk is None or fictitious is None:
+            return False, None
+        return True, Contact(phone=phone.strip(), desk=desk, fictitious=fictitious)
 
     def offers(
         self,

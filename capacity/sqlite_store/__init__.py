@@ -7,6 +7,7 @@ from .audit import SqliteAudit
 from .capacity import SqliteCapacity
 from .db import SqliteBackend
 from .events import SqliteEventLog
+from .instances import SqliteInstances
 from .records import SqliteRecords
 from .tokens import SqliteTokens
 
@@ -15,6 +16,7 @@ __all__ = [
     "SqliteBackend",
     "SqliteCapacity",
     "SqliteEventLog",
+    "SqliteInstances",
     "SqliteRecords",
     "SqliteTokens",
     "open_sqlite",
@@ -31,4 +33,5 @@ def open_sqlite(url: str, region_id: str) -> Stores:
         records=SqliteRecords(backend),
         audit=SqliteAudit(backend),
         tokens=SqliteTokens(backend),
+        instances=SqliteInstances(backend),
     )

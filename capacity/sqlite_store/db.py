@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_patient ON audit (patient_ref, ts);
 CREATE INDEX IF NOT EXISTS audit_ts ON audit (ts);
+CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, seen_at INTEGER NOT NULL, data TEXT NOT NULL);
 """
 
 # Idempotency records live this long; a client retrying later than this is a new request.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidInput
-from .protocols import AuditStore, Backend, CapacityStore, EventLog, RecordStore, TokenStore
-from .types import AuditRow, Document, DocWrite, IdempotencyKey, LogEvent, Stores, Trail
+from .protocols import AuditStore, Backend, CapacityStore, EventLog, InstanceRegistry, RecordStore, TokenStore
+from .types import AuditRow, Document, DocWrite, IdempotencyKey, InstanceInfo, LogEvent, Stores, Trail
 
 __all__ = [
     "AuditRow",
@@ -17,6 +17,8 @@ __all__ = [
     "Document",
     "EventLog",
     "IdempotencyKey",
+    "InstanceInfo",
+    "InstanceRegistry",
     "LogEvent",
     "RecordStore",
     "Stores",

@@ -18,9 +18,9 @@ from typing import Protocol
 
 from ..model import Region
 from ..state import CapacityEntry, CapacityUpdate, Event, Hold, ProviderStatus, Snapshot, TokenRecord, UpdateResult
-from .types import AuditRow, Document, DocWrite, IdempotencyKey, Trail
+from .types import AuditRow, Document, DocWrite, IdempotencyKey, InstanceInfo, Trail
 
-__all__ = ["AuditStore", "Backend", "CapacityStore", "EventLog", "RecordStore", "TokenStore"]
+__all__ = ["AuditStore", "Backend", "CapacityStore", "EventLog", "InstanceRegistry", "RecordStore", "TokenStore"]
 
 
 class Backend(Protocol):
@@ -169,3 +169,13 @@ class TokenStore(Protocol):
 
     async def count(self) -> int:
         """How many tokens exist (to tell an operator how to make the first one)."""
+
+
+class InstanceRegistry(Protocol):
+    """The instances serving a region, as each announces itself (a heartbeat); read by ``zcc status``."""
+
+    async def announce(self, info: InstanceInfo) -> None:
+        """Record ``info`` under its instance id (replacing the previous heartbeat); old entries are dropped."""
+
+    async def seen_since(self, since: datetime) -> list[InstanceInfo]:
+        """The instances whose last heartbeat is at or after ``since``, by instance id."""

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .protocols import AuditStore, Backend, CapacityStore, EventLog, RecordStore, TokenStore
+    from .protocols import AuditStore, Backend, CapacityStore, EventLog, InstanceRegistry, RecordStore, TokenStore
 
-__all__ = ["AuditRow", "DocWrite", "Document", "IdempotencyKey", "LogEvent", "Stores", "Trail"]
+__all__ = ["AuditRow", "DocWrite", "Document", "IdempotencyKey", "InstanceInfo", "LogEvent", "Stores", "Trail"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,25 @@ class AuditRow:
 
 
 @dataclass(frozen=True, slots=True)
+class InstanceInfo:
+    """What a running instance announces about itself (its heartbeat), for ``zcc status``.
+
+    ``extra`` holds what other parts report when they exist (audit spool depth, feed states): JSON values.
+    """
+
+    instance_id: str
+    version: str
+    host: str
+    pid: int
+    started_at: datetime
+    seen_at: datetime
+    view_lag_seconds: float = 0.0
+    degraded: bool = False
+    last_event_id: str = "0"
+    extra: Mapping[str, object] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Stores:
     """The stores of one region on one backend; each consumer takes only the one it uses."""
 
@@ -86,3 +105,4 @@ class Stores:
     records: RecordStore
     audit: AuditStore
     tokens: TokenStore
+    instances: InstanceRegistry

@@ -21,9 +21,10 @@ from capacity.view import CapacityView
 from ..auth import require
 from ..idempotency import idempotency_key
 from ..jsonio import dumps, json_response
-from ..keys import BOARD_CACHE, CAPACITY, METRICS, SETTINGS
+from ..keys import BOARD_CACHE, CAPACITY, METRICS, SETTINGS, STREAM_SLOTS
+from ..logs import bind
 from ..metrics import Metrics
-from ..schemas import CapacityBatchIn, CapacityUpdateIn, read_json, validate
+from ..schemas import capacity_updates, read_json
 
 __all__ = ["capacity_stream", "get_capacity", "post_capacity"]
 
@@ -31,6 +32,7 @@ _LOGGER = logging.getLogger(__name__)
 
 ALL_ROLES = ("provider", "triage", "dispatch", "ops", "admin")
 SSE_HEARTBEAT_SECONDS = 15.0
+SSE_CHECK_SECONDS = 1.0  # how often a quiet stream checks that its client is still there
 # Metric label of a rejected report, by the field the rule named.
 _REJECT_REASONS = {
     "provider_id": "unknown_provider",
@@ -57,19 +59,10 @@ async def post_capacity(request: web.Request) -> web.Response:
     except ZccError as exc:
         raise _reject(metrics, "malformed", exc) from None
     try:
-        if isinstance(body, dict) and "updates" in body:
-            items = body["updates"]
-            if isinstance(items, list) and len(items) > settings.max_batch:
-                raise InvalidInput(
-                    f"at most {settings.max_batch} updates per request, got {len(items)}", field="updates"
-                )
-            parsed = validate(CapacityBatchIn, body).updates
-            prefixes = [f"updates[{i}]." for i in range(len(parsed))]
-        else:
-            parsed = [validate(CapacityUpdateIn, body)]
-            prefixes = [""]
+        parsed, prefixes = capacity_updates(body, settings.max_batch)
     except ZccError as exc:
         raise _reject(metrics, "invalid", exc) from None
+    bind(provider_id=",".join(sorted({u.provider_id for u in parsed})))
 
     now = utcnow()
     updates = []
@@ -188,6 +181,14 @@ async def capacity_stream(request: web.Request) -> web.StreamResponse:
     require(request, *ALL_ROLES)
     view = request.app[CAPACITY].view
     f = _filters(request, view)
+    # A slot per stream, capped per client address and in all (503 with Retry-After when full);
+    # a client that stops reading is cut off by the server's send timeout (coordinator/server).
+    with request.app[STREAM_SLOTS].hold(request.remote or "?"):
+        return await _stream(request, view, f)
+
+
+async def _stream(request: web.Request, view: CapacityView, f: dict[str, set[str] | None]) -> web.StreamResponse:
+    """Write the stream until the view closes it or the client goes away."""
     queue = view.subscribe()
     resp = web.StreamResponse(
         headers={
@@ -206,11 +207,17 @@ async def capacity_stream(request: web.Request) -> web.StreamResponse:
         await resp.prepare(request)
         now = utcnow()
         await resp.write(board_event(now))
+        quiet = 0.0
         while True:
             try:
-                change = await asyncio.wait_for(queue.get(), SSE_HEARTBEAT_SECONDS)
+                change = await asyncio.wait_for(queue.get(), SSE_CHECK_SECONDS)
             except TimeoutError:
-                await resp.write(b": keep-alive\n\n")
+                if request.transport is None or request.transport.is_closing():
+                    break  # the client went away: free its slot now, not at the next heartbeat
+                quiet += SSE_CHECK_SECONDS
+                if quiet >= SSE_HEARTBEAT_SECONDS:
+                    quiet = 0.0
+                    await resp.write(b": keep-alive\n\n")
                 continue
             if change is None:
                 break

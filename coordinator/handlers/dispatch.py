@@ -17,6 +17,7 @@ from routing.lookup import Routing
 from ..auth import require
 from ..jsonio import json_response
 from ..keys import CAPACITY, ROUTING
+from ..places.resolve import Where, resolve_location
 from ..routing_state import RoutingState
 from ..schemas import DispatchQuery, validate
 
@@ -29,17 +30,6 @@ MAX_PLACES = 200
 MAX_EXCLUDED = 50
 
 
-def _coordinate(q: DispatchQuery, state: RoutingState) -> tuple[float, float, str | None]:
-    if q.postcode is not None:
-        hit = state.postcodes.get(q.postcode)
-        if hit is None:
-            raise InvalidInput(f"postcode {q.postcode} is not in this region's postcode table", field="postcode")
-        return hit[0], hit[1], hit[2]
-    if q.lat is None or q.lon is None:
-        raise InvalidInput("give lat and lon (or a postcode)", field="lat" if q.lat is None else "lon")
-    return q.lat, q.lon, None
-
-
 async def dispatch_options(request: web.Request) -> web.Response:
     """Ranked places of ``care_type`` from the in-memory view and travel matrix; no store round trip."""
     require(request, "dispatch", "triage", "admin")
@@ -48,8 +38,10 @@ async def dispatch_options(request: web.Request) -> web.Response:
     region = view.region
     if q.care_type not in region.care_types:
         raise InvalidInput(f"unknown care type {q.care_type!r}", field="care_type")
-    lat, lon, place_name = _coordinate(q, state)
     routing = state.get()
+    where = Where(q.lat, q.lon, q.postcode, q.place, q.address)
+    resolved = await resolve_location(where, state.postcodes, state.places, state.geocoder)
+    lat, lon = resolved.lat, resolved.lon
     snap = routing.snap(lat, lon)
     now, tz = utcnow(), region.tz
 
@@ -87,8 +79,9 @@ async def dispatch_options(request: web.Request) -> web.Response:
         "location": {
             "lat": lat,
             "lon": lon,
-            "postcode": q.postcode,
-            "place": place_name,
+            "postcode": resolved.pc4,
+            "place": resolved.place,
+            "resolution": resolved.to_json(),
             "snapped_to": {"id": snap.node[1], "name": node["name"]},
             "access_minutes": round(snap.access_minutes, 1),
         },

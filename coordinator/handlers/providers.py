@@ -30,7 +30,12 @@ def provider_json(region: Region, pid: str) -> JSONObject:
         "id": p.id,
         "name": p.name,
         "kind": p.kind,
-        "location": {"id": loc.id, "name": loc.name, "lat": loc.lat, "lon": loc.lon},
+        "location": {"id": loc.id, "name": loc.name, "lat": loc.lat, "lon": loc.lon, "kind": loc.kind},
+        "address": p.address or None,
+        # The coordination desk to call at the hand-over; ``fictitious`` marks a demo placeholder number.
+        "contact": None
+        if p.contact is None
+        else {"phone": p.contact.phone, "desk": p.contact.desk or None, "fictitious": p.contact.fictitious},
         "hours": p.hours.text,
         "care_types": {
             ct: {"total": o.total, "hours": (o.hours or p.hours).text, "eligibility": dict(o.eligibility)}

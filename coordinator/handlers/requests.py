@@ -8,17 +8,18 @@ from typing import Any
 from aiohttp import web
 
 from capacity.clock import iso, utcnow
-from capacity.errors import InvalidInput, ZccError
+from capacity.errors import ZccError
 from routing.matching import optimize
 
 from ..auth import principal, require
 from ..idempotency import idempotency_key
 from ..jsonio import json_response
 from ..keys import CAPACITY, REQUESTS, ROUTING, SETTINGS
+from ..places.resolve import Where, resolve_location
 from ..requests import RequestInput, need_of
 from ..schemas import CancelIn, RequestIn, ReserveIn, read_json, validate
 from ..tokens import Principal
-from .access import STAFF, staff
+from .access import STAFF, audit_shown, named_patient, staff
 
 __all__ = [
     "cancel_request",
@@ -42,22 +43,14 @@ async def _staff_on(request: web.Request, action: str) -> Principal:
 async def create_request(request: web.Request) -> web.Response:
     """Triage a request and propose places: 201 with urgency, care types and ranked proposals."""
     if principal(request).role not in STAFF:
-        await staff(request, "create")
+        await staff(request, "create", await named_patient(request))  # denied and audited, whatever the body
     body = validate(RequestIn, await read_json(request))
     who = await staff(request, "create", body.patient_ref)
     state = request.app[ROUTING]
     loc = body.location
-    if loc.postcode is not None:
-        hit = state.postcodes.get(loc.postcode)
-        if hit is None:
-            raise InvalidInput(
-                f"postcode {loc.postcode} is not in this region's postcode table", field="location.postcode"
-            )
-        lat, lon = hit[0], hit[1]
-    elif loc.lat is not None and loc.lon is not None:
-        lat, lon = loc.lat, loc.lon
-    else:
-        raise InvalidInput("give location.lat and location.lon, or location.postcode", field="location")
+    where = Where(loc.lat, loc.lon, loc.postcode, loc.place, loc.address)
+    resolved = await resolve_location(where, state.postcodes, state.places, state.geocoder, prefix="location.")
+    lat, lon = resolved.lat, resolved.lon
     data = RequestInput(
         patient_ref=body.patient_ref,
         age=body.age,
@@ -66,7 +59,9 @@ async def create_request(request: web.Request) -> web.Response:
         complaint=body.complaint,
         answers=body.answers,
         context=body.context,
-        postcode=loc.postcode,
+        postcode=resolved.pc4,
+        place=resolved.place,
+        resolution=resolved.to_json(),
         **body.flags.model_dump(),
         hospital_override=body.hospital_override,
     )
@@ -82,9 +77,12 @@ async def get_request(request: web.Request) -> web.Response:
 
 
 async def list_requests(request: web.Request) -> web.Response:
-    """Every open (or reserved) request, oldest first."""
-    await staff(request, "search")
+    """Every open (or reserved) request, oldest first; one audit entry per patient shown."""
+    who = principal(request)
+    if who.role not in STAFF:
+        await staff(request, "search")  # denied and audited
     records = await request.app[REQUESTS].list_open()
+    await audit_shown(request, who, "search", (r.patient_ref for r in records))
     return json_response({"requests": [r.to_api() for r in records]})
 
 
@@ -130,7 +128,7 @@ async def cancel_request(request: web.Request) -> web.Response:
     """Close the request without a place."""
     who = await _staff_on(request, "update")
     reason = ""
-    if request.can_read_body:
+    if request.body_exists:
         reason = validate(CancelIn, await read_json(request)).reason
     record = await request.app[REQUESTS].cancel(request.match_info["request_id"], who.actor, reason)
     return json_response(record.to_api())
@@ -144,10 +142,13 @@ async def triage_protocol(request: web.Request) -> web.Response:
 
 async def optimize_requests(request: web.Request) -> web.Response:
     """A batch proposal for all open requests (not holds): placed weighted by urgency, then least cost."""
-    await staff(request, "search")
+    who = principal(request)
+    if who.role not in STAFF:
+        await staff(request, "search")  # denied and audited
     service, settings = request.app[REQUESTS], request.app[SETTINGS]
     routing = request.app[ROUTING].get()
     records = [r for r in await service.list_open() if r.status == "open"]
+    await audit_shown(request, who, "search", (r.patient_ref for r in records))
     needs, candidates, unplaceable = [], {}, []
     for r in records:
         try:

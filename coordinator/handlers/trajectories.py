@@ -9,13 +9,14 @@ from aiohttp import web
 from capacity.clock import utcnow
 from capacity.errors import Forbidden, InvalidInput
 
-from ..auth import principal, require
+from ..auth import principal
 from ..fhir import trajectory_bundle
+from ..fields import check_patient_ref
 from ..jsonio import dumps, json_response
 from ..keys import AUDIT, CAPACITY, REQUESTS, TRAJECTORIES
 from ..schemas import AuditQuery, TrajectoryPatch, read_json, validate
 from ..tokens import Principal
-from ..trajectories import Access, authorize, check_not_bsn
+from ..trajectories import Access, authorize
 from .access import audit
 
 __all__ = ["get_audit", "get_trajectory", "get_trajectory_fhir", "patch_trajectory"]
@@ -26,12 +27,16 @@ async def _open_request_of(request: web.Request, patient_ref: str) -> bool:
 
 
 async def _access(request: web.Request, who: Principal, patient_ref: str, action: str) -> Access:
-    """Check and audit one access; 403 (audited as denied) when not allowed."""
-    check_not_bsn(patient_ref, "patient_ref")
+    """Check and audit one access; 403 (audited as denied) when not allowed.
+
+    A reference that breaks the body's rule (a name, a birth date, a BSN, a path) is refused first
+    with 422: it names no patient, and it must not become a key or an audit entry.
+    """
+    check_patient_ref(patient_ref)
     record = await request.app[TRAJECTORIES].record(patient_ref)
     open_request = who.role == "triage" and await _open_request_of(request, patient_ref)
     access = authorize(who.role, who.practitioner, action, record, open_request)
-    detail = "limited to hints (sharing objection)" if access.limited else access.reason
+    detail = "limited to the care-plan hints" if access.limited else access.reason
     await audit(request, who, action, patient_ref, allowed=access.allowed, basis=access.basis, detail=detail)
     if not access.allowed:
         raise Forbidden(access.reason)
@@ -47,9 +52,10 @@ async def get_trajectory(request: web.Request) -> web.Response:
 
 
 async def patch_trajectory(request: web.Request) -> web.Response:
-    """Change care team, hints, phase or stop criteria (admin and the patient's care team)."""
+    """Change care team, hints, phase or stop criteria (admin and the patient's care team); authorised first."""
     who = principal(request)
     ref = request.match_info["patient_ref"]
+    await _access(request, who, ref, "update")
     body = validate(TrajectoryPatch, await read_json(request))
     changes: dict[str, Any] = body.model_dump(exclude_none=True)
     if "hints" in changes:
@@ -57,9 +63,6 @@ async def patch_trajectory(request: web.Request) -> web.Response:
         unknown = [p for p in changes["hints"].get("preferred_providers", []) if p not in region.providers]
         if unknown:
             raise InvalidInput(f"unknown provider(s) {', '.join(unknown)}", field="hints.preferred_providers")
-    if not changes:
-        raise InvalidInput("send at least one of care_team, hints, phase, stop_criteria", field="body")
-    await _access(request, who, ref, "update")
     return json_response(await request.app[TRAJECTORIES].patch(ref, changes, who.actor))
 
 
@@ -82,8 +85,22 @@ async def get_trajectory_fhir(request: web.Request) -> web.Response:
 
 
 async def get_audit(request: web.Request) -> web.Response:
-    """The audit log (admin), filtered by patient and time; read-only: entries cannot be changed or deleted."""
-    require(request, "admin")
+    """The audit log (admin), filtered by patient and time; read-only. Every read is itself audited."""
+    who = principal(request)
+    if who.role != "admin":
+        ref = request.query.get("patient_ref")
+        named = ref if ref is not None and _valid_ref(ref) else None
+        await audit(request, who, "search", named, allowed=False, basis="none", detail="audit log")
+        raise Forbidden(f"role {who.role!r} may not read the audit log; allowed: admin")
     q = validate(AuditQuery, dict(request.query))
+    await audit(request, who, "search", q.patient_ref, allowed=True, basis="admin", detail="audit log")
     entries = await request.app[AUDIT].entries(patient_ref=q.patient_ref, since=q.since, until=q.until, limit=q.limit)
     return json_response({"entries": entries, "generated_at": utcnow().isoformat()})
+
+
+def _valid_ref(ref: str) -> bool:
+    try:
+        check_patient_ref(ref)
+    except InvalidInput:
+        return False
+    return True

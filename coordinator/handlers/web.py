@@ -69,9 +69,20 @@ async def region_map(request: web.Request) -> web.Response:
         {
             "region": {"id": region.id, "name": region.name},
             "locations": [
-                {"id": loc.id, "name": loc.name, "lat": loc.lat, "lon": loc.lon} for loc in region.locations.values()
+                {"id": loc.id, "name": loc.name, "lat": loc.lat, "lon": loc.lon, "kind": loc.kind}
+                for loc in region.locations.values()
             ],
-            "roads": [{"from": road.a, "to": road.b, "minutes": road.minutes} for road in region.roads],
+            "roads": [
+                {
+                    "from": road.a,
+                    "to": road.b,
+                    "minutes": road.minutes,
+                    "tier": road.tier or None,
+                    "ref": road.ref or None,
+                    "oneway": road.oneway,
+                }
+                for road in region.roads
+            ],
             "care_types": [
                 {"id": ct.id, "name": ct.name, "kinds": sorted(ct.kinds), "unit": ct.unit}
                 for ct in region.care_types.values()

@@ -3,14 +3,14 @@
 Each module holds the paths of one group of resources: :mod:`.ops` (health, metrics,
 this document, the triage board page), :mod:`.capacity` (providers, the board and its
 stream, dispatch, the region map), :mod:`.requests` and :mod:`.trajectories` (records,
-FHIR export, audit); :mod:`.common` the helpers, the Problem schema and response.
+FHIR export, audit), :mod:`.forecast`; :mod:`.common` the helpers, the Problem schema and response.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from . import capacity, ops, requests, trajectories
+from . import capacity, forecast, ops, requests, trajectories
 from .common import PROBLEM_RESPONSE, PROBLEM_SCHEMA, Spec, model_schemas
 
 __all__ = ["build_openapi", "openapi_handler"]
@@ -20,6 +20,7 @@ def build_openapi() -> Spec:
     """The whole OpenAPI 3.1 document."""
     schemas = model_schemas((*capacity.MODELS, *requests.MODELS, *trajectories.MODELS))
     schemas.update(capacity.SCHEMAS)
+    schemas.update(forecast.SCHEMAS)
     schemas["Problem"] = PROBLEM_SCHEMA
     return {
         "openapi": "3.1.0",
@@ -36,7 +37,7 @@ def build_openapi() -> Spec:
             "schemas": schemas,
             "responses": {"Problem": PROBLEM_RESPONSE},
         },
-        "paths": {**ops.paths(), **capacity.paths(), **requests.paths(), **trajectories.paths()},
+        "paths": {**ops.paths(), **capacity.paths(), **forecast.paths(), **requests.paths(), **trajectories.paths()},
     }
 
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from ..schemas import CapacityBatchIn, CapacityUpdateIn, ProviderStatusIn
-from .common import AUTH_ERRORS, PROBLEM, Spec, json_response, path_param, query_param, schema_ref
+from .common import (
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    IDEMPOTENCY_KEY,
+    PROBLEM,
+    Spec,
+    json_body,
+    json_response,
+    path_param,
+    query_param,
+    schema_ref,
+)
 
 __all__ = ["MODELS", "SCHEMAS", "paths"]
 
@@ -66,10 +77,42 @@ _DISPATCH_OPTION: Spec = {
 SCHEMAS: Spec = {"CapacityEntry": _ENTRY, "DispatchOption": _DISPATCH_OPTION}
 
 _FILTERS = [
-    query_param("care_type", "Only these care types (repeat or comma-separate)"),
-    query_param("kind", "Only these provider kinds: hap, vvt, hospital, ggz"),
-    query_param("provider", "Only these provider ids"),
+    query_param("care_type", "Only these care types (repeat or comma-separate); an unknown one is 422"),
+    query_param("kind", "Only these provider kinds: hap, vvt, hospital, ggz (repeat or comma-separate); else 422"),
+    query_param("provider", "Only these provider ids (repeat or comma-separate); an unknown one is 422"),
 ]
+
+_BOARD: Spec = {
+    "type": "object",
+    "required": ["region", "degraded", "entries"],
+    "properties": {
+        "region": {"type": "string"},
+        "degraded": {"type": "boolean"},
+        "entries": {"type": "array", "items": schema_ref("CapacityEntry")},
+    },
+}
+
+
+def _event(name: str, data: Spec) -> Spec:
+    """One kind of Server-Sent Event: its name and the JSON of its data line."""
+    return {
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"const": name},
+            "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": data},
+        },
+    }
+
+
+#: One event of the capacity stream (the schema of each event, as Schemathesis reads text/event-stream).
+_STREAM_EVENT: Spec = {
+    "oneOf": [
+        _event("board", _BOARD),
+        _event("entry", schema_ref("CapacityEntry")),
+        _event("health", {"type": "object", "required": ["degraded"], "properties": {"degraded": {"type": "boolean"}}}),
+    ]
+}
 
 
 def paths() -> Spec:
@@ -79,23 +122,23 @@ def paths() -> Spec:
         "/api/v1/providers": {
             "get": {
                 "operationId": "listProviders",
-                "summary": "Providers of the region with care types, hours and stop status",
-                "responses": {"200": json_response({"type": "object"}), **AUTH_ERRORS},
+                "summary": "Providers of the region with care types, hours, address, contact and stop status",
+                "responses": {"200": json_response(_providers()), **AUTH_ERRORS},
             }
         },
         "/api/v1/providers/{provider_id}/status": {
             "post": {
                 "operationId": "setProviderStatus",
                 "summary": "Stop (with reason and expected end) or open a provider (roles provider, triage, admin)",
-                "parameters": [path_param("provider_id")],
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": schema_ref("ProviderStatusIn")}},
-                },
+                "description": "A provider token changes only its own providers (else 403). Refused with 422 "
+                "beyond the schema: a stop whose until is not in the future or more than 14 days ahead.",
+                "parameters": [path_param("provider_id") | {"example": "vvt-maastricht-1"}],
+                "requestBody": json_body(schema_ref("ProviderStatusIn")),
                 "responses": {
                     "200": json_response({"type": "object"}),
                     "404": PROBLEM,
-                    "422": PROBLEM,
+                    "503": PROBLEM,
+                    **BODY_ERRORS,
                     **AUTH_ERRORS,
                 },
             }
@@ -105,17 +148,53 @@ def paths() -> Spec:
         "/api/v1/capacity/stream": {
             "get": {
                 "operationId": "streamCapacity",
-                "summary": "Server-Sent Events: board, entry, health events",
+                "summary": "Server-Sent Events: a board event, then entry and health events (all roles)",
+                "description": "text/event-stream: first `board` (every entry, filtered), then `entry` per "
+                "changed entry, `health` when the store goes away or comes back, `board` again after a "
+                "region reload; a comment line every 15 s keeps proxies open. The schema is that of each event.",
                 "parameters": _FILTERS,
                 "responses": {
                     "200": {
-                        "description": "text/event-stream",
-                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                        "description": "A stream of events",
+                        "content": {"text/event-stream": {"schema": _STREAM_EVENT}},
                     },
+                    "422": PROBLEM,
                     **AUTH_ERRORS,
                 },
             }
         },
+    }
+
+
+def _providers() -> Spec:
+    """GET /api/v1/providers: the fields a client may rely on (more may be added)."""
+    contact = {
+        "type": ["object", "null"],
+        "required": ["phone", "fictitious"],
+        "properties": {
+            "phone": {"type": "string", "description": "the coordination desk's number"},
+            "desk": {"type": ["string", "null"], "description": "who answers"},
+            "fictitious": {"type": "boolean", "description": "a placeholder number of a demo region"},
+        },
+    }
+    provider = {
+        "type": "object",
+        "required": ["id", "name", "kind", "location", "hours", "care_types"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "kind": {"type": "string"},
+            "location": {"type": "object"},
+            "address": {"type": ["string", "null"]},
+            "contact": contact,
+            "hours": {"type": "string"},
+            "care_types": {"type": "object"},
+            "stop": {"type": ["object", "null"]},
+        },
+    }
+    return {
+        "type": "object",
+        "properties": {"region": {"type": "string"}, "providers": {"type": "array", "items": provider}},
     }
 
 
@@ -129,6 +208,7 @@ def _region_map() -> Spec:
             "name": {"type": "string"},
             "lat": {"type": "number"},
             "lon": {"type": "number"},
+            "kind": {"type": "string", "enum": ["town", "site", "junction"]},
         },
     }
     road = {
@@ -138,6 +218,9 @@ def _region_map() -> Spec:
             "from": {"type": "string"},
             "to": {"type": "string"},
             "minutes": {"type": "number"},
+            "tier": {"type": ["string", "null"], "enum": ["motorway", "main", "access", None]},
+            "ref": {"type": ["string", "null"], "description": "road number, e.g. A2"},
+            "oneway": {"type": "boolean", "description": "from -> to only"},
         },
     }
     return {
@@ -169,15 +252,8 @@ def _get_capacity() -> Spec:
         "parameters": _FILTERS,
         "responses": {
             "200": json_response(
-                {
-                    "type": "object",
-                    "properties": {
-                        "region": {"type": "string"},
-                        "degraded": {"type": "boolean"},
-                        "generated_at": {"type": "string", "format": "date-time"},
-                        "entries": {"type": "array", "items": schema_ref("CapacityEntry")},
-                    },
-                }
+                _BOARD
+                | {"properties": _BOARD["properties"] | {"generated_at": {"type": "string", "format": "date-time"}}}
             ),
             "422": PROBLEM,
             **AUTH_ERRORS,
@@ -198,30 +274,23 @@ def _post_capacity() -> Spec:
     return {
         "operationId": "postCapacity",
         "summary": "Report capacity: one update or a batch, applied atomically (roles provider, admin)",
-        "parameters": [
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": False,
-                "description": "Repeat with the same key and body: the first answer, nothing applied twice",
-                "schema": {"type": "string", "maxLength": 200},
-            }
-        ],
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {"oneOf": [schema_ref("CapacityUpdateIn"), schema_ref("CapacityBatchIn")]}
-                }
-            },
-        },
+        "description": "A provider token reports only for its own providers (else 403). Refused with 422 beyond "
+        "the schema: a provider or care type the region does not have, a care type the provider does not "
+        "offer, available above total, the same provider and care type twice in one batch, more updates "
+        "than the service's batch limit (500 by default), or reported_at more than the allowed clock skew "
+        "(300 s by default) ahead of the service's clock.",
+        "parameters": [IDEMPOTENCY_KEY],
+        "requestBody": json_body({"oneOf": [schema_ref("CapacityUpdateIn"), schema_ref("CapacityBatchIn")]}),
         "responses": {
-            "200": json_response({"type": "object", "properties": {"results": {"type": "array", "items": result}}}),
-            "400": PROBLEM,
-            "413": PROBLEM,
-            "415": PROBLEM,
-            "422": PROBLEM,
+            "200": json_response(
+                {
+                    "type": "object",
+                    "required": ["results"],
+                    "properties": {"results": {"type": "array", "items": result}},
+                }
+            ),
             "503": PROBLEM,
+            **BODY_ERRORS,
             **AUTH_ERRORS,
         },
     }
@@ -235,16 +304,35 @@ def _dispatch_options() -> Spec:
         "description": "Score = travel minutes + 10 if 1 place is free (5 if 2) + report age / 6; lower is "
         "better. Closed (at arrival, Europe/Amsterdam), stopped, stale and full places are never "
         "proposed; include_excluded=true lists them with the reason. When nothing suits in the region, "
-        "places of neighbouring regions are listed with cross_region=true.",
+        "places of neighbouring regions are listed with cross_region=true. Give lat and lon, or postcode "
+        "(else 422); a postcode not in the region's table or a point outside the region is 422 too.",
         "parameters": [
             query_param("lat", "Latitude (WGS84)", schema={"type": "number", "minimum": -90, "maximum": 90}),
             query_param("lon", "Longitude (WGS84)", schema={"type": "number", "minimum": -180, "maximum": 180}),
             query_param(
                 "postcode",
-                "4-digit postcode instead of lat/lon",
-                schema={"type": "string", "pattern": "^[1-9][0-9]{3}$"},
+                "Postcode instead of lat/lon: PC4 (6211) or full (6211 AB, resolved to its PC4, as "
+                "location.resolution says)",
+                schema={"type": "string", "pattern": "^\\s*[1-9][0-9]{3}(\\s?[A-Za-z]{2})?\\s*$"},
             ),
-            query_param("care_type", "Care type, e.g. seh, elv_hoog", required=True),
+            query_param(
+                "place",
+                "A town or village of the region instead of lat/lon (case and accents do not matter; "
+                "'Heide (venray)' picks one of two places of that name)",
+                schema={"type": "string", "maxLength": 100},
+            ),
+            query_param(
+                "address",
+                "An address, when the service has a geocoder (ZCC_GEOCODER_URL); falls back to the postcode "
+                "or place in it",
+                schema={"type": "string", "maxLength": 200},
+            ),
+            query_param(
+                "care_type",
+                "Care type, e.g. seh, elv_hoog (one the region knows, else 422)",
+                required=True,
+                schema={"type": "string", "minLength": 1, "maxLength": 100},
+            ),
             query_param(
                 "limit",
                 "How many options (1-50, default 5)",

@@ -7,15 +7,21 @@ from typing import Any, TypeAlias
 
 from pydantic import BaseModel
 
-from ..schemas import schema_of
+from ..fields import IDEMPOTENCY_KEY_PATTERN, PATIENT_REF_SCHEMA
+from ..schemas import MAX_DEPTH, schema_of
 
 __all__ = [
     "AUTH_ERRORS",
+    "BODY_ERRORS",
+    "IDEMPOTENCY_KEY",
+    "PATIENT_REF_PARAM",
     "PROBLEM",
     "PROBLEM_RESPONSE",
     "PROBLEM_SCHEMA",
     "Spec",
+    "json_body",
     "json_response",
+    "link",
     "model_schemas",
     "path_param",
     "query_param",
@@ -31,6 +37,22 @@ _SCHEMAS = "#/components/schemas/"
 PROBLEM: Spec = {"$ref": "#/components/responses/Problem"}
 #: The errors of every endpoint that needs a token.
 AUTH_ERRORS: Spec = {"401": PROBLEM, "403": PROBLEM}
+#: The errors of every operation that reads a JSON body: malformed (or nested deeper than MAX_DEPTH,
+#: or NaN/Infinity) 400, too large 413, not JSON 415, not by the schema 422.
+BODY_ERRORS: Spec = {"400": PROBLEM, "413": PROBLEM, "415": PROBLEM, "422": PROBLEM}
+
+#: The Idempotency-Key header of the operations that honour it.
+IDEMPOTENCY_KEY: Spec = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Repeat with the same key and body: the first answer, nothing applied twice. "
+    "1-200 printable ASCII characters, no leading or trailing space; scoped to the token.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": IDEMPOTENCY_KEY_PATTERN},
+}
+
+#: The patient reference in a path: the body's rule (and no BSN), else 422 and nothing created.
+PATIENT_REF_PARAM: Spec = {"name": "patient_ref", "in": "path", "required": True, "schema": dict(PATIENT_REF_SCHEMA)}
 
 PROBLEM_SCHEMA: Spec = {
     "type": "object",
@@ -79,9 +101,23 @@ def query_param(name: str, description: str, *, required: bool = False, schema: 
     }
 
 
-def path_param(name: str) -> Spec:
-    """A required string path parameter."""
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+def path_param(name: str, schema: Spec | None = None) -> Spec:
+    """A required path parameter (a non-empty string unless ``schema`` says otherwise)."""
+    return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "string", "minLength": 1}}
+
+
+def json_body(schema: Spec, *, required: bool = True) -> Spec:
+    """A JSON request body of this schema."""
+    return {
+        "required": required,
+        "description": f"application/json (or another +json type), nested at most {MAX_DEPTH} levels",
+        "content": {"application/json": {"schema": schema}},
+    }
+
+
+def link(operation_id: str, description: str, **parameters: str) -> Spec:
+    """A link from a response to another operation, with runtime expressions for its parameters."""
+    return {"operationId": operation_id, "description": description, "parameters": parameters}
 
 
 def model_schemas(models: Iterable[type[BaseModel]]) -> Spec:

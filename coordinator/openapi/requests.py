@@ -5,7 +5,18 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from ..schemas import CancelIn, RequestIn, ReserveIn
-from .common import AUTH_ERRORS, PROBLEM, Spec, json_response, path_param, schema_ref
+from .common import (
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    IDEMPOTENCY_KEY,
+    PROBLEM,
+    Spec,
+    json_body,
+    json_response,
+    link,
+    path_param,
+    schema_ref,
+)
 
 __all__ = ["MODELS", "paths"]
 
@@ -45,6 +56,31 @@ _REQUEST: Spec = {
 _ERRORS: Spec = {"404": PROBLEM, "409": PROBLEM, "422": PROBLEM, "503": PROBLEM, **AUTH_ERRORS}
 
 
+_ID = "$response.body#/id"
+#: Where a created (or reserved) request leads: the operations on it, and its patient's record.
+_CREATED_LINKS: Spec = {
+    "GetRequest": link("getRequest", "The request just created", request_id=_ID),
+    "ReserveRequest": link("reserveRequest", "Hold its first proposal", request_id=_ID)
+    | {
+        "requestBody": {
+            "provider_id": "$response.body#/proposals/0/provider_id",
+            "care_type": "$response.body#/proposals/0/care_type",
+        }
+    },
+    "CancelRequest": link("cancelRequest", "Close it without a place", request_id=_ID),
+    "GetTrajectory": link(
+        "getTrajectory",
+        "The patient's care-plan hints (triage: while the request is open)",
+        patient_ref="$request.body#/patient_ref",
+    ),
+}
+_RESERVED_LINKS: Spec = {
+    "ConfirmRequest": link("confirmRequest", "The hold becomes a placement", request_id="$request.path.request_id"),
+    "ReleaseRequest": link("releaseRequest", "Give the held place back", request_id="$request.path.request_id"),
+    "GetRequest": link("getRequest", "The request with its hold", request_id="$request.path.request_id"),
+}
+
+
 def _transition(op: str, summary: str, body: str | None = None) -> Spec:
     """POST of one request transition, answered with the request."""
     spec: Spec = {
@@ -54,7 +90,8 @@ def _transition(op: str, summary: str, body: str | None = None) -> Spec:
         "responses": {"200": json_response(_REQUEST), **_ERRORS},
     }
     if body:
-        spec["requestBody"] = {"required": False, "content": {"application/json": {"schema": schema_ref(body)}}}
+        spec["requestBody"] = json_body(schema_ref(body), required=False)
+        spec["responses"].update(BODY_ERRORS)
     return {"post": spec}
 
 
@@ -72,16 +109,31 @@ def paths() -> Spec:
             "post": {
                 "operationId": "createRequest",
                 "summary": "Triage a request and propose places (roles triage, admin)",
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": schema_ref("RequestIn")}},
+                "description": "Refused with 422 beyond the schema: a complaint the protocol does not know, "
+                "answers or context factors that complaint does not ask, a location outside the region or a "
+                "postcode not in its table. Audited: a denied attempt names the patient of the body.",
+                "requestBody": json_body(schema_ref("RequestIn")),
+                "responses": {
+                    "201": json_response(_REQUEST, "Created") | {"links": _CREATED_LINKS},
+                    **_ERRORS,
+                    **BODY_ERRORS,
                 },
-                "responses": {"201": json_response(_REQUEST, "Created"), **_ERRORS},
             },
             "get": {
                 "operationId": "listRequests",
-                "summary": "Open and reserved requests, oldest first (roles triage, admin)",
-                "responses": {"200": json_response({"type": "object"}), **AUTH_ERRORS},
+                "summary": "Open and reserved requests, oldest first (roles triage, admin); "
+                "one audit entry per patient shown",
+                "responses": {
+                    "200": json_response(
+                        {
+                            "type": "object",
+                            "required": ["requests"],
+                            "properties": {"requests": {"type": "array", "items": _REQUEST}},
+                        }
+                    ),
+                    "503": PROBLEM,
+                    **AUTH_ERRORS,
+                },
             },
         },
         "/api/v1/requests/{request_id}": {
@@ -89,7 +141,7 @@ def paths() -> Spec:
                 "operationId": "getRequest",
                 "summary": "One request (roles triage, admin)",
                 "parameters": [path_param("request_id")],
-                "responses": {"200": json_response(_REQUEST), "404": PROBLEM, **AUTH_ERRORS},
+                "responses": {"200": json_response(_REQUEST), "404": PROBLEM, "503": PROBLEM, **AUTH_ERRORS},
             }
         },
         "/api/v1/requests/{request_id}/reserve": {"post": _reserve()},
@@ -105,16 +157,12 @@ def _reserve() -> Spec:
     return {
         "operationId": "reserveRequest",
         "summary": "Hold a place atomically; 409 when it is gone; honours Idempotency-Key (roles triage, admin)",
-        "parameters": [
-            path_param("request_id"),
-            {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}},
-        ],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema_ref("ReserveIn")}},
-        },
+        "parameters": [path_param("request_id"), IDEMPOTENCY_KEY],
+        "requestBody": json_body(schema_ref("ReserveIn")),
         "responses": {
-            "200": json_response(
+            **BODY_ERRORS,
+            "200": {"links": _RESERVED_LINKS}
+            | json_response(
                 {
                     "type": "object",
                     "required": ["reservation_id", "held_until"],
@@ -137,8 +185,9 @@ def _optimize() -> Spec:
     return {
         "operationId": "optimize",
         "summary": "Batch proposal for all open requests: most placed (weighted by urgency), then least cost; "
-        "proposals, not holds (roles triage, admin)",
+        "proposals, not holds (roles triage, admin); one audit entry per patient considered",
         "responses": {
+            "503": PROBLEM,
             "200": json_response(
                 {
                     "type": "object",

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from ..fields import PATIENT_REF_SCHEMA, TIMESTAMP_PATTERN
 from ..schemas import TrajectoryPatch
-from .common import AUTH_ERRORS, PROBLEM, Spec, json_response, path_param, query_param, schema_ref
+from .common import (
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    PATIENT_REF_PARAM,
+    PROBLEM,
+    Spec,
+    json_body,
+    json_response,
+    query_param,
+    schema_ref,
+)
 
 __all__ = ["MODELS", "paths"]
 
@@ -15,14 +26,16 @@ MODELS: tuple[type[BaseModel], ...] = (TrajectoryPatch,)
 _ERRORS: Spec = {"404": PROBLEM, "409": PROBLEM, "422": PROBLEM, "503": PROBLEM, **AUTH_ERRORS}
 _ACCESS = (
     " Admin and the patient's care-team members (a token with a practitioner on the team); triage only "
-    "while handling an open request of the patient (hints only when the patient objects to sharing); "
-    "dispatch, provider and ops never. Every attempt is audited."
+    "while handling an open request of the patient, and then only the care-plan hints (limited: true; no "
+    "FHIR export); dispatch, provider and ops never, even with a practitioner on the team. Every attempt, "
+    "allowed or denied, leaves one audit entry naming the patient; a reference that breaks the rule is 422."
 )
+_TIME = {"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN}
 
 
 def paths() -> Spec:
     """Trajectory records, their FHIR export and the audit log."""
-    pref = [path_param("patient_ref")]
+    pref = [PATIENT_REF_PARAM]
     return {
         "/api/v1/trajectories/{patient_ref}": {
             "get": {
@@ -34,12 +47,12 @@ def paths() -> Spec:
             "patch": {
                 "operationId": "patchTrajectory",
                 "summary": "Change care team, hints, phase or stop criteria (admin, care team)",
+                "description": "Authorised (and audited) before the body is read. At least one field, none "
+                "null. Refused with 422 beyond the schema: a preferred provider the region does not have. "
+                "409 when the trajectory has ended and the phase would change.",
                 "parameters": pref,
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": schema_ref("TrajectoryPatch")}},
-                },
-                "responses": {"200": json_response({"type": "object"}), **_ERRORS},
+                "requestBody": json_body(schema_ref("TrajectoryPatch")),
+                "responses": {"200": json_response({"type": "object"}), **_ERRORS, **BODY_ERRORS},
             },
         },
         "/api/v1/trajectories/{patient_ref}/fhir": {
@@ -59,14 +72,19 @@ def paths() -> Spec:
         "/api/v1/audit": {
             "get": {
                 "operationId": "getAudit",
-                "summary": "The NEN 7513 audit log of patient-data access (admin); read-only",
+                "summary": "The NEN 7513 audit log of patient-data access (admin); read-only; every read "
+                "(and every denied attempt) is itself an entry",
                 "parameters": [
-                    query_param("patient_ref", "Only this patient"),
-                    query_param("since", "From this time", schema={"type": "string", "format": "date-time"}),
-                    query_param("until", "Up to this time", schema={"type": "string", "format": "date-time"}),
-                    query_param("limit", "At most this many (default 500)", schema={"type": "integer", "minimum": 1}),
+                    query_param("patient_ref", "Only this patient", schema=dict(PATIENT_REF_SCHEMA)),
+                    query_param("since", "From this time (ISO 8601 with offset)", schema=_TIME),
+                    query_param("until", "Up to this time (ISO 8601 with offset)", schema=_TIME),
+                    query_param(
+                        "limit",
+                        "At most this many (1-10000, default 500)",
+                        schema={"type": "integer", "minimum": 1, "maximum": 10_000},
+                    ),
                 ],
-                "responses": {"200": json_response({"type": "object"}), "422": PROBLEM, **AUTH_ERRORS},
+                "responses": {"200": json_response({"type": "object"}), "422": PROBLEM, "503": PROBLEM, **AUTH_ERRORS},
             }
         },
     }

@@ -9,7 +9,7 @@ needed). One serialisation goes to the store (:meth:`RequestRecord.to_store`), o
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from pydantic import Field
 
@@ -41,8 +41,10 @@ class PatientLocation(Record):
 
     lat: float
     lon: float
-    postcode: str | None = None
+    postcode: str | None = None  # the PC4 area used, when the location came from a postcode
     node: str | int | None = None
+    place: str | None = None  # the place name used, when the location came from one
+    resolution: dict[str, Any] | None = None  # how the location was found: {code, params, text}
 
 
 class Flags(Record):

@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 from .intake import RequestInput, need_of, new_request_id
+from .observer import HoldEvent, LifecycleObserver, NoObserver, Outcome
 from .service import RequestService, Reservation
 
-__all__ = ["RequestInput", "RequestService", "Reservation", "need_of", "new_request_id"]
+__all__ = [
+    "HoldEvent",
+    "LifecycleObserver",
+    "NoObserver",
+    "Outcome",
+    "RequestInput",
+    "RequestService",
+    "Reservation",
+    "need_of",
+    "new_request_id",
+]

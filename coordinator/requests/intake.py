@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from capacity.errors import InvalidTransition
 from capacity.view import CapacityView
@@ -64,6 +65,9 @@ class RequestInput:
     psychogeriatric: bool = False
     frail_elderly: bool = False
     postcode: str | None = None
+    place: str | None = None
+    # How the location was found ({code, params, text}); never the address itself.
+    resolution: Mapping[str, Any] | None = None
     # A clinician's override of a "no hospital admission" wish, with the reason (recorded as an event).
     hospital_override: str | None = None
 
@@ -98,7 +102,14 @@ def new_record(  # noqa: PLR0917 - each input of a new record, named by the one 
         id=new_request_id(),
         patient_ref=data.patient_ref,
         age=data.age,
-        location=PatientLocation(lat=data.lat, lon=data.lon, postcode=data.postcode, node=snap.node[1]),
+        location=PatientLocation(
+            lat=data.lat,
+            lon=data.lon,
+            postcode=data.postcode,
+            node=snap.node[1],
+            place=data.place,
+            resolution=dict(data.resolution) if data.resolution else None,
+        ),
         complaint=data.complaint,
         answers=dict(data.answers),
         context=dict(data.context),

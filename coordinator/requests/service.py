@@ -25,11 +25,13 @@ from routing.dispatch import Place
 from routing.lookup import Routing
 from routing.matching import feasible, propose
 
+from ..fields import check_patient_ref
 from ..records import ActorRef, HeldPlace, Placement, ProposalRef, RequestRecord, TrajectoryEvent
 from ..records import Excluded as ExcludedRef
-from ..trajectories import TrajectoryService, check_not_bsn
+from ..trajectories import TrajectoryService
 from ..triage import TriageProtocol, triage
 from .intake import RequestInput, candidate_places, history, need_of, new_record, trajectory_event
+from .observer import LifecycleObserver, NoObserver
 
 __all__ = ["RequestService", "Reservation"]
 
@@ -51,6 +53,7 @@ class RequestService:
         *,
         hold_ttl: timedelta,
         on_placed: Callable[[dict[str, Any]], None] | None = None,
+        observer: LifecycleObserver | None = None,
     ) -> None:
         self._records = records
         self.capacity = capacity
@@ -59,6 +62,8 @@ class RequestService:
         self.hold_ttl = hold_ttl
         # Called with each new placement (the regiebehandelaar's webhook); must not block.
         self.on_placed = on_placed
+        # Told of each transition once it is stored (the metrics); never of a replay.
+        self.observer: LifecycleObserver = observer or NoObserver()
 
     # -- reading ----------------------------------------------------------------
 
@@ -96,7 +101,7 @@ class RequestService:
     async def create(self, data: RequestInput, routing: Routing, actor: ActorRef) -> RequestRecord:
         """Triage the request, propose places and store it with its ``request.created`` event."""
         region = self.capacity.region
-        check_not_bsn(data.patient_ref, "patient_ref")
+        check_patient_ref(data.patient_ref)
         outcome = triage(self.protocol, data.complaint, data.answers, age=data.age, context=data.context)
         hints = await self.trajectories.hints(data.patient_ref)
         snap = routing.snap(data.lat, data.lon)
@@ -128,6 +133,9 @@ class RequestService:
                 trajectory_event(now, "override", record, actor, {"hospital_override": data.hospital_override})
             )
         await self._write(record, None, now, "request.created", actor, steps)
+        self.observer.created(outcome.urgency)
+        if record.status in ("escalated", "advice"):
+            self.observer.closed(outcome.urgency, "escalated" if record.status == "escalated" else "advice")
         return record
 
     # -- transitions ------------------------------------------------------------
@@ -189,6 +197,8 @@ class RequestService:
             raise InvalidTransition(f"{provider_id} {care_type} does not suit this request: {why.reason}")
         hold = Hold(secrets.token_hex(12), provider_id, care_type, request_id, now, now + self.hold_ttl)
         stored, _ = await self.capacity.hold(hold, idem)
+        if stored.hold_id == hold.hold_id:
+            self.observer.hold("taken")  # a replayed key answers an earlier hold: taken once, counted once
         if stored.request_id != request_id:
             raise InvalidInput("this Idempotency-Key was used for another request", field="Idempotency-Key")
         if held is not None and held.hold_id == stored.hold_id:
@@ -209,6 +219,8 @@ class RequestService:
         except Conflict:
             # Another reservation of this request won the race: give our unit back.
             await self.capacity.release(stored.hold_id)
+            if stored.hold_id == hold.hold_id:
+                self.observer.hold("released")
             raise InvalidTransition(f"request {request_id} was reserved meanwhile; reload it") from None
         return record.hold, record
 
@@ -239,6 +251,10 @@ class RequestService:
             now, "notification", record, None, {"to": "regiebehandelaar", "member": lead_json, "about": "placement"}
         )
         await self._save(record, version, actor, now, "request.placed", "placement", extra=[notice])
+        # After the compare-and-set: of two racing confirms only the one whose record write won counts.
+        self.observer.hold("confirmed")
+        self.observer.closed(record.triage.urgency, "placed")
+        self.observer.placed(record.triage.urgency, max(0.0, (now - record.created_at).total_seconds()))
         if self.on_placed is not None:
             self.on_placed(
                 {
@@ -268,6 +284,7 @@ class RequestService:
         record.hold = held.model_copy(update={"status": "released"})
         record.history.append(history(now, actor, "released", f"{held.care_type} at {held.provider_id}"))
         await self._save(record, version, actor, now, "request.released", "release")
+        self.observer.hold("released")
         return record
 
     async def cancel(self, request_id: str, actor: ActorRef, reason: str = "") -> RequestRecord:
@@ -279,12 +296,16 @@ class RequestService:
             raise InvalidTransition(f"request {request_id} is placed; a placement is undone with the provider")
         now = utcnow()
         held = record.hold
-        if record.status == "reserved" and held is not None:
+        gave_back = record.status == "reserved" and held is not None
+        if gave_back and held is not None:
             await self.capacity.release(held.hold_id)
             record.hold = held.model_copy(update={"status": "released"})
         record.status = "cancelled"
         record.history.append(history(now, actor, "cancelled", reason))
         await self._save(record, version, actor, now, "request.cancelled", "cancel")
+        if gave_back:
+            self.observer.hold("released")
+        self.observer.closed(record.triage.urgency, "cancelled")
         return record
 
     async def hold_expired(self, hold: Hold) -> None:

@@ -49,8 +49,10 @@ __all__ = [
     "URGENCY_MIX",
     "Arrival",
     "Template",
+    "care_type_shares",
     "default_volume",
     "generate_arrivals",
+    "relative_rate",
     "templates",
 ]
 
@@ -174,13 +176,37 @@ def templates(protocol: TriageProtocol) -> dict[str, list[Template]]:
     return out
 
 
-def _rate(at: datetime, tz: ZoneInfo) -> float:
+def relative_rate(at: datetime, tz: ZoneInfo) -> float:
     """Relative arrival rate at ``at``: hour of day times weekday, with a weekly mean of 1 per hour."""
     local = at.astimezone(tz)
     return HOURLY_PROFILE[local.hour] * DAY_PROFILE[local.weekday()] / _MEAN
 
 
 _MEAN = (sum(HOURLY_PROFILE) / 24) * (sum(DAY_PROFILE) / 7)
+
+
+def care_type_shares(protocol: TriageProtocol) -> dict[str, float]:
+    """The share of placed requests per care type the mix above implies, spread evenly over each triage's care types.
+
+    The forecast's demand when the request history is too thin. A rough default: where a request
+    ends among its triage's care types depends on what is free and near, which only history shows.
+    """
+    mix = {u: w for u, w in URGENCY_MIX.items() if u in _PLACED}
+    shares: dict[str, float] = {}
+    for urgency, group in templates(protocol).items():
+        if urgency not in mix:
+            continue
+        weights = sum(t.weight for t in group)
+        for t in group:
+            spec = protocol.complaints[t.complaint]
+            care_types = triage(protocol, t.complaint, t.answers, age=80 if spec.fits_age(80) else 40).care_types
+            for ct in care_types:
+                share = mix[urgency] / sum(mix.values()) * t.weight / weights / len(care_types)
+                shares[ct] = shares.get(ct, 0.0) + share
+    return shares
+
+
+_PLACED = ("U2", "U3", "U4")
 
 
 def _age(rng: random.Random) -> int:
@@ -231,7 +257,7 @@ def generate_arrivals(
         t += timedelta(hours=rng.expovariate(per_hour * peak))
         if t >= end:
             break
-        if rng.random() * peak > _rate(t, tz):
+        if rng.random() * peak > relative_rate(t, tz):
             continue  # thinning: this candidate falls outside the rate at t
         urgency = _pick(rng, mix)
         for _ in range(100):

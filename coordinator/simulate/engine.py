@@ -7,28 +7,32 @@ follows the store's event log as the service's always does) and the real
 routing and matcher. Time is the simulated clock, installed through :func:`capacity.clock.set_clock`
 for the run, so every ``utcnow()`` of the service reads simulated time.
 
-Events at one instant run in the order they were scheduled; each is awaited to
+This module runs the world (occupants leave, outside patients come, providers report and stop) and
+triages each arrival; how a place is then found is the policy's desk: :class:`.board.BoardDesk`
+(``optimized``, ``greedy``: the board and holds) or :class:`.phoning.PhoneDesk` (``status-quo``: no
+board, phone calls). Events at one instant run in the order they were scheduled; each is awaited to
 the end before the next starts, so a run is a function of the seed.
 """
 
 from __future__ import annotations
 
 import heapq
+import inspect
 import itertools
 import logging
+import os
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from capacity.clock import set_clock
-from capacity.errors import Conflict, ZccError
 from capacity.ingest import check_update
 from capacity.service import CapacityService
 from capacity.state import ProviderStatus
 from capacity.store import Stores, open_stores
-from routing.matching import Need, feasible, greedy, optimize
+from routing.matching import Need, feasible
 
 from ..records import ActorRef, RequestRecord
 from ..requests import RequestInput, RequestService, need_of
@@ -36,20 +40,31 @@ from ..trajectories import TrajectoryService
 from .demand import Arrival
 from .model import Outcome, PolicyResult, RunSettings, Scenario, audit_log
 from .streams import stream
-from .supply import OfferState, Stop, los_minutes, vacate_at
+from .supply import OfferState, Stop, is_bed, los_minutes, vacate_at
 
-__all__ = ["POLICIES", "run_policy"]
+__all__ = ["POLICIES", "Desk", "Run", "run_policy", "scratch_dir"]
 
 _LOGGER = logging.getLogger(__name__)
 
-POLICIES = ("optimized", "greedy")
+#: Every policy, the honest baseline first.
+POLICIES = ("status-quo", "greedy", "optimized")
 HOSPITAL_LEVEL = 3
-_GOLDEN = 0.6180339887498949
-_SQRT2 = 0.41421356237309515  # sqrt(2) - 1: a second attempt of one request lands elsewhere in the sequence
 
 
-class _Policy:
-    """One policy's run; see the module docstring."""
+class Desk(Protocol):
+    """How a policy finds a place for a triaged request (see the module docstring)."""
+
+    #: Event kinds this desk handles, with their handlers.
+    handlers: Mapping[str, Callable[[Any], Any]]
+    #: Whether the run schedules the periodic round over open requests (``batch`` events).
+    rounds: bool
+
+    async def arrive(self, record: RequestRecord) -> None:
+        """A request that needs a place (status ``open``) has been triaged and stored."""
+
+
+class Run:
+    """One policy's run of a scenario: the world, the providers, triage; the desk does the rest."""
 
     def __init__(
         self,
@@ -58,6 +73,8 @@ class _Policy:
         settings: RunSettings,
         stores: Stores,
         progress: Callable[[float], None] | None,
+        *,
+        observe: Callable[[Run], None] | None = None,
     ) -> None:
         if policy not in POLICIES:
             raise ValueError(f"unknown policy {policy!r}; expected one of {', '.join(POLICIES)}")
@@ -76,6 +93,7 @@ class _Policy:
         self.actor = ActorRef(token_id="sim-triage", role="triage", practitioner="sim")  # noqa: S106 - an id, not a secret
         self.now = scenario.start
         self.progress = progress
+        self.observe = observe
         self.world = {key: OfferState.start(plan) for key, plan in scenario.supply.offers.items()}
         self.queue: list[tuple[datetime, int, str, Any]] = []
         self.seq = itertools.count()
@@ -85,7 +103,16 @@ class _Policy:
         self.by_request: dict[str, Outcome] = {}
         self.arrival_of: dict[str, Arrival] = {}
         self.result = PolicyResult(policy, self.outcomes)
-        self._phase = stream(settings.seed, "forgotten").random()
+        self._beds = [key for key in self.world if is_bed(self.region.care_types[key[1]])]
+        self.desk: Desk
+        if policy == "status-quo":
+            from .phoning import PhoneDesk
+
+            self.desk = PhoneDesk(self)
+        else:
+            from .board import BoardDesk
+
+            self.desk = BoardDesk(self, optimized=policy == "optimized")
 
     # -- the loop ---------------------------------------------------------------
 
@@ -93,11 +120,8 @@ class _Policy:
         """Schedule an event; events at one instant run in the order scheduled."""
         heapq.heappush(self.queue, (at, next(self.seq), kind, data))
 
-    async def run(self) -> PolicyResult:
-        """Run the scenario to its end and return the raw result."""
+    def _schedule(self) -> None:
         sc = self.sc
-        await self.stores.backend.open()
-        await self.capacity.start(sc.start)
         for key, state in self.world.items():
             for at in state.plan.departures:
                 self.push(at, "vacate", key)
@@ -109,23 +133,29 @@ class _Policy:
             self.push(stop.at, "stop", stop)
         for a in sc.arrivals:
             self.push(a.at, "arrival", a)
-        step = timedelta(minutes=self.settings.batch_minutes)
-        t = sc.start + step
-        while t < sc.end:
-            self.push(t, "batch")
-            t += step
+        if self.desk.rounds:
+            step = timedelta(minutes=self.settings.batch_minutes)
+            t = sc.start + step
+            while t < sc.end:
+                self.push(t, "batch")
+                t += step
         step = timedelta(minutes=self.settings.sample_minutes)
         t = sc.start
         while t <= sc.end:
             self.push(t, "sample")
             t += step
-        handlers: Mapping[str, Callable[[Any], Any]] = {
+
+    async def run(self) -> PolicyResult:
+        """Run the scenario to its end and return the raw result."""
+        sc = self.sc
+        await self.stores.backend.open()
+        await self.capacity.start(sc.start)
+        self._schedule()
+        handlers: dict[str, Callable[[Any], Any]] = {
             "arrival": self.on_arrival,
-            "confirm": self.on_confirm,
-            "expire": self.on_expire,
-            "batch": self.on_batch,
             "report": self.on_report,
             "stop": self.on_stop,
+            **self.desk.handlers,
         }
         span = (sc.end - sc.start).total_seconds() or 1.0
         while self.queue and self.queue[0][0] <= sc.end:
@@ -138,7 +168,9 @@ class _Policy:
             elif kind == "sample":
                 self.on_sample()
             else:
-                await handlers[kind](data)
+                done = handlers[kind](data)
+                if inspect.isawaitable(done):
+                    await done
                 await self.capacity.sync()
                 self.check_capacity()
             if self.progress is not None:
@@ -164,21 +196,31 @@ class _Policy:
 
     # -- the world: occupants leave, outside patients come ----------------------------
 
+    def held(self, key: tuple[str, str]) -> int:
+        """Units zcc holds at ``key`` now."""
+        entry = self.view.entries.get(key)
+        return entry.held if entry is not None else 0
+
+    def truly_free(self, key: tuple[str, str]) -> int:
+        """Units nobody occupies or holds: what the provider finds when it looks (the phone answer)."""
+        state = self.world[key]
+        return max(0, state.plan.total - state.occupied - self.held(key))
+
     def _advertised(self, key: tuple[str, str]) -> int:
         entry = self.view.entries.get(key)
         return entry.free(self.now) if entry is not None else 0
 
-    def _admit(self, key: tuple[str, str]) -> None:
-        """The provider admits its own waiting patients into units freed since its last report."""
+    def _admit(self, key: tuple[str, str], keep: int | None = None) -> None:
+        """The provider admits its own waiting patients into free units beyond ``keep`` (default: what it
+        last reported free, which it keeps for the ZCC until its next report)."""
         state = self.world[key]
-        entry = self.view.entries.get(key)
-        held = entry.held if entry is not None else 0
-        while state.waiting and state.plan.total - state.occupied - held > self._advertised(key):
+        keep = self._advertised(key) if keep is None else keep
+        while state.waiting and self.truly_free(key) > keep:
             stay = state.waiting.popleft()
             state.occupied += 1
             self.result.outside_admitted += 1
             u = stream(self.settings.seed, "outside", *key, self.result.outside_admitted).random()
-            self.push(vacate_at(key[1], self.now, stay, u, self.region.tz), "vacate", key)
+            self.push(vacate_at(self.region.care_types[key[1]], self.now, stay, u, self.region.tz), "vacate", key)
 
     def on_vacate(self, key: tuple[str, str]) -> None:
         """An occupant leaves: the unit is free (the board learns it at the next report)."""
@@ -193,13 +235,22 @@ class _Policy:
         self._admit(key)
 
     def on_sample(self) -> None:
-        """Free units per care type on the board (fresh entries, stops not counted)."""
+        """Free units per care type on the board (fresh entries, stops not counted) and the occupancy."""
         free: dict[str, int] = {}
         for key, entry in self.view.entries.items():
             ok = not entry.stale(self.now) and self.view.stop_of(key[0], self.now) is None
             free[key[1]] = free.get(key[1], 0) + (entry.free(self.now) if ok else 0)
         minutes = (self.now - self.sc.start).total_seconds() / 60
         self.result.samples.append((minutes, dict(sorted(free.items()))))
+        self.result.occupancy.append((minutes, self._occupancy(self._beds), self._occupancy(self.world)))
+        if self.observe is not None:
+            self.observe(self)
+
+    def _occupancy(self, keys: Any) -> float:
+        """Occupied and held units over the total of ``keys``."""
+        total = sum(self.world[k].plan.total for k in keys)
+        used = sum(self.world[k].occupied + self.held(k) for k in keys)
+        return round(used / total, 4) if total else 0.0
 
     # -- providers ------------------------------------------------------------------
 
@@ -209,6 +260,8 @@ class _Policy:
         provider = self.region.providers[pid]
         updates = []
         for ct in provider.offers:
+            # Its own waiting patients first; what is left it reports free (and keeps for the ZCC).
+            self._admit((pid, ct), keep=0)
             state = self.world[(pid, ct)]
             known = self.view.entries.get((pid, ct))
             updates.append(
@@ -237,7 +290,7 @@ class _Policy:
     # -- requests -------------------------------------------------------------------
 
     async def on_arrival(self, a: Arrival) -> None:
-        """Triage and store the request; try to place it at once by the policy."""
+        """Triage and store the request through the real service; the desk looks for a place."""
         data = RequestInput(
             patient_ref=a.patient_ref,
             age=a.age,
@@ -255,48 +308,10 @@ class _Policy:
         out.status = record.status
         self.by_request[record.id] = out
         self.arrival_of[record.id] = a
-        if record.status != "open":
-            return  # escalated to 112 (U0/U1) or advice only (U5)
-        if self.policy == "optimized":
-            choices = [(p.provider_id, p.care_type) for p in record.proposals]
-        else:
-            need = need_of(record)
-            cands = {record.id: self.service.candidates(record, self.sc.routing)}
-            res = greedy([need], cands, self.now, self.region.tz, self.region.care_types)
-            choices = [(x.provider_id, x.care_type) for x in res.assignments]
-        await self.reserve_first(record, choices)
+        if record.status == "open":  # not escalated to 112 (U0/U1) nor advice only (U5)
+            await self.desk.arrive(record)
 
-    async def reserve_first(self, record: RequestRecord, choices: Sequence[tuple[str, str]]) -> bool:
-        """Reserve the first of ``choices`` that is still free (a 409 moves on to the next)."""
-        rid = record.id
-        out = self.by_request[rid]
-        for pid, ct in choices:
-            mismatch = self._level_mismatch(record, ct)
-            try:
-                await self.service.reserve(rid, pid, ct, self.actor, self.sc.routing)
-            except Conflict:
-                self.result.conflicts += 1
-                continue
-            self.result.holds_taken += 1
-            out.status, out.mismatch = "reserved", mismatch
-            attempt = out.reservations
-            out.reservations += 1
-            delay = stream(self.settings.seed, "staff", out.index, attempt).uniform(*self.settings.confirm_minutes)
-            if self._forgotten(out.index, attempt):
-                ttl = timedelta(minutes=self.settings.hold_ttl_minutes)
-                self.push(self.now + ttl + timedelta(seconds=self.settings.expiry_interval_seconds), "expire")
-            else:
-                self.push(self.now + timedelta(minutes=delay), "confirm", rid)
-            return True
-        return False
-
-    def _forgotten(self, index: int, attempt: int) -> bool:
-        """Whether staff never confirm this reservation: a golden-ratio sequence from a seeded phase, so the
-        share is close to ``never_confirm_share`` even over a few dozen reservations (and the same per policy)."""
-        u = (self._phase + index * _GOLDEN + attempt * _SQRT2) % 1.0
-        return u < self.settings.never_confirm_share
-
-    def _level_mismatch(self, record: RequestRecord, care_type: str) -> bool:
+    def level_mismatch(self, record: RequestRecord, care_type: str) -> bool:
         """A frail elderly patient sent to hospital while a lower level of care was free and feasible now."""
         care_types = self.region.care_types
         if not record.flags.frail_elderly or care_types[care_type].level < HOSPITAL_LEVEL:
@@ -309,59 +324,30 @@ class _Policy:
                 return True
         return False
 
-    async def on_confirm(self, rid: str) -> None:
-        """Triage staff confirm the hold: the patient takes the unit for their stay."""
-        try:
-            record = await self.service.confirm(rid, self.actor)
-        except Conflict:
-            return  # the hold ran out meanwhile
+    def occupy(self, rid: str, key: tuple[str, str], travel: float) -> None:
+        """The patient of request ``rid`` takes a unit at ``key`` now, for their stay: a confirmed placement."""
         out, a = self.by_request[rid], self.arrival_of[rid]
-        placement = record.placement
-        if placement is None:
-            return
-        key = (placement.provider_id, placement.care_type)
         out.status, out.placed_at = "placed", self.now
         out.provider_id, out.care_type = key
-        out.level = self.region.care_types[key[1]].level
-        out.travel_minutes = placement.travel_minutes
+        care_type = self.region.care_types[key[1]]
+        out.level = care_type.level
+        out.travel_minutes = travel
         out.cross_region = key[0] not in self.region.providers
-        state = self.world[key]
-        state.occupied += 1
+        self.world[key].occupied += 1
         rng = stream(self.settings.seed, "stay", a.index)
-        low, high = los_minutes(key[1])
-        self.push(vacate_at(key[1], self.now, rng.uniform(low, high), rng.random(), self.region.tz), "vacate", key)
+        low, high = los_minutes(care_type)
+        self.push(vacate_at(care_type, self.now, rng.uniform(low, high), rng.random(), self.region.tz), "vacate", key)
 
-    async def on_expire(self, _: object) -> None:
-        """The app's expiry task: give back holds past their time and reopen their requests."""
-        for hold in await self.capacity.expire():
-            self.result.holds_expired += 1
-            out = self.by_request.get(hold.request_id)
-            if out is not None:
-                out.holds_expired += 1
-                out.status = "open"
-            await self.service.hold_expired(hold)
 
-    async def on_batch(self, _: object) -> None:
-        """Every few minutes a round over the open requests: OR-Tools batch (optimized) or phoning round (greedy)."""
-        records = [r for r in await self.service.list_open() if r.status == "open" and r.id in self.by_request]
-        if not records:
-            return
-        records.sort(key=lambda r: self.by_request[r.id].index)
-        needs: list[Need] = []
-        candidates = {}
-        for r in records:
-            try:
-                candidates[r.id] = self.service.candidates(r, self.sc.routing)
-            except ZccError:
-                continue
-            needs.append(need_of(r))
-        solve = optimize if self.policy == "optimized" else greedy
-        result = solve(needs, candidates, self.now, self.region.tz, self.region.care_types)
-        self.result.batches += 1
-        by_id = {r.id: r for r in records}
-        for x in result.assignments:
-            if await self.reserve_first(by_id[x.request_id], [(x.provider_id, x.care_type)]):
-                self.result.batch_assignments += 1
+def scratch_dir() -> Path | None:
+    """Where a run's throwaway store goes: memory-backed /dev/shm when there is one, else the system's temp dir.
+
+    The embedded store fsyncs every commit (synchronous=FULL); a simulated day makes some 15,000 of
+    them, and on disk those waits were more than half of a run's wall time. A simulation's store is
+    thrown away after the run, so it needs no durability; the service's own store is unchanged.
+    """
+    shm = Path("/dev/shm")  # noqa: S108 - a private TemporaryDirectory inside it, removed after the run
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
 async def run_policy(
@@ -371,11 +357,16 @@ async def run_policy(
     *,
     progress: Callable[[float], None] | None = None,
     workdir: Path | None = None,
+    observe: Callable[[Run], None] | None = None,
 ) -> PolicyResult:
-    """Run one policy on a fresh embedded store in a temporary directory, on the simulated clock."""
-    with tempfile.TemporaryDirectory(prefix=f"zcc-sim-{policy}-", dir=workdir) as tmp:
+    """Run one policy on a fresh embedded store in a temporary directory, on the simulated clock.
+
+    ``observe`` is called with the run at every sample (every ``sample_minutes``): the forecast's
+    check reads the board from it.
+    """
+    with tempfile.TemporaryDirectory(prefix=f"zcc-sim-{policy}-", dir=workdir or scratch_dir()) as tmp:
         stores = open_stores(f"sqlite:///{tmp}/zcc.db", scenario.region.id)
-        sim = _Policy(scenario, policy, settings, stores, progress)
+        sim = Run(scenario, policy, settings, stores, progress, observe=observe)
         set_clock(lambda: sim.now)
         try:
             return await sim.run()

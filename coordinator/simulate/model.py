@@ -29,6 +29,24 @@ class RunSettings:
     confirm_minutes: tuple[float, float] = (2.0, 10.0)  # triage staff confirm after this delay
     never_confirm_share: float = 0.05  # of reservations: the hold runs out
     sample_minutes: float = 15.0  # free capacity sampled for the plot
+    # The status quo, phoning around (see coordinator/simulate/phoning.py for why these defaults):
+    call_minutes: tuple[float, float] = (3.0, 8.0)  # one call, put through, the story told, the answer
+    no_answer_night: float = 0.30  # 23:00-07:00, nursing homes and GGZ
+    no_answer_day: float = 0.15  # otherwise, and hospitals and GP posts at any hour
+    really_free: float = 0.80  # a yes on the phone is a place that is really there
+    call_back_minutes: tuple[float, float] = (10.0, 30.0)  # a yes that fell through: the provider calls back
+    retry_minutes: float = 30.0  # every provider called without a place: try the list again after this
+
+    def status_quo(self) -> JSONObject:
+        """The status quo's parameters, for the report."""
+        return {
+            "call_minutes": list(self.call_minutes),
+            "no_answer_night": self.no_answer_night,
+            "no_answer_day": self.no_answer_day,
+            "really_free": self.really_free,
+            "call_back_minutes": list(self.call_back_minutes),
+            "retry_minutes": self.retry_minutes,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +80,8 @@ class Outcome:
     cross_region: bool = False
     reservations: int = 0
     holds_expired: int = 0
-    mismatch: bool = False  # of the reservation that was confirmed (see Policy._level_mismatch)
+    mismatch: bool = False  # of the reservation that was confirmed (see Run.level_mismatch)
+    phone_calls: int = 0
 
     @property
     def wait_minutes(self) -> float | None:
@@ -87,6 +106,7 @@ class Outcome:
             "reservations": self.reservations,
             "holds_expired": self.holds_expired,
             "level_mismatch": self.mismatch,
+            "phone_calls": self.phone_calls,
         }
 
 
@@ -109,6 +129,9 @@ class PolicyResult:
     stops: int = 0
     samples: list[tuple[float, dict[str, int]]] = field(default_factory=list)
     store_events: int = 0
+    phone_calls: int = 0
+    fell_through: int = 0  # status quo: a yes on the phone that was no place after all
+    occupancy: list[tuple[float, float, float]] = field(default_factory=list)  # (minute, beds, all units)
 
 
 def audit_log(events: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[int, int]:

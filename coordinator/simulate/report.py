@@ -1,4 +1,4 @@
-"""The simulation's outputs: a text table, ``simulation.json``, three PNG plots and ``report.html``."""
+"""The simulation's outputs in Dutch: a text table, ``simulation.json``, the PNG plots and ``report.html``."""
 
 from __future__ import annotations
 
@@ -8,153 +8,182 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PLOTS", "table", "write_outputs"]
+__all__ = ["VERDICT", "nl", "table", "write_outputs"]
 
-PLOTS = ("free_capacity.png", "time_to_placement.png", "travel_minutes.png")
+#: The verdict of a paired comparison, in words.
+VERDICT = {
+    "better": "beter",
+    "worse": "slechter",
+    "no_difference": "geen aantoonbaar verschil",
+    "no_interval": "geen interval (één seed)",
+}
 
-# (label, key in a policy's figures, unit)
-_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("requests", "requests", ""),
-    ("escalated to 112 (U1)", "escalated_112", ""),
-    ("to place (U2-U4)", "to_place", ""),
-    ("placed", "placed", ""),
-    ("placed %", "placed_pct", "%"),
-    ("placed within urgency window %", "within_window_pct", "%"),
-    ("travel minutes, mean", "travel_minutes_mean", "min"),
-    ("travel minutes, p90", "travel_minutes_p90", "min"),
-    ("time to placement, mean", "time_to_placement_minutes_mean", "min"),
-    ("time to placement, p90", "time_to_placement_minutes_p90", "min"),
-    ("level-of-care mismatches", "level_mismatches", ""),
-    ("frail elderly placed in hospital", "frail_placed_in_hospital", ""),
-    ("holds taken", "holds_taken", ""),
-    ("holds expired", "holds_expired", ""),
-    ("reservation conflicts (409)", "reservation_conflicts", ""),
-    ("overflow across the border", "overflow_cross_border", ""),
-    ("capacity violations", "capacity_violations", ""),
+#: Context rows under the compared figures: (key, Dutch label).
+_CONTEXT: tuple[tuple[str, str], ...] = (
+    ("requests", "aanvragen"),
+    ("to_place", "te plaatsen (U2-U4)"),
+    ("placed", "geplaatst"),
+    ("phone_calls_per_request", "telefoontjes per te plaatsen aanvraag"),
+    ("fell_through", "toegezegd bed bleek niet vrij (status quo)"),
+    ("holds_expired", "reserveringen verlopen"),
+    ("occupancy_beds_pct", "bezetting bedden, gemiddeld %"),
+    ("occupancy_pct", "bezetting alle plekken, gemiddeld %"),
+    ("capacity_violations", "overschrijdingen van de capaciteit"),
 )
 
 
-def _cell(value: Any) -> str:
-    if value is None:
+def nl(x: float | None, nd: int = 1) -> str:
+    """A number the Dutch way (decimal comma); '-' for None."""
+    if x is None:
         return "-"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
+    return f"{x:.{nd}f}".replace(".", ",")
+
+
+def _with_ci(cell: Mapping[str, Any] | None) -> str:
+    if not cell or cell.get("mean") is None:
+        return "-"
+    ci = cell.get("ci95")
+    return nl(cell["mean"]) + (f" [{nl(ci[0])}; {nl(ci[1])}]" if ci else "")
+
+
+def _label(f: Mapping[str, Any]) -> str:
+    return f"{f['label']} ({f['unit']})" if f["unit"] else str(f["label"])
+
+
+def _seeds_text(seeds: Sequence[int]) -> str:
+    if len(seeds) > 1 and list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"seeds {seeds[0]}-{seeds[-1]} ({len(seeds)})"
+    return "seed " + ", ".join(str(s) for s in seeds)
+
+
+def _comparison_title(key: str) -> str:
+    ours, base = key.split("_vs_")
+    return f"{ours} t.o.v. {base}"
+
+
+def _diff_cell(d: Mapping[str, Any], unit: str) -> str:
+    if d.get("mean") is None:
+        return "-"
+    ci = d.get("ci95")
+    text = f"{d['mean']:+.1f}".replace(".", ",") + (f" {unit}" if unit and unit != "%" else "")
+    if unit == "%":
+        text += " %-punt"
+    if ci:
+        text += f" [{nl(ci[0])}; {nl(ci[1])}]"
+    if d.get("relative_pct") is not None and unit != "%":
+        text += f" ({d['relative_pct']:+.0f} %)".replace(".", ",")
+    return text
 
 
 def table(doc: Mapping[str, Any]) -> str:
-    """The figures of every policy side by side, then the comparison against the target."""
+    """Every policy side by side (mean [95% interval] over the seeds), then the paired comparisons."""
     policies: Mapping[str, Mapping[str, Any]] = doc["policies"]
     names = list(policies)
-    width = max(len(r[0]) for r in _ROWS)
+    sc = doc["scenario"]
+    width = max(len(_label(f)) for f in doc["figures"])
+    col = 24
     lines = [
-        f"zcc simulate: {doc['region_name']}, {doc['hours']:g} h from {doc['start']}, seed {doc['seed']}, "
-        f"{doc['arrivals']} requests ({doc['volume_per_day']:.1f}/day expected)",
+        f"zcc simulate: {doc['region_name']}, scenario {sc['name']} ({sc['title']}), {nl(doc['hours'], 0)} uur vanaf "
+        f"{doc['start_local']} (lokale tijd), {_seeds_text(doc['seeds'])}, "
+        f"{nl(doc['volume_per_day'])} aanvragen per dag verwacht",
+        f"{doc['interval']}",
         "",
-        f"{'':<{width}}  " + "  ".join(f"{n:>10}" for n in names),
+        f"{'':<{width}}  " + "  ".join(f"{n:>{col}}" for n in names),
     ]
-    for label, key, _ in _ROWS:
-        lines.append(f"{label:<{width}}  " + "  ".join(f"{_cell(policies[n].get(key)):>10}" for n in names))
+    for f in doc["figures"]:
+        cells = "  ".join(f"{_with_ci(policies[n].get(f['key'])):>{col}}" for n in names)
+        lines.append(f"{_label(f):<{width}}  {cells}")
     lines.append("")
-    lines.append(f"overflow: {next(iter(policies.values()))['overflow_note']}")
-    cmp_ = doc.get("comparison")
-    if cmp_:
-        lines.append(
-            f"target: optimized {cmp_['travel_reduction_pct']}% fewer travel minutes per placed patient than greedy "
-            f"(target >= {cmp_['travel_target_pct']:g}%: {'met' if cmp_['travel_target_met'] else 'MISSED'}); "
-            f"within window {cmp_['within_window_optimized']} vs {cmp_['within_window_greedy']} "
-            f"({'at least as many' if cmp_['within_window_at_least_greedy'] else 'FEWER'})"
-        )
+    for key, label in _CONTEXT:
+        cells = "  ".join(f"{_with_ci(policies[n].get(key)):>{col}}" for n in names)
+        lines.append(f"{label:<{width}}  {cells}")
+    for key, comp in doc.get("comparisons", {}).items():
+        lines += ["", f"{_comparison_title(key)} (verschil per seed, gepaard; 95%-interval; relatief):"]
+        for f in doc["figures"]:
+            d = comp[f["key"]]
+            verdict = VERDICT[d["verdict"]]
+            lines.append(f"  {f['label']:<{width}}  {_diff_cell(d, f['unit']):<40}  {verdict}")
     return "\n".join(lines)
 
 
-def _plots(doc: Mapping[str, Any], out: Path) -> None:
-    import matplotlib
+def _html_table(doc: Mapping[str, Any]) -> str:
+    esc = html.escape
+    policies: Mapping[str, Mapping[str, Any]] = doc["policies"]
+    names = list(policies)
+    head = "".join(f"<th scope='col'>{esc(n)}</th>" for n in names)
+    rows = [
+        f"<tr><th scope='row'>{esc(_label(f))}</th>"
+        + "".join(f"<td>{esc(_with_ci(policies[n].get(f['key'])))}</td>" for n in names)
+        + "</tr>"
+        for f in doc["figures"]
+    ]
+    rows += [
+        f"<tr class='context'><th scope='row'>{esc(label)}</th>"
+        + "".join(f"<td>{esc(_with_ci(policies[n].get(key)))}</td>" for n in names)
+        + "</tr>"
+        for key, label in _CONTEXT
+    ]
+    return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
-    matplotlib.use("Agg")  # files only, no display
-    import matplotlib.pyplot as plt
 
-    names = list(doc["policies"])
-    timeline: Mapping[str, Sequence[Mapping[str, Any]]] = doc["timeline"]
-    fig, axes = plt.subplots(1, len(names), figsize=(7 * len(names), 4.5), squeeze=False, sharey=True)
-    for ax, name in zip(axes[0], names, strict=True):
-        samples = timeline[name]
-        hours = [s["minute"] / 60 for s in samples]
-        care_types = sorted({ct for s in samples for ct in s["free"]})
-        for ct in care_types:
-            ax.plot(hours, [s["free"].get(ct, 0) for s in samples], label=ct, linewidth=1.2)
-        ax.set_title(f"free capacity on the board: {name}")
-        ax.set_xlabel(f"hours since {doc['start'][:16]} UTC")
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("free units (fresh reports, no stop)")
-    axes[0][-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    fig.tight_layout()
-    fig.savefig(out / "free_capacity.png", dpi=100)
-    plt.close(fig)
-
-    outcomes: Mapping[str, Sequence[Mapping[str, Any]]] = doc["outcomes"]
-    for filename, key, xlabel in (
-        ("time_to_placement.png", "wait_minutes", "minutes from request to confirmed placement"),
-        ("travel_minutes.png", "travel_minutes", "travel minutes to the place (or of the team to the patient)"),
-    ):
-        fig, ax = plt.subplots(figsize=(8, 4.5))
-        data = [[o[key] for o in outcomes[n] if o[key] is not None] for n in names]
-        top = max((max(d) for d in data if d), default=1.0)
-        bins = [top * i / 30 for i in range(31)] if top > 0 else [0.0, 1.0]
-        for name, values in zip(names, data, strict=True):
-            ax.hist(values, bins=bins, histtype="step", linewidth=1.6, label=f"{name} (n={len(values)})")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("placed requests")
-        ax.set_title(f"{xlabel.split(' (')[0]}, per policy")
-        ax.legend()
-        ax.grid(alpha=0.3)
-        fig.tight_layout()
-        fig.savefig(out / filename, dpi=100)
-        plt.close(fig)
+def _html_comparisons(doc: Mapping[str, Any]) -> str:
+    esc = html.escape
+    parts = []
+    for key, comp in doc.get("comparisons", {}).items():
+        rows = "".join(
+            f"<tr class='{comp[f['key']]['verdict']}'><th scope='row'>{esc(f['label'])}</th>"
+            f"<td>{esc(_diff_cell(comp[f['key']], f['unit']))}</td>"
+            f"<td>{esc(VERDICT[comp[f['key']]['verdict']])}</td></tr>"
+            for f in doc["figures"]
+        )
+        parts.append(
+            f"<h3>{esc(_comparison_title(key))}</h3><table><thead><tr><th></th><th scope='col'>verschil [95%-interval]"
+            f" (relatief)</th><th scope='col'>oordeel</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    return "".join(parts)
 
 
 def _html(doc: Mapping[str, Any]) -> str:
-    policies: Mapping[str, Mapping[str, Any]] = doc["policies"]
-    names = list(policies)
+    from .plots import CAPTIONS
+
     esc = html.escape
-    head = "".join(f"<th>{esc(n)}</th>" for n in names)
-    rows = "".join(
-        f"<tr><th scope='row'>{esc(label)}</th>"
-        + "".join(f"<td>{esc(_cell(policies[n].get(key)))}</td>" for n in names)
-        + "</tr>"
-        for label, key, _ in _ROWS
-    )
-    cmp_ = doc.get("comparison")
-    verdict = ""
-    if cmp_:
-        verdict = (
-            f"<p>Travel per placed patient: optimized {esc(str(cmp_['travel_reduction_pct']))}% below greedy "
-            f"(target at least {cmp_['travel_target_pct']:g}%: "
-            f"<strong>{'met' if cmp_['travel_target_met'] else 'missed'}</strong>); placed within the urgency "
-            f"window: {cmp_['within_window_optimized']} (optimized) against {cmp_['within_window_greedy']} (greedy)."
-            "</p>"
-        )
+    sc, sq = doc["scenario"], doc["settings"]["status_quo"]
     plots = "".join(
-        f"<figure><img src='{p}' alt='{esc(p.removesuffix('.png').replace('_', ' '))}'>"
-        f"<figcaption>{esc(p)}</figcaption></figure>"
-        for p in PLOTS
+        f"<figure><img src='{name}' alt='{esc(caption)}'><figcaption>{esc(caption)}</figcaption></figure>"
+        for name, caption in CAPTIONS.items()
     )
-    note = esc(next(iter(policies.values()))["overflow_note"]) if policies else ""
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>zcc simulation: {esc(doc["region_name"])}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:80em}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .7em;text-align:right}}
-th[scope=row]{{text-align:left}}img{{max-width:100%}}</style></head>
-<body><h1>zcc simulation: {esc(doc["region_name"])}</h1>
-<p>{doc["hours"]:g} simulated hours from {esc(doc["start"])}, seed {doc["seed"]}: {doc["arrivals"]} requests
-({doc["volume_per_day"]:.1f} a day expected; {esc(doc["volume_assumption"])}),
-{doc["providers"]} providers of which {len(doc["stale_providers"])} never report fresh capacity.</p>
-<table><thead><tr><th></th>{head}</tr></thead><tbody>{rows}</tbody></table>
-{verdict}
-<p>Placed within the urgency window: the travel time is within the urgency's window and the placement was
-confirmed within its target time. A level-of-care mismatch: a frail elderly patient sent to the SEH or a hospital
-admission while a place of a lower level of care (home, consult or primary-care bed) among the triage's care types
-was free and feasible at that moment. Overflow: {note}.</p>
+<html lang="nl"><head><meta charset="utf-8"><title>zcc-simulatie: {esc(doc["region_name"])}, {esc(sc["name"])}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:80em;line-height:1.4}}
+table{{border-collapse:collapse;margin:.5em 0 1.5em}}td,th{{border:1px solid #ccc;padding:.3em .7em;text-align:right}}
+th[scope=row]{{text-align:left}}tr.context{{color:#555}}tr.better td:last-child{{color:#006d4f;font-weight:bold}}
+tr.worse td:last-child{{color:#a33c00;font-weight:bold}}img{{max-width:100%}}</style></head>
+<body><h1>zcc-simulatie: {esc(doc["region_name"])}</h1>
+<p>Scenario <strong>{esc(sc["name"])}</strong>: {esc(sc["title"])}. {nl(doc["hours"], 0)} gesimuleerde uren vanaf
+{esc(doc["start_local"])} (lokale tijd), {esc(_seeds_text(doc["seeds"]))}; {nl(doc["volume_per_day"])} aanvragen per dag
+verwacht (zonder --volume een aanname: 45 aanvragen die coördinatie nodig hebben per 100.000 inwoners per week, het
+midden van de 30-60 uit ZCC-pilots; zie coordinator/simulate/demand.py; het scenario vermenigvuldigt dat met
+{nl(sc["volume_factor"])}); {doc["providers"]} aanbieders.</p>
+<p>Drie werkwijzen op dezelfde aanvragen en hetzelfde aanbod per seed: <strong>status-quo</strong> (een ZCC zonder zcc:
+geen bord, rondbellen op afstand, een plek is alleen vrij als een telefoontje dat zegt), <strong>greedy</strong> (het
+bord, de dichtstbijzijnde vrije plek eerst) en <strong>optimized</strong> (het bord, het voorstel van zcc en elke
+15 minuten de batchoptimalisatie over alle open aanvragen).</p>
+<p>Aannames van de status quo: een telefoontje duurt {nl(sq["call_minutes"][0], 0)}-{nl(sq["call_minutes"][1], 0)}
+minuten; 's nachts (23-07 uur) neemt een verpleeghuis of GGZ-instelling {nl(100 * sq["no_answer_night"], 0)}% van de
+telefoontjes niet op, overdag en bij ziekenhuizen en huisartsenposten {nl(100 * sq["no_answer_day"], 0)}%; een
+toegezegd bed is met kans {nl(100 * sq["really_free"], 0)}% echt vrij (anders belt de aanbieder na
+{nl(sq["call_back_minutes"][0], 0)}-{nl(sq["call_back_minutes"][1], 0)} minuten terug en gaat het bellen verder); wie
+iedereen gebeld heeft zonder plek, begint na {nl(sq["retry_minutes"], 0)} minuten opnieuw. Met zcc telt elke
+reservering één telefoontje (de patiënt aankondigen).</p>
+<h2>Uitkomsten per werkwijze</h2>
+<p>Gemiddelde over de seeds met het {esc(doc["interval"])}.</p>
+{_html_table(doc)}
+<h2>Vergelijkingen</h2>
+{_html_comparisons(doc)}
+<p>Binnen het urgentievenster: geplaatst, de reistijd binnen het venster van de urgentie en de plaatsing bevestigd
+binnen de doeltijd. Zorgniveau-mismatch: een kwetsbare oudere naar SEH of ziekenhuisopname terwijl op dat moment een
+plek van een lager zorgniveau (thuis, consult of eerstelijnsbed) uit de zorgsoorten van de triage vrij en haalbaar
+was. Tijd tot plaatsing en reistijd tellen alleen geplaatste aanvragen.</p>
 {plots}
 </body></html>
 """
@@ -162,7 +191,9 @@ was free and feasible at that moment. Overflow: {note}.</p>
 
 def write_outputs(doc: Mapping[str, Any], out: Path) -> None:
     """Write ``simulation.json``, the PNG plots and ``report.html`` into ``out`` (created if missing)."""
+    from .plots import write_plots
+
     out.mkdir(parents=True, exist_ok=True)
     (out / "simulation.json").write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    _plots(doc, out)
+    write_plots(doc, out)
     (out / "report.html").write_text(_html(doc), encoding="utf-8")

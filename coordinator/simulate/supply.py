@@ -2,16 +2,19 @@
 
 Every (provider, care type) is a small loss system with a waiting list:
 
-- it starts at a realistic occupancy (beds 85-95% occupied, slots and teams
-  60-90% busy), each occupant with a remaining stay drawn from its care type's
-  length of stay (ELV two to three weeks, a hospital admission about a week,
-  an SEH place two to four hours, a GP-post consult slot its hour);
+- it starts at a realistic occupancy (normal: beds 85-95% occupied, slots and
+  teams 60-90% busy; :class:`SupplyProfile`, the winter scenario runs fuller),
+  each occupant with a remaining stay drawn from its care type's length of stay
+  (``length_of_stay_hours`` in config/care_types.yaml: ELV two to three weeks, a
+  hospital admission about a week, an SEH place two to four hours, a GP-post
+  consult slot its hour);
 - patients from outside zcc (the provider's own admissions, planned care, the
-  hospital's own discharges to ELV) arrive as a Poisson stream at 85% of the
-  rate that would keep the start occupancy, so beds free up for zcc slowly and
-  slots quickly;
-- between two reports the provider keeps the free units it advertised on the
-  board for the ZCC and admits its own patients only into units freed since
+  hospital's own discharges to ELV) arrive as a Poisson stream at 85% (normal)
+  of the rate that would keep the start occupancy, so beds free up for zcc
+  slowly and slots quickly;
+- when it reports, the provider first admits its own waiting patients into its
+  free units and reports what is left; until the next report it keeps those
+  units for the ZCC and admits its own patients only into units freed since
   (its waiting list waits otherwise): what the board shows free is free, and
   occupied + held never exceeds the total;
 - beds (stays of a day or more) are vacated during the day, 10:00-16:00 local;
@@ -19,10 +22,11 @@ Every (provider, care type) is a small loss system with a waiting list:
   store (``apply_updates``, fresh for 60 minutes); about 10% of providers do not
   report (their last report is hours old, so the board shows them stale and the
   matcher skips them);
-- a few stops a day (Poisson, 3 a day on average) close a provider for 1-4 hours.
+- a few stops a day (Poisson, 3 a day on average) close a provider for 1-4 hours;
+  a scenario adds its own (the SEH stop).
 
 Every random draw comes from a stream named by the seed and what it is for,
-so both policies see the same world.
+so every policy sees the same world.
 """
 
 from __future__ import annotations
@@ -33,62 +37,74 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from capacity.model import Region
+from capacity.model import CareType, Region
 
 from .streams import stream
 
-__all__ = ["LOS_MINUTES", "OfferPlan", "OfferState", "Stop", "SupplyPlan", "los_minutes", "plan_supply"]
+__all__ = [
+    "DEFAULT_STAY_HOURS",
+    "NORMAL",
+    "REPORT_EVERY",
+    "STALE_SHARE",
+    "VACATE_FROM_MINUTE",
+    "VACATE_SPAN_MINUTES",
+    "OfferPlan",
+    "OfferState",
+    "Stop",
+    "SupplyPlan",
+    "SupplyProfile",
+    "is_bed",
+    "los_minutes",
+    "plan_supply",
+    "vacate_at",
+]
 
 _DAY = 24 * 60.0
 
-#: Length of stay (or service time) per care type, minutes: (low, high), drawn uniformly.
-LOS_MINUTES: Mapping[str, tuple[float, float]] = {
-    "hap_consult": (45.0, 75.0),  # a consult slot per hour
-    "hap_visit": (60.0, 120.0),  # the visiting car: drive, visit, report
-    "wijkverpleging_spoed": (60.0, 180.0),
-    "seh": (120.0, 240.0),  # SEH places turn over in hours
-    "ggz_crisis_assessment": (120.0, 240.0),
-    "ggz_intensive_home": (10 * _DAY, 20 * _DAY),
-    "ggz_crisis_bed": (5 * _DAY, 14 * _DAY),
-    "elv_laag": (14 * _DAY, 21 * _DAY),  # ELV: two to three weeks
-    "elv_hoog": (14 * _DAY, 21 * _DAY),
-    "crisis_bed": (7 * _DAY, 21 * _DAY),
-    "admission_geriatrics": (6 * _DAY, 12 * _DAY),
-}
-_ADMISSION_LOS = (4 * _DAY, 8 * _DAY)
-_DEFAULT_LOS = (120.0, 240.0)
-BED_OCCUPANCY = (0.85, 0.95)
-SLOT_OCCUPANCY = (0.60, 0.90)
-OUTSIDE_SHARE = 0.85  # outside inflow as a share of the rate that keeps occupancy steady
+#: Length of stay when a care type's configuration has none, by unit: hours (low, high).
+DEFAULT_STAY_HOURS: Mapping[str, tuple[float, float]] = {"bed": (96.0, 192.0), "slot": (2.0, 4.0), "team": (2.0, 4.0)}
 REPORT_EVERY = (30.0, 60.0)  # minutes between a provider's reports
 VALID_FOR_MINUTES = 60
 STALE_SHARE = 0.10
-STOPS_PER_DAY = 3.0
-STOP_HOURS = (1.0, 4.0)
+#: Beds are vacated in this local window: from 10:00 for six hours.
+VACATE_FROM_MINUTE, VACATE_SPAN_MINUTES = 600, 360
 
 
-def los_minutes(care_type: str) -> tuple[float, float]:
-    """The (low, high) length of stay of a care type in minutes."""
-    if care_type in LOS_MINUTES:
-        return LOS_MINUTES[care_type]
-    if care_type.startswith("admission_"):
-        return _ADMISSION_LOS
-    return _DEFAULT_LOS
+@dataclass(frozen=True, slots=True)
+class SupplyProfile:
+    """How busy the providers are: start occupancy, the outside inflow, random stops (see the module docstring)."""
+
+    bed_occupancy: tuple[float, float] = (0.85, 0.95)
+    slot_occupancy: tuple[float, float] = (0.60, 0.90)
+    outside_share: float = 0.85  # outside inflow as a share of the rate that keeps the start occupancy
+    stops_per_day: float = 3.0
+    stop_hours: tuple[float, float] = (1.0, 4.0)
 
 
-def _is_bed(care_type: str) -> bool:
+NORMAL = SupplyProfile()
+
+
+def los_minutes(care_type: CareType) -> tuple[float, float]:
+    """The (low, high) length of stay of a care type in minutes: from its configuration, else by unit."""
+    low, high = care_type.length_of_stay_hours or DEFAULT_STAY_HOURS.get(care_type.unit, (2.0, 4.0))
+    return low * 60, high * 60
+
+
+def is_bed(care_type: CareType) -> bool:
+    """A stay of a day or more: the unit is vacated in the day-time window."""
     return los_minutes(care_type)[0] >= _DAY
 
 
-def vacate_at(care_type: str, at: datetime, stay_minutes: float, u: float, tz: ZoneInfo) -> datetime:
+def vacate_at(care_type: CareType, at: datetime, stay_minutes: float, u: float, tz: ZoneInfo) -> datetime:
     """When a unit is free again: a bed during the next day-time window on or after ``at + stay``."""
     end = at + timedelta(minutes=stay_minutes)
-    if not _is_bed(care_type):
+    if not is_bed(care_type):
         return end
     local = end.astimezone(tz)
-    day = local.replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(minutes=u * 360)
+    offset = timedelta(minutes=VACATE_FROM_MINUTE + u * VACATE_SPAN_MINUTES)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0) + offset
     if day < local:
-        day = (day + timedelta(days=1)).replace(hour=10, minute=0) + timedelta(minutes=u * 360)
+        day = (day + timedelta(days=1)).replace(hour=0, minute=0) + offset
     return day.astimezone(end.tzinfo)
 
 
@@ -137,26 +153,35 @@ class OfferState:
         return cls(plan, occupied=len(plan.departures))
 
 
-def plan_supply(region: Region, *, seed: int, start: datetime, hours: float) -> SupplyPlan:
-    """Draw the supply side of ``region`` for ``hours`` from ``start``."""
+def plan_supply(
+    region: Region,
+    *,
+    seed: int,
+    start: datetime,
+    hours: float,
+    profile: SupplyProfile = NORMAL,
+    extra_stops: tuple[Stop, ...] = (),
+) -> SupplyPlan:
+    """Draw the supply side of ``region`` for ``hours`` from ``start`` (``extra_stops``: a scenario's own)."""
     tz = region.tz
     end = start + timedelta(hours=hours)
     offers: dict[tuple[str, str], OfferPlan] = {}
     for provider, offer in region.offers():
         key = (provider.id, offer.care_type)
         rng = stream(seed, "offer", provider.id, offer.care_type)
-        low, high = los_minutes(offer.care_type)
-        occ_range = BED_OCCUPANCY if _is_bed(offer.care_type) else SLOT_OCCUPANCY
+        care_type = region.care_types[offer.care_type]
+        low, high = los_minutes(care_type)
+        occ_range = profile.bed_occupancy if is_bed(care_type) else profile.slot_occupancy
         occupancy = rng.uniform(*occ_range)
         n = min(offer.total, round(offer.total * occupancy))
         departures = tuple(
             sorted(
                 # A stay already under way: a uniform share of a full stay is left.
-                vacate_at(offer.care_type, start, rng.uniform(low, high) * rng.random(), rng.random(), tz)
+                vacate_at(care_type, start, rng.uniform(low, high) * rng.random(), rng.random(), tz)
                 for _ in range(n)
             )
         )
-        rate = OUTSIDE_SHARE * offer.total * occupancy / ((low + high) / 2)  # per minute
+        rate = profile.outside_share * offer.total * occupancy / ((low + high) / 2)  # per minute
         inflow: list[tuple[datetime, float]] = []
         t = start
         while rate > 0:
@@ -184,7 +209,7 @@ def plan_supply(region: Region, *, seed: int, start: datetime, hours: float) -> 
     stops: list[Stop] = []
     t = start
     while pids:
-        t += timedelta(days=stop_rng.expovariate(STOPS_PER_DAY))
+        t += timedelta(days=stop_rng.expovariate(profile.stops_per_day))
         if t >= end:
             break
         pid = stop_rng.choice(pids)
@@ -192,5 +217,7 @@ def plan_supply(region: Region, *, seed: int, start: datetime, hours: float) -> 
         reason = {"hospital": "SEH-stop: volle afdeling", "vvt": "opnamestop", "hap": "huisartsenpost vol"}.get(
             kind, "tijdelijke stop"
         )
-        stops.append(Stop(t, pid, t + timedelta(hours=stop_rng.uniform(*STOP_HOURS)), reason))
+        stops.append(Stop(t, pid, t + timedelta(hours=stop_rng.uniform(*profile.stop_hours)), reason))
+    stops.extend(extra_stops)
+    stops.sort(key=lambda s: (s.at, s.provider_id))
     return SupplyPlan(offers, tuple(reports), stale, tuple(stops))

@@ -9,11 +9,13 @@
 // "Authorization: Bearer <token>", the token kept in this tab's sessionStorage (never in a URL).
 // Modules: api.js (calls, token), stream.js (SSE over fetch), board.js (live board), map.js (SVG map),
 // intake.js (intake form), request.js (one request: proposals, reserve, confirm), queue.js (open
-// requests, batch optimisation), trajectory.js (zorgtraject), dom.js (helpers, Dutch formatting).
+// requests, batch optimisation), trajectory.js (zorgtraject), forecast.js (chance of full per care type),
+// dom.js (helpers, Dutch formatting).
 
 import { explain, get, onUnauthorized, session } from "./api.js";
 import { BoardStore, BoardView } from "./board.js";
 import { fill, h, names, say } from "./dom.js";
+import { ForecastBadges } from "./forecast.js";
 import { IntakeForm } from "./intake.js";
 import { RegionMap } from "./map.js";
 import { RequestQueue } from "./queue.js";
@@ -32,6 +34,7 @@ let connState = { state: "connecting", info: {} };
 function showLogin(message = "") {
   stream?.stop();
   queue.stop();
+  forecast.stop();
   stream = null;
   $("app-view").hidden = true;
   $("login-view").hidden = false;
@@ -89,6 +92,8 @@ const map = new RegionMap({
   store,
   careType: () => boardView.careType,
 });
+
+const forecast = new ForecastBadges({ body: $("board-body") });
 
 const trajectory = new TrajectoryPanel({ form: $("traj-form"), input: $("traj-ref"), view: $("traj-view") });
 
@@ -179,6 +184,7 @@ async function startApp(mapData) {
   });
   stream.start();
   boardView.render();
+  forecast.start();
 }
 
 // -- connection and health marker ---------------------------------------------------------------

@@ -47,6 +47,12 @@ const EVENT_LABELS = {
 
 const MAX_EVENTS = 10;
 
+// Why only the hints are shown (limited_because in the answer).
+const LIMITED_TEXT = {
+  sharing_objection: "Beperkt: de patiënt maakt bezwaar tegen delen; alleen de aandachtspunten uit het zorgplan worden getoond.",
+  open_request: "Beperkt: bij een open aanvraag ziet de triage alleen de aandachtspunten uit het zorgplan, niet het zorgteam of de geschiedenis.",
+};
+
 export class TrajectoryPanel {
   constructor({ form, input, view }) {
     this.input = input;
@@ -89,7 +95,7 @@ export class TrajectoryPanel {
       this.view,
       h("h3", { id: "traj-state", dataset: { status: "200" } }, `Traject van ${t.patient_ref ?? patientRef}`),
       t.stored === false ? h("p", { class: "muted" }, "Nog geen zorgtraject vastgelegd; hieronder de standaardwaarden.") : null,
-      t.limited ? h("p", { class: "notice" }, "Beperkt: de patiënt maakt bezwaar tegen delen; alleen de aandachtspunten uit het zorgplan worden getoond.") : null,
+      t.limited ? h("p", { class: "notice" }, LIMITED_TEXT[t.limited_because] ?? LIMITED_TEXT.open_request) : null,
       t.phase ? h("p", {}, h("strong", {}, "Fase: "), PHASE_LABELS[t.phase] ?? String(t.phase)) : null,
       due?.due ? h("p", { class: "notice" }, h("strong", {}, "Evaluatie nodig"), due.reason ? `: ${due.reason}` : "") : null,
       t.limited ? null : h("h4", {}, "Zorgteam"),

@@ -200,13 +200,13 @@ async def test_holds_expire_by_themselves_and_the_request_opens_again(
 @pytest.mark.parametrize(
     ("over", "field", "words"),
     [
-        ({"patient_ref": "Jan Jansen"}, "patient_ref", "pattern"),
+        ({"patient_ref": "Jan Jansen"}, "patient_ref", "pseudonym"),
         ({"age": 130}, "age", "less than or equal"),
         ({"complaint": "hoofdpijn"}, "complaint", "unknown"),
         ({"answers": {"dys_bestaat_niet": True}}, "answers.dys_bestaat_niet", ""),
         ({"answers": {"dys_copd_hartfalen": "ja"}}, "answers.dys_copd_hartfalen", "boolean"),
         ({"location": {"lat": 52.37, "lon": 4.90}}, "lat", "km from the nearest place"),
-        ({"location": {"lat": 50.85}}, "location", "location.lat and location.lon"),
+        ({"location": {"lat": 50.85}}, "location.lon", "give both lat and lon"),
         ({"context": {"pain_score": 14}}, "context.pain_score", ""),
         ({"name": "Jan"}, "name", "unknown field"),
     ],

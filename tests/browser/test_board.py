@@ -445,7 +445,7 @@ async def test_region_map_needs_a_token_and_gives_locations_and_roads(service: S
     assert resp.status == 200
     data = await resp.json()
     assert data["region"] == {"id": "tiny", "name": "Tiny"}
-    assert data["locations"][0] == {"id": "a", "name": "A", "lat": 50.85, "lon": 5.70}
+    assert data["locations"][0] == {"id": "a", "name": "A", "lat": 50.85, "lon": 5.70, "kind": "town"}
     assert [(r["from"], r["to"], r["minutes"]) for r in data["roads"]] == [
         ("a", "b", 10.0),
         ("b", "c", 10.0),

@@ -71,3 +71,21 @@ def test_default_config_dir_honours_env(tmp_path: Path, monkeypatch: pytest.Monk
 def test_default_config_dir_is_the_repository_config() -> None:
     assert (default_config_dir() / "care_types.yaml").is_file()
     assert (default_config_dir() / "regions" / "limburg.yaml").is_file()
+
+
+def test_every_shipped_care_type_has_a_length_of_stay(care_types: dict[str, CareType]) -> None:
+    stays = {ct_id: ct.length_of_stay_hours for ct_id, ct in care_types.items()}
+    assert all(s is not None and 0 < s[0] <= s[1] for s in stays.values()), stays
+    assert stays["elv_hoog"] == (336.0, 504.0) and stays["seh"] == (2.0, 4.0)
+
+
+@pytest.mark.parametrize("value", ["[4, 2]", "[0, 2]", "[2]", "[2, x]", "[true, 3]", "5"])
+def test_a_bad_length_of_stay_is_refused(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "care_types.yaml"
+    path.write_text(
+        f"care_types:\n  - {{id: x, name: X, kinds: [vvt], unit: bed, level: 2, length_of_stay_hours: {value}}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_care_types(path)
+    assert info.value.field == "care_types[0].length_of_stay_hours"

@@ -15,15 +15,16 @@ from .helpers import AMS, local, utc
 def test_limburg_loads_with_its_providers(limburg: Region) -> None:
     assert limburg.id == "limburg"
     assert limburg.timezone == "Europe/Amsterdam"
-    assert len(limburg.locations) == 31
-    assert 60 <= len(limburg.roads) <= 80
+    towns = [loc for loc in limburg.locations.values() if loc.kind == "town"]
+    assert len(towns) == 31
+    assert 120 <= len(limburg.roads) <= 200
     kinds = Counter(p.kind for p in limburg.providers.values())
     hospitals_with_seh = [p for p in limburg.providers.values() if p.kind == "hospital" and "seh" in p.offers]
     assert len(hospitals_with_seh) == 6
     assert all(sum(ct.startswith("admission_") for ct in p.offers) >= 3 for p in hospitals_with_seh), (
         "every hospital admits to several specialties"
     )
-    assert 7 <= kinds["hap"] <= 9
+    assert kinds["hap"] == 6, "one post per hospital; HAP Venray closed in 2021, Kerkrade has none"
     assert 22 <= kinds["vvt"] <= 28
     assert kinds["ggz"] == 3
     ggz_always = [p.id for p in limburg.providers.values() if p.kind == "ggz" and p.hours.always]
@@ -31,8 +32,37 @@ def test_limburg_loads_with_its_providers(limburg: Region) -> None:
     assert limburg.providers["vvt-venlo-2"].offers["elv_hoog"].total == 12
 
 
+def test_the_hospitals_sit_at_their_real_addresses(limburg: Region) -> None:
+    """Named as they are, at their own sites, not at a town centre; each GP post sits at a hospital."""
+    names = {p.name for p in limburg.providers.values() if p.kind == "hospital"}
+    assert names == {
+        "Maastricht UMC+",
+        "Zuyderland Medisch Centrum Heerlen",
+        "Zuyderland Medisch Centrum Sittard-Geleen",
+        "Laurentius Ziekenhuis Roermond",
+        "VieCuri Medisch Centrum Venlo",
+        "SJG Weert",
+    }
+    mumc = limburg.providers["zh-maastricht"]
+    site = limburg.locations[mumc.location]
+    assert site.kind == "site" and mumc.address.startswith("P. Debyelaan 25")
+    assert site.lat == pytest.approx(50.834, abs=0.005) and site.lon == pytest.approx(5.709, abs=0.005)
+    hospital_sites = {p.location for p in limburg.providers.values() if p.kind == "hospital"}
+    assert {p.location for p in limburg.providers.values() if p.kind == "hap"} == hospital_sites
+    assert limburg.providers["hap-venlo"].location == limburg.providers["zh-venlo"].location
+    assert "hap-venray" not in limburg.providers
+
+
+def test_every_provider_has_a_contact_marked_fictitious(limburg: Region) -> None:
+    for p in limburg.providers.values():
+        assert p.contact is not None, p.id
+        assert p.contact.fictitious and p.contact.phone.startswith("088 000 0"), p.id
+        assert p.contact.desk
+
+
 def test_limburg_every_town_has_people_and_coordinates(limburg: Region) -> None:
     assert 1_000_000 < sum(loc.population for loc in limburg.locations.values()) < 1_250_000
+    assert all(loc.population == 0 for loc in limburg.locations.values() if loc.kind != "town")
     assert limburg.locations["maastricht"].lat == pytest.approx(50.85, abs=0.01)
     assert limburg.locations["venlo"].lon == pytest.approx(6.17, abs=0.01)
 

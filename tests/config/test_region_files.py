@@ -43,13 +43,13 @@ def test_duplicate_yaml_key_is_refused(tmp_path: Path) -> None:
 
 def test_check_region_file_lists_every_problem(tmp_path: Path) -> None:
     text = (default_config_dir() / "regions" / "limburg.yaml").read_text(encoding="utf-8")
-    text = text.replace("{from: maastricht, to: meerssen, minutes: 11}", "{from: maastricht, to: mersen, minutes: 11}")
-    text = text.replace("location: weert\n", "location: wert\n", 1)
+    text = text.replace("{from: a2-weert-noord, to: a2-nederweert,", "{from: a2-weert-noord, to: a2-nederwert,", 1)
+    text = text.replace("location: site-sjg-weert\n", "location: site-sjg-wert\n", 1)
     path = tmp_path / "limburg.yaml"
     path.write_text(text, encoding="utf-8")
     errors = check_region_file(path)
     assert [e.field for e in errors] == ["roads[0].to", "providers[5].location"]
-    assert "mersen" in errors[0].detail
+    assert "nederwert" in errors[0].detail
     with pytest.raises(ConfigError):
         load_region(path)
 

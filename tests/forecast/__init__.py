@@ -1,0 +1,1 @@
+"""The forecast of free places (GET /api/v1/forecast)."""
