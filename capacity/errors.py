@@ -16,7 +16,10 @@ The whole tree (``code`` in brackets)::
     │   └── InvalidTransition [invalid-transition]
     │                                        e.g. confirm after release
     ├── StoreUnavailable [store-unavailable] the store cannot be reached; nothing changed
-    │   └── OutcomeUnknown [outcome-unknown] the write may have been applied: repeat it with the same key
+    │   ├── OutcomeUnknown [outcome-unknown] a write may or may not have been applied:
+    │   │                                    repeat it with the same Idempotency-Key
+    │   └── AuditUnavailable [audit-unavailable]
+    │                                        the audit entry of an access could not be made durable
     └── ConfigError [invalid-config]         a region, care-type or protocol file is invalid (``field``)
 
 Nothing here knows about HTTP: ``coordinator.http.problems`` holds the one table from code to
@@ -26,6 +29,7 @@ status and title.
 from __future__ import annotations
 
 __all__ = [
+    "AuditUnavailable",
     "ConfigError",
     "Conflict",
     "Forbidden",
@@ -123,13 +127,21 @@ class StoreUnavailable(ZccError):
 
 
 class OutcomeUnknown(StoreUnavailable):
-    """The write reached the store but its outcome is not known (e.g. too few replicas confirmed it in time).
+    """A write was sent (or half done) and its outcome is not known: it may or may not have been applied.
 
-    It may or may not have been applied, and may or may not survive a failover: the caller repeats it
-    with the same ``Idempotency-Key`` (or op id), which applies it at most once and answers what happened.
+    Its answer was lost, the request's store deadline passed while it was in flight, or too few replicas
+    confirmed it in time (so a failover might still lose it). Repeating the same call with the same
+    Idempotency-Key (or op id) is safe and tells which: every write is idempotent by its key (or by the
+    state it moves), so the repeat applies it once or answers it again.
     """
 
     code = "outcome-unknown"
+
+
+class AuditUnavailable(StoreUnavailable):
+    """The audit entry of an access to patient data could not be written durably: the access is refused."""
+
+    code = "audit-unavailable"
 
 
 class ConfigError(ZccError):

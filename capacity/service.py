@@ -14,15 +14,16 @@ import logging
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from .clock import utcnow
 from .errors import StoreUnavailable
 from .model import Region
-from .state import CapacityEntry, CapacityUpdate, Hold, ProviderStatus, Snapshot, UpdateResult
+from .state import CapacityEntry, CapacityUpdate, Event, Hold, ProviderStatus, Snapshot, UpdateResult
 from .store import CapacityStore, EventLog, IdempotencyKey
 from .view import CapacityView
 
-__all__ = ["CapacityService", "raise_if_cancelling"]
+__all__ = ["CapacityService", "EventListener", "raise_if_cancelling"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,6 +43,16 @@ def raise_if_cancelling() -> None:
         raise asyncio.CancelledError
 
 
+class EventListener(Protocol):
+    """Something else kept current from the region's event log (the token grants): sees the events of its kind."""
+
+    def apply_event(self, event: Event) -> None:
+        """Apply one event (no I/O: events carry the full new state)."""
+
+    def resynced(self) -> None:
+        """The log was not followed for a while (the view reloaded a snapshot): events may have been missed."""
+
+
 class CapacityService:
     """Capacity writes of one region (reports, stops, holds) and the view that follows the event log."""
 
@@ -58,7 +69,14 @@ class CapacityService:
         self.view = CapacityView(region)
         # How long a write waits for the view to show it before answering anyway (the write stands).
         self.wait_seconds = wait_seconds
+        #: Seconds left of the caller's deadline (None: no deadline); a write waits for the view half of that at most.
+        self.time_left: Callable[[], float | None] = lambda: None
         self._pull_lock = asyncio.Lock()
+        self._listeners: list[tuple[str, EventListener]] = []
+
+    def add_listener(self, prefix: str, listener: EventListener) -> None:
+        """Also give the events whose type starts with ``prefix`` to ``listener``, as the view follows the log."""
+        self._listeners.append((prefix, listener))
 
     @property
     def region(self) -> Region:
@@ -100,9 +118,15 @@ class CapacityService:
             view.load(await self._store.snapshot())
             view.set_degraded(False)
             _LOGGER.info("capacity view loaded at event %s", view.last_event_id)
+            for _, listener in self._listeners:
+                listener.resynced()
         events = await self._events.events_after(view.last_event_id, _PULL_LIMIT, block_ms)
+        listeners = self._listeners
         for event in events:
             view.apply_event(event)
+            for prefix, listener in listeners:
+                if event.type.startswith(prefix):
+                    listener.apply_event(event)
         return len(events)
 
     async def follow(self, *, block_ms: int = 1000, max_backoff: float = 2.0, batch_wait: float = 0.005) -> None:
@@ -135,10 +159,14 @@ class CapacityService:
         The write is durable in the store already; if the view cannot catch up now (the store went
         away just after the write) the answer still stands and the follower catches up later.
         """
-        if reached():
-            return  # often the follower's read brought it already
+        if reached() or self.view.degraded:
+            return  # often the follower's read brought it already; a view cut off reloads by itself
+        wait = self.wait_seconds
+        left = self.time_left()
+        if left is not None:
+            wait = min(wait, max(0.0, left / 2))  # leave the caller's deadline room for its next writes
         try:
-            async with asyncio.timeout(self.wait_seconds):
+            async with asyncio.timeout(wait):
                 while not reached():
                     async with self._pull_lock:
                         # The pull we waited for (often the follower's) may have brought it already.
@@ -146,7 +174,7 @@ class CapacityService:
                             await self._pull(0)
         except (TimeoutError, StoreUnavailable):
             raise_if_cancelling()
-            _LOGGER.warning("the capacity view did not show this instance's write within %s s", self.wait_seconds)
+            _LOGGER.warning("the capacity view did not show this instance's write within %.2f s", wait)
 
     async def _entry_shown(self, entry: CapacityEntry | None) -> None:
         if entry is not None:
@@ -163,9 +191,9 @@ class CapacityService:
             await self._entry_shown(r.entry)
         return results, replay
 
-    async def set_status(self, status: ProviderStatus) -> ProviderStatus:
-        """Stop or open a provider; returns the stored status."""
-        stored = await self._store.set_status(status, secrets.token_hex(12))
+    async def set_status(self, status: ProviderStatus, op_id: str | None = None) -> ProviderStatus:
+        """Stop or open a provider; returns the stored status. A repeated ``op_id`` answers the first write."""
+        stored = await self._store.set_status(status, op_id or secrets.token_hex(12))
         await self._shown(lambda: self.view.has_status(stored.provider_id, stored.version))
         return stored
 

@@ -21,8 +21,10 @@ from capacity.store.timing import timed_stores
 
 from . import reload
 from .audit import AuditLog
+from .audit_spool import AuditSpool
 from .auth import setup_auth
 from .board_cache import BoardCache
+from .deadline import budget, current_budget, setup_deadline
 from .forecast import ForecastService
 from .keys import (
     AUDIT,
@@ -48,12 +50,13 @@ from .notify import Notifier
 from .ops.heartbeat import Heartbeat
 from .places.setup import geocoder_ctx
 from .problems import setup_problems
-from .requests import RequestService
+from .requests import RequestService, reconcile
 from .routes import add_routes
 from .routing_state import RoutingState
 from .server.body import setup_body_timeout
 from .server.streams import StreamSlots
 from .settings import Settings
+from .store_guard import StoreGuard, guard_stores
 from .tokens import TokenAuth
 from .trajectories import TrajectoryService
 from .triage import TriageProtocol
@@ -89,11 +92,20 @@ def create_app(
     app = web.Application(client_max_size=settings.max_body_bytes)
     metrics = Metrics()
     stores = timed_stores(stores or stores_for(settings, region.id), metrics.store_observer)
-    capacity = CapacityService(stores.capacity, stores.events, region)
+    # Every store call made for a request shares the request's one deadline (coordinator.deadline).
+    backend = stores.backend
+    guard = StoreGuard(backend.ping, lambda: backend.where)
+    guarded = guard_stores(stores, guard)
+    capacity = CapacityService(guarded.capacity, guarded.events, region)
+    guard.degraded = lambda: capacity.view.degraded
+    capacity.time_left = _time_left
     metrics.watch(capacity.view)
     notifier = Notifier(settings.webhook_url, metrics.webhooks)
-    trajectories = TrajectoryService(stores.records)
-    auth = TokenAuth(stores.tokens, settings.token_cache_seconds)
+    trajectories = TrajectoryService(guarded.records)
+    auth = TokenAuth(guarded.tokens, settings.token_cache_seconds)
+    capacity.add_listener("token.", auth)
+    spool = AuditSpool(settings.audit_spool_dir)
+    metrics.watch_spool(lambda: spool.pending)
     app[SETTINGS] = settings
     app[STORES] = stores
     app[CAPACITY] = capacity
@@ -107,7 +119,7 @@ def create_app(
     app[HEARTBEAT] = Heartbeat(capacity.view)
     app[RELOAD] = asyncio.Event()
     app[REQUESTS] = RequestService(
-        stores.records,
+        guarded.records,
         capacity,
         trajectories,
         protocol,
@@ -118,20 +130,23 @@ def create_app(
     app[STREAM_SLOTS] = StreamSlots(
         settings.max_streams, settings.max_streams_per_client, retry_after=settings.retry_after_seconds
     )
-    app[FORECAST] = ForecastService(capacity, stores.records, protocol)
-    app[AUDIT] = AuditLog(stores.audit, region.id, secrets.token_hex(4), settings.audit_retention_days)
+    app[FORECAST] = ForecastService(capacity, guarded.records, protocol)
+    app[AUDIT] = AuditLog(guarded.audit, spool, region.id, secrets.token_hex(4), settings.audit_retention_days)
 
     # Order matters, outermost first: the request id and access line cover everything; metrics time
-    # everything including error mapping; problems turns every error into problem+json; auth runs
-    # before any handler reads a body; the body deadline reads it (within the time allowed) only for a
-    # request that got past auth.
+    # everything including error mapping; problems turns every error into problem+json; the deadline
+    # covers every store call of a request, the token's look-up included; auth runs before any handler
+    # reads a body; the body deadline reads it (within the time allowed) only for a request that got
+    # past auth.
     setup_request_ids(app)
     setup_metrics(app, metrics)
     setup_problems(app, retry_after=settings.retry_after_seconds, max_body_bytes=settings.max_body_bytes)
+    setup_deadline(app, settings.store_deadline_seconds)
     setup_auth(app, auth)
     setup_body_timeout(app, settings.body_timeout_seconds)
 
     app.cleanup_ctx.append(_store_ctx)
+    app.cleanup_ctx.append(_audit_ctx)
     app.cleanup_ctx.append(_background_ctx)
     app.cleanup_ctx.append(_notifier_ctx)
     app.cleanup_ctx.append(geocoder_ctx)
@@ -140,13 +155,20 @@ def create_app(
     return app
 
 
+def _time_left() -> float | None:
+    """Seconds left of the running request's store deadline (None outside a request)."""
+    b = current_budget()
+    return None if b is None else b.remaining()
+
+
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     """Open the store, seed the region's entries and load the view; close the store last."""
     backend = app[STORES].backend
     await backend.open()
     try:
         await app[CAPACITY].start(utcnow())
-        if await app[AUTH].count() == 0:
+        await app[AUTH].load()  # after the view: token events from its position on are followed
+        if app[AUTH].known == 0:
             _LOGGER.warning(
                 "no tokens exist yet; create one with: zcc token create --role admin --store %s",
                 app[SETTINGS].store_url,
@@ -176,10 +198,50 @@ async def _expire_holds(app: web.Application) -> None:
         await asyncio.sleep(interval)
 
 
+async def _audit_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the audit spool and drain it into the store; at cleanup one last bounded drain, then close it."""
+    audit, stores = app[AUDIT], app[STORES]
+    spool = audit.spool
+    await spool.open()
+    drainer = asyncio.create_task(spool.run(stores.audit), name="zcc-audit-drainer")
+    try:
+        yield
+    finally:
+        drainer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await drainer
+        try:
+            async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS / 2):
+                await spool.drain(stores.audit)
+        except (TimeoutError, StoreUnavailable):
+            _LOGGER.warning("%d audit entries stay in the spool until the next start", spool.pending)
+        await spool.close()
+
+
+async def _reconcile(app: web.Application) -> None:
+    """Heal what lost replies left half done, every few seconds, on every instance (idempotent)."""
+    settings, metrics, requests = app[SETTINGS], app[METRICS], app[REQUESTS]
+    grace = timedelta(seconds=settings.reconcile_grace_seconds)
+    while True:
+        await asyncio.sleep(settings.reconcile_interval_seconds)
+        try:
+            with budget(max(10.0, settings.store_deadline_seconds)):
+                healed = await reconcile(requests, grace)
+        except StoreUnavailable as exc:
+            raise_if_cancelling()
+            _LOGGER.info("reconciliation skipped, the store is away: %s", exc.detail)
+            continue
+        for kind, n in healed.items():
+            metrics.reconciled.labels(kind).inc(n)
+            _LOGGER.warning("reconciliation healed %d x %s", n, kind)
+
+
 async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Start the view follower, the hold expiry and the routing jobs; cancel and await them at cleanup."""
+    """Start the view follower, the hold expiry, the reconciliation and the routing jobs; cancel and await them."""
     jobs: dict[str, Coroutine[Any, Any, None]] = {
         "zcc-view-follower": app[CAPACITY].follow(block_ms=app[SETTINGS].view_block_ms),
+        "zcc-tokens": app[AUTH].keep_current(),
+        "zcc-reconcile": _reconcile(app),
         "zcc-hold-expiry": _expire_holds(app),
         "zcc-routing": reload.keep_routing_current(app),
         "zcc-neighbours": reload.follow_neighbours(app),

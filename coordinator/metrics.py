@@ -86,6 +86,14 @@ class Metrics:
             ["result"],
             registry=r,
         )
+        self.reconciled = Counter(
+            "zcc_reconciled",
+            "Half-done writes healed by the reconciliation (confirmed_hold, ended_hold, orphan_hold)",
+            ["kind"],
+            registry=r,
+        )
+        for kind in ("confirmed_hold", "ended_hold", "orphan_hold"):
+            self.reconciled.labels(kind)
         for result in ("delivered", "retried", "failed", "dropped"):
             self.webhooks.labels(result)
         self.store_latency = Histogram(

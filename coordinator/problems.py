@@ -35,6 +35,7 @@ STATUS_OF: Mapping[str, tuple[int, str]] = {
     "invalid-transition": (409, "Invalid transition"),
     "store-unavailable": (503, "Store unavailable"),
     "outcome-unknown": (503, "Outcome unknown: repeat with the same Idempotency-Key"),
+    "audit-unavailable": (503, "Audit log unavailable"),
     "invalid-config": (422, "Invalid configuration"),
     "internal": (500, "Internal error"),
 }

@@ -58,6 +58,16 @@ class Settings:
     # How often the region files are checked for changes (the routing is rebuilt when they change).
     reload_seconds: float = 10.0
     neighbour_poll_seconds: float = 5.0
+    # One deadline per request across all its store calls (each call's own retries included).
+    store_deadline_seconds: float = 3.0
+    # Request creation answers with its triage within this, recorded or not (the 112 advice never waits).
+    triage_answer_seconds: float = 0.8
+    # The instance's durable audit spool (fsynced, append-only); one directory per instance.
+    audit_spool_dir: Path = Path("var/audit-spool")
+    # How often the reconciliation heals what a lost reply left half done, and how old a hold must be
+    # before it counts as an orphan (longer than any reservation in flight can take).
+    reconcile_interval_seconds: float = 10.0
+    reconcile_grace_seconds: float = 30.0
     # Connections (coordinator/server, used by `zcc serve`): what a client may hold, and for how long.
     header_timeout_seconds: float = 10.0  # request line and headers, from connect or a request's first byte
     body_timeout_seconds: float = 30.0  # the whole body, from the end of the headers
@@ -103,6 +113,16 @@ class Settings:
             env["redis_socket_timeout"] = float(v)
         if v := os.environ.get("ZCC_REDIS_MIN_REPLICAS"):
             env["redis_min_replicas"] = int(v)
+        if v := os.environ.get("ZCC_STORE_DEADLINE_SECONDS"):
+            env["store_deadline_seconds"] = float(v)
+        if v := os.environ.get("ZCC_TRIAGE_ANSWER_SECONDS"):
+            env["triage_answer_seconds"] = float(v)
+        if v := os.environ.get("ZCC_AUDIT_SPOOL_DIR"):
+            env["audit_spool_dir"] = Path(v)
+        if v := os.environ.get("ZCC_RECONCILE_SECONDS"):
+            env["reconcile_interval_seconds"] = float(v)
+        if v := os.environ.get("ZCC_RECONCILE_GRACE_SECONDS"):
+            env["reconcile_grace_seconds"] = float(v)
         for name, (attr, kind) in _SERVER_ENV.items():
             if v := os.environ.get(name):
                 env[attr] = kind(v)

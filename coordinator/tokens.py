@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from capacity.clock import utcnow
 from capacity.errors import StoreUnavailable
-from capacity.state import TokenRecord
+from capacity.service import raise_if_cancelling
+from capacity.state import Event, TokenRecord
 from capacity.store import TokenStore
 
 from .records import ActorRef
@@ -22,7 +25,7 @@ _LOGGER = logging.getLogger(__name__)
 
 ROLES = ("provider", "triage", "dispatch", "ops", "admin")
 TOKEN_PREFIX = "zcc_"  # noqa: S105 - a prefix that makes leaked tokens greppable, not a secret
-# Resolved tokens remembered at most; the cache is cleared when it grows past this.
+# Unknown tokens remembered at most; the list is cleared when it grows past this.
 _CACHE_MAX = 10_000
 
 
@@ -56,12 +59,23 @@ class Principal:
 
 
 class TokenAuth:
-    """Creates tokens and resolves them through the token store, with a short cache so reads cost no round trip."""
+    """Creates tokens and resolves them from the grants in memory, kept current from the region's event log.
+
+    The grants are loaded at start (:meth:`load`) and followed from the event log (``token.created``,
+    ``token.revoked``; :meth:`apply_event`, called by the capacity service's follower), so a token
+    made on any instance works here within a second, and while the store is away every token this
+    instance knew still works (the last known set). A token not in memory is looked up in the store
+    (it may be seconds old); an unknown one is remembered briefly so a bad client cannot hammer the store.
+    """
 
     def __init__(self, store: TokenStore, cache_seconds: float = 30.0) -> None:
         self._store = store
         self.cache_seconds = cache_seconds
-        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._grants: dict[str, Principal] = {}
+        self._unknown: dict[str, float] = {}
+        #: When the whole set was last read from the store (None: never).
+        self.loaded_at: datetime | None = None
+        self._reload = asyncio.Event()
 
     async def create(
         self, role: str, providers: tuple[str, ...] = (), practitioner: str | None = None, label: str = ""
@@ -73,35 +87,87 @@ class TokenAuth:
             raise ValueError("a provider token needs at least one --provider ID")
         token = new_token()
         record = TokenRecord(uuid.uuid4().hex[:12], role, providers, practitioner, utcnow(), label)
-        await self._store.put(hash_token(token), record)
+        h = hash_token(token)
+        await self._store.put(h, record)
+        self._add(h, record)
         return token, record
 
     async def count(self) -> int:
         """How many tokens exist."""
         return await self._store.count()
 
+    @property
+    def known(self) -> int:
+        """How many grants this instance holds in memory."""
+        return len(self._grants)
+
+    def knows(self, token_hash: str) -> bool:
+        """Whether the grant of ``token_hash`` is in memory."""
+        return token_hash in self._grants
+
+    async def load(self) -> None:
+        """Read every grant from the store into memory (replacing what was there)."""
+        grants = await self._store.all()
+        self._grants = {h: _principal(r) for h, r in grants.items()}
+        self._unknown.clear()
+        self.loaded_at = utcnow()
+        _LOGGER.info("%d token grants loaded", len(self._grants))
+
+    def apply_event(self, event: Event) -> None:
+        """Apply a ``token.created`` or ``token.revoked`` event of the log."""
+        data = event.data
+        h = str(data.get("token_hash") or "")
+        if not h:
+            return
+        if event.type == "token.created" and isinstance(data.get("grant"), dict):
+            self._add(h, TokenRecord.from_dict(data["grant"]))
+        elif event.type == "token.revoked":
+            self._grants.pop(h, None)
+
+    def resynced(self) -> None:
+        """Events may have been missed (the follower was cut off): reload the set (done by :meth:`keep_current`)."""
+        self._reload.set()
+
+    async def keep_current(self, retry_seconds: float = 1.0) -> None:
+        """Reload the whole set whenever the follower resynced, until cancelled (retried while the store is away)."""
+        while True:
+            await self._reload.wait()
+            self._reload.clear()
+            try:
+                await self.load()
+            except StoreUnavailable as exc:
+                raise_if_cancelling()
+                _LOGGER.warning("cannot reload the token grants now, keeping the last known set: %s", exc.detail)
+                self._reload.set()
+                await asyncio.sleep(retry_seconds)
+
     async def resolve(self, token: str) -> Principal | None:
-        """The principal of a token, or None when unknown."""
+        """The principal of a token, or None when unknown (to the store, or to the last known set while it is away)."""
         h = hash_token(token)
+        found = self._grants.get(h)
+        if found is not None:
+            return found
         now = time.monotonic()
-        hit = self._cache.get(h)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        if self._unknown.get(h, 0.0) > now:
+            return None
         try:
             record = await self._store.get(h)
-        except StoreUnavailable:
-            # While the store is away, a token that was valid before still reads the board.
-            if hit is not None and hit[1] is not None:
-                return hit[1]
-            raise
-        principal = (
-            None
-            if record is None
-            else Principal(record.token_id, record.role, frozenset(record.providers), record.practitioner)
-        )
-        # Unknown tokens are remembered briefly too, so a client with a bad token cannot hammer the store.
-        ttl = self.cache_seconds if principal else min(self.cache_seconds, 5.0)
-        if len(self._cache) > _CACHE_MAX:
-            self._cache.clear()
-        self._cache[h] = (now + ttl, principal)
+        except StoreUnavailable as exc:
+            _LOGGER.info("token not in the last known set and the store is away: %s", exc.detail)
+            return None
+        if record is None:
+            if len(self._unknown) > _CACHE_MAX:
+                self._unknown.clear()
+            self._unknown[h] = now + min(self.cache_seconds, 5.0)
+            return None
+        return self._add(h, record)
+
+    def _add(self, token_hash: str, record: TokenRecord) -> Principal:
+        principal = _principal(record)
+        self._grants[token_hash] = principal
+        self._unknown.pop(token_hash, None)
         return principal
+
+
+def _principal(record: TokenRecord) -> Principal:
+    return Principal(record.token_id, record.role, frozenset(record.providers), record.practitioner)

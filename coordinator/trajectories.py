@@ -164,8 +164,13 @@ class TrajectoryService:
         record = await self.record(patient_ref)
         return record.hints if record is not None else Hints()
 
-    async def patch(self, patient_ref: str, changes: Mapping[str, Any], actor: ActorRef) -> JSONObject:
-        """Apply validated changes (care team, hints, phase, stop criteria) by compare-and-set."""
+    async def patch(
+        self, patient_ref: str, changes: Mapping[str, Any], actor: ActorRef, op_id: str | None = None
+    ) -> JSONObject:
+        """Apply validated changes (care team, hints, phase, stop criteria) by compare-and-set.
+
+        A repeated ``op_id`` (the same Idempotency-Key and body) answers the record and changes nothing.
+        """
         now = utcnow()
         record, version, _ = await self.read(patient_ref)
         current = record or TrajectoryRecord.new(patient_ref, now)
@@ -192,7 +197,7 @@ class TrajectoryService:
                 doc_id=patient_ref,
                 body=new.to_store(),
                 expected_version=version if record is not None else None,
-                op_id=secrets.token_hex(12),
+                op_id=op_id or secrets.token_hex(12),
                 now=now,
                 event=LogEvent(
                     "trajectory.updated",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import shutil
+import tempfile
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeAlias
 
 from aiohttp import web
@@ -26,14 +29,25 @@ Client: TypeAlias = TestClient[web.Request, web.Application]
 def make_app(
     store_url: str, region: Region, *, neighbours: tuple[Region, ...] = (), **settings: Any
 ) -> web.Application:
-    """The real app with test settings (fast expiry and follower)."""
+    """The real app with test settings (fast expiry and follower; its own audit spool, removed at cleanup)."""
     defaults: dict[str, Any] = {
         "expiry_interval_seconds": 0.2,
         "view_block_ms": 200,
         "token_cache_seconds": 0.0,
     }
     defaults.update(settings)
-    return create_app(Settings(store_url=store_url, **defaults), region, shipped_protocol(), neighbours=neighbours)
+    own_spool = "audit_spool_dir" not in defaults
+    if own_spool:
+        defaults["audit_spool_dir"] = Path(tempfile.mkdtemp(prefix="zcc-spool-"))
+    app = create_app(Settings(store_url=store_url, **defaults), region, shipped_protocol(), neighbours=neighbours)
+    if own_spool:
+        spool_dir = defaults["audit_spool_dir"]
+
+        async def remove_spool(_: web.Application) -> None:
+            shutil.rmtree(spool_dir, ignore_errors=True)
+
+        app.on_cleanup.append(remove_spool)
+    return app
 
 
 @functools.cache

@@ -157,13 +157,19 @@ class SqliteCapacity:
         return await self._db.write(fn)
 
     async def set_status(self, status: ProviderStatus, op_id: str) -> ProviderStatus:
-        """Store a provider's stop status with the next version."""
+        """Store a provider's stop status with the next version; a repeated ``op_id`` answers the first write."""
+        op = IdempotencyKey(f"op:{op_id}", "")
+        at = status.set_at or from_ms(0)
 
         def fn(db: sqlite3.Connection) -> ProviderStatus:
+            done = idem_get(db, op, at)
+            if done is not None:
+                return ProviderStatus.from_dict(done)
             stored = next_status(_status(db, status.provider_id), status)
             d = stored.to_dict()
             db.execute("INSERT OR REPLACE INTO provider_status VALUES (?, ?)", (status.provider_id, json.dumps(d)))
-            log_event(db, "provider.status", {"op": op_id, "status": d}, status.set_at or from_ms(0))
+            log_event(db, "provider.status", {"op": op_id, "status": d}, at)
+            idem_put(db, op, d, at)
             return stored
 
         return await self._db.write(fn)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from ..clock import utcnow
 from ..state import TokenRecord
 from .db import SqliteBackend
+from .events import log_event
 
 __all__ = ["SqliteTokens"]
 
@@ -18,12 +20,15 @@ class SqliteTokens:
         self._db = backend
 
     async def put(self, token_hash: str, record: TokenRecord) -> None:
-        """Store a token's grant (replacing one under the same hash)."""
-        await self._db.write(
-            lambda db: db.execute(
-                "INSERT OR REPLACE INTO tokens (hash, data) VALUES (?, ?)", (token_hash, json.dumps(record.to_dict()))
-            )
-        )
+        """Store a token's grant (replacing one under the same hash) with its ``token.created`` event."""
+        grant = record.to_dict()
+        now = record.created_at or utcnow()
+
+        def fn(db: sqlite3.Connection) -> None:
+            db.execute("INSERT OR REPLACE INTO tokens (hash, data) VALUES (?, ?)", (token_hash, json.dumps(grant)))
+            log_event(db, "token.created", {"token_hash": token_hash, "grant": grant}, now)
+
+        await self._db.write(fn)
 
     async def get(self, token_hash: str) -> TokenRecord | None:
         """The grant of a token hash, or None."""
@@ -31,6 +36,14 @@ class SqliteTokens:
         def fn(db: sqlite3.Connection) -> TokenRecord | None:
             row = db.execute("SELECT data FROM tokens WHERE hash=?", (token_hash,)).fetchone()
             return TokenRecord.from_dict(json.loads(row[0])) if row is not None else None
+
+        return await self._db.run(fn)
+
+    async def all(self) -> dict[str, TokenRecord]:
+        """Every grant, by token hash."""
+
+        def fn(db: sqlite3.Connection) -> dict[str, TokenRecord]:
+            return {h: TokenRecord.from_dict(json.loads(d)) for h, d in db.execute("SELECT hash, data FROM tokens")}
 
         return await self._db.run(fn)
 

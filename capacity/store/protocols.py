@@ -159,13 +159,22 @@ class AuditStore(Protocol):
 
 
 class TokenStore(Protocol):
-    """Bearer token grants, stored under the hash of the token (never the token)."""
+    """Bearer token grants, stored under the hash of the token (never the token).
+
+    Every instance keeps the grants in memory, loaded with :meth:`all` and kept current from the
+    event log: a ``token.created`` event (``{"token_hash", "grant"}``) is appended with each
+    :meth:`put` in the same atomic step; a revocation appends ``token.revoked`` (``{"token_hash"}``)
+    with its delete the same way.
+    """
 
     async def put(self, token_hash: str, record: TokenRecord) -> None:
-        """Store a token's grant."""
+        """Store a token's grant and append its ``token.created`` event, atomically."""
 
     async def get(self, token_hash: str) -> TokenRecord | None:
         """The grant of a token hash, or None."""
+
+    async def all(self) -> dict[str, TokenRecord]:
+        """Every grant, by token hash."""
 
     async def count(self) -> int:
         """How many tokens exist (to tell an operator how to make the first one)."""

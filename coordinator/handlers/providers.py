@@ -13,6 +13,7 @@ from capacity.model import Region
 from capacity.state import ProviderStatus
 
 from ..auth import require
+from ..idempotency import idempotency_key, op_id_of
 from ..jsonio import json_response
 from ..keys import CAPACITY
 from ..schemas import ProviderStatusIn, read_json, validate
@@ -61,7 +62,7 @@ async def list_providers(request: web.Request) -> web.Response:
 
 
 async def set_provider_status(request: web.Request) -> web.Response:
-    """Put a provider under a stop (no new patients) until a time, or open it again."""
+    """Put a provider under a stop (no new patients) until a time, or open it again. Honours Idempotency-Key."""
     who = require(request, "provider", "triage", "admin")
     capacity = request.app[CAPACITY]
     region = capacity.region
@@ -70,7 +71,8 @@ async def set_provider_status(request: web.Request) -> web.Response:
         raise NotFound(f"unknown provider {pid!r} in region {region.id}", field="provider_id")
     if who.role == "provider" and pid not in who.providers:
         raise Forbidden(f"this token may not change {pid}; it is scoped to {', '.join(sorted(who.providers))}")
-    body = validate(ProviderStatusIn, await read_json(request))
+    raw = await read_json(request)
+    body = validate(ProviderStatusIn, raw)
     now = utcnow()
     if body.status == "stop":
         if not body.reason.strip():
@@ -86,7 +88,7 @@ async def set_provider_status(request: web.Request) -> web.Response:
         body.until if body.status == "stop" else None,
         now,
     )
-    stored = await capacity.set_status(status)
+    stored = await capacity.set_status(status, op_id_of(idempotency_key(request, who, raw)))
     return json_response(
         {
             "provider_id": pid,

@@ -8,15 +8,17 @@ from typing import Any
 from aiohttp import web
 
 from capacity.clock import iso, utcnow
-from capacity.errors import ZccError
+from capacity.errors import OutcomeUnknown, StoreUnavailable, ZccError
 from routing.matching import optimize
 
 from ..auth import principal, require
-from ..idempotency import idempotency_key
+from ..deadline import narrowed
+from ..idempotency import client_key, idempotency_key
 from ..jsonio import json_response
 from ..keys import CAPACITY, REQUESTS, ROUTING, SETTINGS
 from ..places.resolve import Where, resolve_location
-from ..requests import RequestInput, need_of
+from ..problems import problem
+from ..requests import Intake, RequestInput, need_of
 from ..schemas import CancelIn, RequestIn, ReserveIn, read_json, validate
 from ..tokens import Principal
 from .access import STAFF, audit_shown, named_patient, staff
@@ -41,10 +43,16 @@ async def _staff_on(request: web.Request, action: str) -> Principal:
 
 
 async def create_request(request: web.Request) -> web.Response:
-    """Triage a request and propose places: 201 with urgency, care types and ranked proposals."""
+    """Triage a request and propose places: 201 when recorded; 503 with the triage when the store has not got it.
+
+    The triage (urgency, 112, advice, care types, proposals) never waits for the store: its store calls
+    share a short budget, and when they fail the answer still carries the triage, marked not recorded.
+    Honours Idempotency-Key (one is made up when absent, and given back when the caller must repeat).
+    """
     if principal(request).role not in STAFF:
         await staff(request, "create", await named_patient(request))  # denied and audited, whatever the body
-    body = validate(RequestIn, await read_json(request))
+    raw = await read_json(request)
+    body = validate(RequestIn, raw)
     who = await staff(request, "create", body.patient_ref)
     state = request.app[ROUTING]
     loc = body.location
@@ -65,8 +73,55 @@ async def create_request(request: web.Request) -> web.Response:
         **body.flags.model_dump(),
         hospital_override=body.hospital_override,
     )
-    record = await request.app[REQUESTS].create(data, state.get(), who.actor)
-    return json_response(record.to_api(), status=201, headers={"Location": f"/api/v1/requests/{record.id}"})
+    idem = idempotency_key(request, who, raw, mint=True)
+    assert idem is not None  # minted when absent
+    with narrowed(request.app[SETTINGS].triage_answer_seconds):
+        result = await request.app[REQUESTS].intake(data, state.get(), who.actor, idem)
+    if not result.stored:
+        return _not_recorded(request, result, client_key(idem))
+    out = result.record.to_api() | _degraded(result)
+    headers = {"Location": f"/api/v1/requests/{result.record.id}"}
+    if result.recorded == "repeat":
+        headers["Idempotent-Replayed"] = "true"
+    return json_response(out, status=201, headers=headers)
+
+
+def _degraded(result: Intake) -> dict[str, Any]:
+    """Whether the answer's proposals are degraded, and why (codes)."""
+    reasons = list(result.degraded) + ([] if result.stored else ["not_recorded"])
+    return {"recorded": result.stored, "degraded": bool(reasons), "degraded_reasons": reasons}
+
+
+def _not_recorded(request: web.Request, result: Intake, key: str) -> web.Response:
+    """503 with the triage: not a 2xx, since a 2xx means the store has it; the triage and 112 advice still shown."""
+    record = result.record
+    unknown = result.recorded == "unknown" or isinstance(result.failure, OutcomeUnknown)
+    why = result.failure.detail if result.failure is not None else "the store did not answer"
+    if unknown:
+        code, title = "outcome-unknown", "Outcome unknown"
+        detail = f"outcome unknown: repeat with the same Idempotency-Key ({why}); the triage below stands"
+    else:
+        code, title = "not-recorded", "Triaged, not recorded"
+        detail = (
+            f"the triage below is not recorded ({why}); record it when the store is back by repeating this "
+            "request with the same Idempotency-Key"
+        )
+    retry_after = request.app[SETTINGS].retry_after_seconds
+    return problem(
+        503,
+        title,
+        detail,
+        code=code,
+        instance=request.path,
+        headers={"Retry-After": str(retry_after), "Idempotency-Key": key},
+        recorded=False,
+        outcome="unknown" if unknown else "not_recorded",
+        idempotency_key=key,
+        urgency=record.triage.urgency,
+        escalate_112=record.triage.escalate_112,
+        advice=record.triage.advice,
+        request=record.to_api() | _degraded(result),
+    )
 
 
 async def get_request(request: web.Request) -> web.Response:
@@ -91,14 +146,19 @@ async def reserve_request(request: web.Request) -> web.Response:
     who = await _staff_on(request, "update")
     raw = await read_json(request)
     body = validate(ReserveIn, raw)
-    held, record = await request.app[REQUESTS].reserve(
-        request.match_info["request_id"],
-        body.provider_id,
-        body.care_type,
-        who.actor,
-        request.app[ROUTING].get(),
-        idempotency_key(request, who, raw),
-    )
+    try:
+        held, record = await request.app[REQUESTS].reserve(
+            request.match_info["request_id"],
+            body.provider_id,
+            body.care_type,
+            who.actor,
+            request.app[ROUTING].get(),
+            idempotency_key(request, who, raw),
+        )
+    except StoreUnavailable as exc:
+        if isinstance(exc, OutcomeUnknown):
+            raise
+        raise StoreUnavailable(f"a reservation needs the store, so that no place is given twice: {exc.detail}") from exc
     return json_response(
         {
             "reservation_id": held.hold_id,
@@ -111,26 +171,30 @@ async def reserve_request(request: web.Request) -> web.Response:
 
 
 async def confirm_request(request: web.Request) -> web.Response:
-    """The hold becomes a placement."""
+    """The hold becomes a placement. Honours Idempotency-Key."""
     who = await _staff_on(request, "update")
-    record = await request.app[REQUESTS].confirm(request.match_info["request_id"], who.actor)
+    idem = idempotency_key(request, who, None)
+    record = await request.app[REQUESTS].confirm(request.match_info["request_id"], who.actor, idem)
     return json_response(record.to_api())
 
 
 async def release_request(request: web.Request) -> web.Response:
-    """Give the held place back."""
+    """Give the held place back. Honours Idempotency-Key."""
     who = await _staff_on(request, "update")
-    record = await request.app[REQUESTS].release(request.match_info["request_id"], who.actor)
+    idem = idempotency_key(request, who, None)
+    record = await request.app[REQUESTS].release(request.match_info["request_id"], who.actor, idem)
     return json_response(record.to_api())
 
 
 async def cancel_request(request: web.Request) -> web.Response:
-    """Close the request without a place."""
+    """Close the request without a place. Honours Idempotency-Key."""
     who = await _staff_on(request, "update")
-    reason = ""
+    reason, raw = "", None
     if request.body_exists:
-        reason = validate(CancelIn, await read_json(request)).reason
-    record = await request.app[REQUESTS].cancel(request.match_info["request_id"], who.actor, reason)
+        raw = await read_json(request)
+        reason = validate(CancelIn, raw).reason
+    idem = idempotency_key(request, who, raw)
+    record = await request.app[REQUESTS].cancel(request.match_info["request_id"], who.actor, reason, idem)
     return json_response(record.to_api())
 
 

@@ -12,6 +12,7 @@ from capacity.errors import Forbidden, InvalidInput
 from ..auth import principal
 from ..fhir import trajectory_bundle
 from ..fields import check_patient_ref
+from ..idempotency import idempotency_key, op_id_of
 from ..jsonio import dumps, json_response
 from ..keys import AUDIT, CAPACITY, REQUESTS, TRAJECTORIES
 from ..schemas import AuditQuery, TrajectoryPatch, read_json, validate
@@ -52,18 +53,23 @@ async def get_trajectory(request: web.Request) -> web.Response:
 
 
 async def patch_trajectory(request: web.Request) -> web.Response:
-    """Change care team, hints, phase or stop criteria (admin and the patient's care team); authorised first."""
+    """Change care team, hints, phase or stop criteria (admin and the patient's care team); authorised first.
+
+    Honours Idempotency-Key.
+    """
     who = principal(request)
     ref = request.match_info["patient_ref"]
     await _access(request, who, ref, "update")
-    body = validate(TrajectoryPatch, await read_json(request))
+    raw = await read_json(request)
+    body = validate(TrajectoryPatch, raw)
     changes: dict[str, Any] = body.model_dump(exclude_none=True)
     if "hints" in changes:
         region = request.app[CAPACITY].region
         unknown = [p for p in changes["hints"].get("preferred_providers", []) if p not in region.providers]
         if unknown:
             raise InvalidInput(f"unknown provider(s) {', '.join(unknown)}", field="hints.preferred_providers")
-    return json_response(await request.app[TRAJECTORIES].patch(ref, changes, who.actor))
+    op_id = op_id_of(idempotency_key(request, who, raw))
+    return json_response(await request.app[TRAJECTORIES].patch(ref, changes, who.actor, op_id))
 
 
 async def get_trajectory_fhir(request: web.Request) -> web.Response:

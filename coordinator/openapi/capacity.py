@@ -132,7 +132,7 @@ def paths() -> Spec:
                 "summary": "Stop (with reason and expected end) or open a provider (roles provider, triage, admin)",
                 "description": "A provider token changes only its own providers (else 403). Refused with 422 "
                 "beyond the schema: a stop whose until is not in the future or more than 14 days ahead.",
-                "parameters": [path_param("provider_id") | {"example": "vvt-maastricht-1"}],
+                "parameters": [path_param("provider_id") | {"example": "vvt-maastricht-1"}, IDEMPOTENCY_KEY],
                 "requestBody": json_body(schema_ref("ProviderStatusIn")),
                 "responses": {
                     "200": json_response({"type": "object"}),
@@ -159,6 +159,7 @@ def paths() -> Spec:
                         "content": {"text/event-stream": {"schema": _STREAM_EVENT}},
                     },
                     "422": PROBLEM,
+                    "503": PROBLEM,  # too many live streams, in all or from this address
                     **AUTH_ERRORS,
                 },
             }

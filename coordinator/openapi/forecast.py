@@ -81,7 +81,11 @@ def paths() -> Spec:
                 "summary": "Expected free places and the chance of full per care type and hour, run forward from the "
                 "live board (roles triage, ops, admin, dispatch; no patient data)",
                 "parameters": [
-                    query_param("care_type", "A care type offered in the region; every one when left out"),
+                    query_param(
+                        "care_type",
+                        "A care type offered in the region; every one when left out",
+                        schema={"type": "string", "minLength": 1},
+                    ),
                     query_param(
                         "hours",
                         "Hours ahead (1 to 24, default 8)",

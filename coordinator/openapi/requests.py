@@ -33,6 +33,9 @@ _REQUEST: Spec = {
         "target_minutes": {"type": ["integer", "null"]},
         "care_types": {"type": "array", "items": {"type": "string"}},
         "escalate_112": {"type": "boolean"},
+        "recorded": {"type": "boolean", "description": "the store has it (always true in a 2xx)"},
+        "degraded": {"type": "boolean", "description": "proposals made without the care plan or a live board"},
+        "degraded_reasons": {"type": "array", "items": {"type": "string"}},
         "proposals": {
             "type": "array",
             "items": {
@@ -50,6 +53,29 @@ _REQUEST: Spec = {
         "hold": {"type": ["object", "null"]},
         "placement": {"type": ["object", "null"]},
         "triage": {"type": "object"},
+    },
+}
+
+#: The answer of a creation the store could not record (or whose recording is not known): the triage inside.
+_NOT_RECORDED: Spec = {
+    "description": "Triaged, not recorded (type .../not-recorded) or not known to be (.../outcome-unknown); "
+    "repeat with the same Idempotency-Key (given back) when the store is back: recorded once",
+    "content": {
+        "application/problem+json": {
+            "schema": {
+                "allOf": [{"$ref": "#/components/schemas/Problem"}],
+                "type": "object",
+                "properties": {
+                    "recorded": {"type": "boolean", "const": False},
+                    "outcome": {"type": "string", "enum": ["not_recorded", "unknown"]},
+                    "idempotency_key": {"type": "string"},
+                    "urgency": {"type": "string"},
+                    "escalate_112": {"type": "boolean"},
+                    "advice": {"type": "string"},
+                    "request": _REQUEST,
+                },
+            }
+        }
     },
 }
 
@@ -86,7 +112,7 @@ def _transition(op: str, summary: str, body: str | None = None) -> Spec:
     spec: Spec = {
         "operationId": op,
         "summary": summary + " (roles triage, admin)",
-        "parameters": [path_param("request_id")],
+        "parameters": [path_param("request_id"), IDEMPOTENCY_KEY],
         "responses": {"200": json_response(_REQUEST), **_ERRORS},
     }
     if body:
@@ -111,12 +137,17 @@ def paths() -> Spec:
                 "summary": "Triage a request and propose places (roles triage, admin)",
                 "description": "Refused with 422 beyond the schema: a complaint the protocol does not know, "
                 "answers or context factors that complaint does not ask, a location outside the region or a "
-                "postcode not in its table. Audited: a denied attempt names the patient of the body.",
+                "postcode not in its table. Audited: a denied attempt names the patient of the body. The "
+                "triage answers even when the store cannot record it: 503 with the triage inside "
+                "(recorded false); a repeat with the same Idempotency-Key records it once.",
+                "parameters": [IDEMPOTENCY_KEY],
                 "requestBody": json_body(schema_ref("RequestIn")),
                 "responses": {
-                    "201": json_response(_REQUEST, "Created") | {"links": _CREATED_LINKS},
+                    "201": json_response(_REQUEST, "Created (recorded); a repeat of a keyed creation answers it")
+                    | {"links": _CREATED_LINKS},
                     **_ERRORS,
                     **BODY_ERRORS,
+                    "503": _NOT_RECORDED,
                 },
             },
             "get": {

@@ -9,6 +9,7 @@ from ..schemas import TrajectoryPatch
 from .common import (
     AUTH_ERRORS,
     BODY_ERRORS,
+    IDEMPOTENCY_KEY,
     PATIENT_REF_PARAM,
     PROBLEM,
     Spec,
@@ -50,7 +51,7 @@ def paths() -> Spec:
                 "description": "Authorised (and audited) before the body is read. At least one field, none "
                 "null. Refused with 422 beyond the schema: a preferred provider the region does not have. "
                 "409 when the trajectory has ended and the phase would change.",
-                "parameters": pref,
+                "parameters": [*pref, IDEMPOTENCY_KEY],
                 "requestBody": json_body(schema_ref("TrajectoryPatch")),
                 "responses": {"200": json_response({"type": "object"}), **_ERRORS, **BODY_ERRORS},
             },

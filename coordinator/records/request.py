@@ -151,6 +151,9 @@ class RequestRecord(Record):
     hold: HeldPlace | None = None
     placement: Placement | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
+    # The Idempotency-Keys this request was written with (hash of the scoped key -> the request's fingerprint),
+    # stored with the record so a repeat is recognised in the same compare-and-set; not shown by the API.
+    idempotency: dict[str, str] = Field(default_factory=dict)
 
     @property
     def is_open(self) -> bool:
@@ -175,7 +178,7 @@ class RequestRecord(Record):
 
     def to_api(self) -> JSONObject:
         """The API shape: the contract's top-level fields (urgency, target, care types, 112) and the whole record."""
-        body = self.model_dump(mode="json")
+        body = self.model_dump(mode="json", exclude={"idempotency"})
         t = body["triage"]
         return {
             "id": body.pop("id"),

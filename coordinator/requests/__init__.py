@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from .create import Intake
 from .intake import RequestInput, need_of, new_request_id
 from .observer import HoldEvent, LifecycleObserver, NoObserver, Outcome
+from .reconcile import reconcile
 from .service import RequestService, Reservation
 
 __all__ = [
     "HoldEvent",
+    "Intake",
     "LifecycleObserver",
     "NoObserver",
     "Outcome",
@@ -16,4 +19,5 @@ __all__ = [
     "Reservation",
     "need_of",
     "new_request_id",
+    "reconcile",
 ]

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from capacity.errors import InvalidTransition
+from capacity.store import DocWrite, LogEvent
 from capacity.view import CapacityView
 from routing.dispatch import Place
 from routing.graph import Snap
@@ -33,6 +34,7 @@ __all__ = [
     "CANDIDATES_PER_CARE_TYPE",
     "RequestInput",
     "candidate_places",
+    "doc_write",
     "history",
     "need_of",
     "new_record",
@@ -95,11 +97,17 @@ def trajectory_event(
 
 
 def new_record(  # noqa: PLR0917 - each input of a new record, named by the one caller
-    data: RequestInput, outcome: TriageOutcome, hints: Hints, snap: Snap, actor: ActorRef, now: datetime
+    data: RequestInput,
+    outcome: TriageOutcome,
+    hints: Hints,
+    snap: Snap,
+    actor: ActorRef,
+    now: datetime,
+    request_id: str | None = None,
 ) -> RequestRecord:
     """The record of a new request: triaged, with the care plan's flags and hints, no proposals yet."""
     return RequestRecord(
-        id=new_request_id(),
+        id=request_id or new_request_id(),
         patient_ref=data.patient_ref,
         age=data.age,
         location=PatientLocation(
@@ -176,3 +184,37 @@ def candidate_places(
                 view.stop_of(pid, now),
                 minutes,
             )
+
+
+def doc_write(  # noqa: PLR0917 - the parts of one stored transition
+    record: RequestRecord,
+    version: int | None,
+    now: datetime,
+    event: str,
+    actor: ActorRef | None,
+    steps: Sequence[TrajectoryEvent],
+) -> DocWrite:
+    """One compare-and-set of a request with its event and the patient's trajectory steps (a fresh op id)."""
+    return DocWrite(
+        doc_id=record.id,
+        body=record.to_store(),
+        expected_version=version,
+        op_id=secrets.token_hex(12),
+        now=now,
+        event=LogEvent(event, _event_data(record, actor)),
+        patient_ref=record.patient_ref,
+        trajectory_events=tuple(s.to_store() for s in steps),
+    )
+
+
+def _event_data(record: RequestRecord, actor: ActorRef | None) -> dict[str, object]:
+    """What the event log keeps of a transition: enough for the trajectory record, no free text."""
+    return {
+        "request_id": record.id,
+        "patient_ref": record.patient_ref,
+        "status": record.status,
+        "urgency": record.triage.urgency,
+        "reservation": record.hold.model_dump(mode="json") if record.hold else None,
+        "placement": record.placement.model_dump(mode="json") if record.placement else None,
+        "by": actor.model_dump(mode="json") if actor else None,
+    }

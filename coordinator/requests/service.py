@@ -11,7 +11,6 @@ background task, which also puts their requests back to ``open``.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,18 +19,18 @@ from capacity.clock import iso, utcnow
 from capacity.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from capacity.service import CapacityService
 from capacity.state import Hold
-from capacity.store import DocWrite, IdempotencyKey, LogEvent, RecordStore
+from capacity.store import IdempotencyKey, RecordStore
 from routing.dispatch import Place
 from routing.lookup import Routing
-from routing.matching import feasible, propose
+from routing.matching import feasible
 
-from ..fields import check_patient_ref
-from ..records import ActorRef, HeldPlace, Placement, ProposalRef, RequestRecord, TrajectoryEvent
-from ..records import Excluded as ExcludedRef
+from ..records import ActorRef, HeldPlace, Placement, RequestRecord, TrajectoryEvent
 from ..trajectories import TrajectoryService
-from ..triage import TriageProtocol, triage
-from .intake import RequestInput, candidate_places, history, need_of, new_record, trajectory_event
+from ..triage import TriageProtocol
+from .create import Intake, create_request
+from .intake import RequestInput, candidate_places, doc_write, history, need_of, trajectory_event
 from .observer import LifecycleObserver, NoObserver
+from .replay import hold_id_for, is_repeat, remember, take_hold
 
 __all__ = ["RequestService", "Reservation"]
 
@@ -69,10 +68,13 @@ class RequestService:
 
     async def find(self, request_id: str) -> tuple[RequestRecord, int] | None:
         """The record as read now and its version, or None."""
+        found = await self.stored(request_id)
+        return None if found is None else (found[0].effective(utcnow()), found[1])
+
+    async def stored(self, request_id: str) -> tuple[RequestRecord, int] | None:
+        """The record as stored (a hold past its time still reads reserved) and its version, or None."""
         doc = await self._records.get_request(request_id)
-        if doc is None:
-            return None
-        return RequestRecord.from_store(doc.body).effective(utcnow()), doc.version
+        return None if doc is None else (RequestRecord.from_store(doc.body), doc.version)
 
     async def get(self, request_id: str) -> tuple[RequestRecord, int]:
         """The record and version; a hold that ran out reads as expired and the request as open."""
@@ -84,7 +86,11 @@ class RequestService:
     async def list_open(self) -> list[RequestRecord]:
         """Every open or reserved request, oldest first."""
         now = utcnow()
-        return [RequestRecord.from_store(d.body).effective(now) for d in await self._records.list_requests()]
+        return [r.effective(now) for r, _ in await self.list_stored()]
+
+    async def list_stored(self) -> list[tuple[RequestRecord, int]]:
+        """Every open or reserved request as stored, with its version, oldest first."""
+        return [(RequestRecord.from_store(d.body), d.version) for d in await self._records.list_requests()]
 
     async def list_of_patient(self, patient_ref: str) -> list[RequestRecord]:
         """Every request of one patient as stored, open or not, oldest first."""
@@ -98,45 +104,18 @@ class RequestService:
 
     # -- create -------------------------------------------------------------------
 
+    async def intake(
+        self, data: RequestInput, routing: Routing, actor: ActorRef, idem: IdempotencyKey | None = None
+    ) -> Intake:
+        """Triage the request, propose places and store it; the answer says whether the store has it."""
+        return await create_request(self, data, routing, actor, idem)
+
     async def create(self, data: RequestInput, routing: Routing, actor: ActorRef) -> RequestRecord:
-        """Triage the request, propose places and store it with its ``request.created`` event."""
-        region = self.capacity.region
-        check_patient_ref(data.patient_ref)
-        outcome = triage(self.protocol, data.complaint, data.answers, age=data.age, context=data.context)
-        hints = await self.trajectories.hints(data.patient_ref)
-        snap = routing.snap(data.lat, data.lon)
-        now = utcnow()
-        record = new_record(data, outcome, hints, snap, actor, now)
-        if record.status == "open":
-            need = need_of(record)
-            places = candidate_places(self.capacity.view, routing, snap, need.care_types, now)
-            proposals, excluded = propose(need, places, now, region.tz, region.care_types)
-            record.proposals = [ProposalRef.model_validate(p.to_json()) for p in proposals]
-            record.excluded = [ExcludedRef.model_validate(e.to_json()) for e in excluded]
-        steps = [
-            trajectory_event(
-                now,
-                "triage",
-                record,
-                actor,
-                {
-                    "complaint": data.complaint,
-                    "urgency": outcome.urgency,
-                    "care_types": list(outcome.care_types),
-                    "escalate_112": outcome.escalate_112,
-                    "proposals": [[p.provider_id, p.care_type] for p in record.proposals[:3]],
-                },
-            )
-        ]
-        if data.hospital_override and record.care_plan.no_hospital_admission:
-            steps.append(
-                trajectory_event(now, "override", record, actor, {"hospital_override": data.hospital_override})
-            )
-        await self._write(record, None, now, "request.created", actor, steps)
-        self.observer.created(outcome.urgency)
-        if record.status in ("escalated", "advice"):
-            self.observer.closed(outcome.urgency, "escalated" if record.status == "escalated" else "advice")
-        return record
+        """As :meth:`intake`, for callers that need the record stored: the store's error when it is not."""
+        result = await create_request(self, data, routing, actor)
+        if result.failure is not None:
+            raise result.failure
+        return result.record
 
     # -- transitions ------------------------------------------------------------
 
@@ -149,9 +128,14 @@ class RequestService:
         routing: Routing,
         idem: IdempotencyKey | None = None,
     ) -> Reservation:
-        """Hold one unit of ``provider_id``/``care_type`` for the request; 409 when the place is gone."""
+        """Hold one unit of ``provider_id``/``care_type`` for the request; 409 when the place is gone.
+
+        A request that already holds this place answers that hold (a repeat takes nothing more).
+        """
         record, version = await self.get(request_id)
         region = self.capacity.region
+        if is_repeat(record, idem) and record.hold is not None:
+            return record.hold, record
         if record.status == "escalated":
             raise InvalidTransition(
                 f"request {request_id} is {record.triage.urgency}: escalated to 112, zcc does not place it"
@@ -195,12 +179,9 @@ class RequestService:
         if why is not None and why.why not in ("full", "stale", "stop"):
             # full, stale and stop are decided by the store atomically below; the rest are the patient's.
             raise InvalidTransition(f"{provider_id} {care_type} does not suit this request: {why.reason}")
-        hold = Hold(secrets.token_hex(12), provider_id, care_type, request_id, now, now + self.hold_ttl)
-        stored, _ = await self.capacity.hold(hold, idem)
-        if stored.hold_id == hold.hold_id:
-            self.observer.hold("taken")  # a replayed key answers an earlier hold: taken once, counted once
-        if stored.request_id != request_id:
-            raise InvalidInput("this Idempotency-Key was used for another request", field="Idempotency-Key")
+        hold_id = hold_id_for(request_id, version, provider_id, care_type)
+        hold = Hold(hold_id, provider_id, care_type, request_id, now, now + self.hold_ttl)
+        stored = await take_hold(self.capacity, hold, idem)
         if held is not None and held.hold_id == stored.hold_id:
             return held, record  # a replay of a reservation this record already has
         record.status = "reserved"
@@ -213,37 +194,61 @@ class RequestService:
             travel_minutes=round(minutes, 1),
         )
         record.history.append(history(now, actor, "reserved", f"{care_type} at {provider_id}"))
+        remember(record, idem)
         step = trajectory_event(now, "hold", record, actor, record.hold.model_dump(mode="json"))
         try:
-            await self._write(record, version, now, "request.reserved", actor, [step], raw_conflict=True)
+            await self.write(record, version, now, "request.reserved", actor, [step], raw_conflict=True)
         except Conflict:
             # Another reservation of this request won the race: give our unit back.
             await self.capacity.release(stored.hold_id)
-            if stored.hold_id == hold.hold_id:
-                self.observer.hold("released")
             raise InvalidTransition(f"request {request_id} was reserved meanwhile; reload it") from None
+        # Counted once the request holds it: a repeat answers above, an orphan is given back uncounted.
+        self.observer.hold("taken")
         return record.hold, record
 
-    async def confirm(self, request_id: str, actor: ActorRef) -> RequestRecord:
-        """The hold becomes a placement; repeating it answers the same."""
-        record, version = await self.get(request_id)
-        if record.status == "placed":
+    async def confirm(self, request_id: str, actor: ActorRef, idem: IdempotencyKey | None = None) -> RequestRecord:
+        """The hold becomes a placement; repeating it answers the same.
+
+        A confirmation the store made but whose answer was lost (the request still reads reserved, or its
+        hold looks expired) is completed here, as the reconciliation would.
+        """
+        found = await self.stored(request_id)
+        if found is None:
+            raise NotFound(f"no request {request_id}", field="id")
+        record, version = found
+        if record.status == "placed" or is_repeat(record, idem):
             return record
         held = record.hold
         if record.status != "reserved" or held is None:
             detail = "its hold expired" if held is not None and held.status == "expired" else f"it is {record.status}"
             raise InvalidTransition(f"request {request_id} cannot be confirmed: {detail}")
+        if record.effective(utcnow()).status != "reserved":
+            ended = await self.capacity.get_hold(held.hold_id)
+            if ended is None or ended.status != "confirmed":
+                raise InvalidTransition(f"request {request_id} cannot be confirmed: its hold expired")
+            hold = ended
+        else:
+            hold, _ = await self.capacity.confirm(held.hold_id)
+        return await self.place(record, version, hold, actor, idem)
+
+    async def place(
+        self, record: RequestRecord, version: int, hold: Hold, actor: ActorRef | None, idem: IdempotencyKey | None
+    ) -> RequestRecord:
+        """Write the placement of a confirmed hold into its request (a confirmation, or its repair)."""
         now = utcnow()
-        hold, _ = await self.capacity.confirm(held.hold_id)
+        held = record.hold
+        if held is None:
+            raise InvalidTransition(f"request {record.id} holds no place")
         record.status = "placed"
         record.hold = held.model_copy(update={"status": "confirmed"})
         record.placement = Placement(
             provider_id=hold.provider_id,
             care_type=hold.care_type,
-            confirmed_at=now,
+            confirmed_at=hold.ended_at or now,
             travel_minutes=held.travel_minutes,
         )
         record.history.append(history(now, actor, "placed", f"{hold.care_type} at {hold.provider_id}"))
+        remember(record, idem)
         trajectory = await self.trajectories.record(record.patient_ref)
         lead = trajectory.regiebehandelaar() if trajectory is not None else None
         lead_json = lead.model_dump(mode="json") if lead is not None else None
@@ -270,9 +275,11 @@ class RequestService:
             )
         return record
 
-    async def release(self, request_id: str, actor: ActorRef) -> RequestRecord:
+    async def release(self, request_id: str, actor: ActorRef, idem: IdempotencyKey | None = None) -> RequestRecord:
         """Give the held place back; the request is open again. Repeating it answers the same."""
         record, version = await self.get(request_id)
+        if is_repeat(record, idem):
+            return record
         held = record.hold
         if record.status == "open" and held is not None and held.status in ("released", "expired"):
             return record
@@ -283,14 +290,17 @@ class RequestService:
         record.status = "open"
         record.hold = held.model_copy(update={"status": "released"})
         record.history.append(history(now, actor, "released", f"{held.care_type} at {held.provider_id}"))
+        remember(record, idem)
         await self._save(record, version, actor, now, "request.released", "release")
         self.observer.hold("released")
         return record
 
-    async def cancel(self, request_id: str, actor: ActorRef, reason: str = "") -> RequestRecord:
+    async def cancel(
+        self, request_id: str, actor: ActorRef, reason: str = "", idem: IdempotencyKey | None = None
+    ) -> RequestRecord:
         """Close the request without a place, giving back any hold. Repeating it answers the same."""
         record, version = await self.get(request_id)
-        if record.status == "cancelled":
+        if record.status == "cancelled" or is_repeat(record, idem):
             return record
         if record.status == "placed":
             raise InvalidTransition(f"request {request_id} is placed; a placement is undone with the provider")
@@ -302,29 +312,34 @@ class RequestService:
             record.hold = held.model_copy(update={"status": "released"})
         record.status = "cancelled"
         record.history.append(history(now, actor, "cancelled", reason))
+        remember(record, idem)
         await self._save(record, version, actor, now, "request.cancelled", "cancel")
         if gave_back:
             self.observer.hold("released")
         self.observer.closed(record.triage.urgency, "cancelled")
         return record
 
-    async def hold_expired(self, hold: Hold) -> None:
-        """Put the request of an expired hold back to open (called by the expiry task; idempotent)."""
-        doc = await self._records.get_request(hold.request_id)
-        if doc is None:
-            return
-        record, version = RequestRecord.from_store(doc.body), doc.version
+    async def hold_expired(self, hold: Hold) -> bool:
+        """Put the request of an ended hold (expired, or released) back to open; whether it changed. Idempotent."""
+        found = await self.stored(hold.request_id)
+        if found is None:
+            return False
+        record, version = found
         held = record.hold
         if record.status != "reserved" or held is None or held.hold_id != hold.hold_id:
-            return
+            return False
         now = utcnow()
+        ended = "released" if hold.status == "released" else "expired"
         record.status = "open"
-        record.hold = held.model_copy(update={"status": "expired"})
-        record.history.append(history(now, None, "hold_expired", f"{hold.care_type} at {hold.provider_id}"))
+        record.hold = held.model_copy(update={"status": ended})
+        action = "released" if ended == "released" else "hold_expired"
+        record.history.append(history(now, None, action, f"{hold.care_type} at {hold.provider_id}"))
         try:
-            await self._save(record, version, None, now, "request.hold_expired", "expiry")
+            await self._save(record, version, None, now, f"request.{action}", "expiry")
         except InvalidTransition:
-            _LOGGER.debug("request %s changed while its hold expired; the other change stands", hold.request_id)
+            _LOGGER.debug("request %s changed while its hold ended; the other change stands", hold.request_id)
+            return False
+        return True
 
     # -- writing ------------------------------------------------------------------
 
@@ -346,9 +361,9 @@ class RequestService:
             "status": record.status,
         }
         steps = [trajectory_event(now, kind, record, actor, detail), *extra]
-        await self._write(record, version, now, event, actor, steps)
+        await self.write(record, version, now, event, actor, steps)
 
-    async def _write(  # noqa: PLR0917 - one private call shape for every transition
+    async def write(  # noqa: PLR0917 - one private call shape for every transition
         self,
         record: RequestRecord,
         version: int | None,
@@ -360,32 +375,10 @@ class RequestService:
         raw_conflict: bool = False,
     ) -> None:
         """Compare-and-set the record with its event and trajectory steps; a lost race is a 409 to reload."""
-        write = DocWrite(
-            doc_id=record.id,
-            body=record.to_store(),
-            expected_version=version,
-            op_id=secrets.token_hex(12),
-            now=now,
-            event=LogEvent(event, _event_data(record, actor)),
-            patient_ref=record.patient_ref,
-            trajectory_events=tuple(s.to_store() for s in steps),
-        )
+        write = doc_write(record, version, now, event, actor, steps)
         try:
             await self._records.put_request(write, open_=record.is_open)
         except Conflict:
             if raw_conflict or version is None:
                 raise
             raise InvalidTransition(f"request {record.id} was changed meanwhile; reload it") from None
-
-
-def _event_data(record: RequestRecord, actor: ActorRef | None) -> dict[str, object]:
-    """What the event log keeps of a transition: enough for the trajectory record, no free text."""
-    return {
-        "request_id": record.id,
-        "patient_ref": record.patient_ref,
-        "status": record.status,
-        "urgency": record.triage.urgency,
-        "reservation": record.hold.model_dump(mode="json") if record.hold else None,
-        "placement": record.placement.model_dump(mode="json") if record.placement else None,
-        "by": actor.model_dump(mode="json") if actor else None,
-    }

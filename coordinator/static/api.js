@@ -29,6 +29,9 @@ export function explain(err) {
   if (err instanceof ApiError) {
     if (err.status === 0) return "De dienst is niet bereikbaar. Controleer de verbinding en probeer het opnieuw.";
     if (err.status === 403) return `Geen toegang: ${err.message}`;
+    if (err.status === 503 && err.problem?.type?.endsWith("/outcome-unknown")) {
+      return `Onbekend of dit gelukt is: de opslag antwoordde niet op tijd. Probeer het opnieuw; zcc voert het nooit dubbel uit (${err.message}).`;
+    }
     if (err.status === 503) return `Opslag tijdelijk onbereikbaar, er is niets veranderd: ${err.message}`;
     return err.message;
   }

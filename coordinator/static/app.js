@@ -10,7 +10,8 @@
 // Modules: api.js (calls, token), stream.js (SSE over fetch), board.js (live board), map.js (SVG map),
 // intake.js (intake form), request.js (one request: proposals, reserve, confirm), queue.js (open
 // requests, batch optimisation), trajectory.js (zorgtraject), forecast.js (chance of full per care type),
-// dom.js (helpers, Dutch formatting).
+// unrecorded.js (triages the store could not record yet, recorded later with the same key), dom.js
+// (helpers, Dutch formatting).
 
 import { explain, get, onUnauthorized, session } from "./api.js";
 import { BoardStore, BoardView } from "./board.js";
@@ -22,10 +23,12 @@ import { RequestQueue } from "./queue.js";
 import { RequestPanel } from "./request.js";
 import { CapacityStream } from "./stream.js";
 import { TrajectoryPanel } from "./trajectory.js";
+import { UnrecordedList } from "./unrecorded.js";
 
 const $ = (id) => document.getElementById(id);
 
 const store = new BoardStore();
+const unrecorded = new UnrecordedList();
 let stream = null;
 let connState = { state: "connecting", info: {} };
 
@@ -56,7 +59,12 @@ async function login(token, { interactive = false } = {}) {
   }
 }
 
-function logout(message = "") {
+function logout(message = "", { ask = false } = {}) {
+  const open = unrecorded.items.length;
+  if (ask && open && !window.confirm(`${open} triage(s) zijn nog niet vastgelegd en gaan bij uitloggen verloren. Toch uitloggen?`)) {
+    return;
+  }
+  unrecorded.clear();
   session.token = null;
   store.setAll([], false);
   // Leave no patient data in the page for the next person at this screen.
@@ -108,6 +116,7 @@ const panel = new RequestPanel({
     $("in-complaint").focus();
   },
   onPatient: (ref) => trajectory.load(ref),
+  onRecord: (item) => recordLater(item),
 });
 
 const intake = new IntakeForm({
@@ -116,6 +125,11 @@ const intake = new IntakeForm({
     $("intake-form").hidden = true;
     panel.show(record);
     queue.load();
+  },
+  onUnrecorded: (key, body, answer) => {
+    const item = unrecorded.add(key, body, answer);
+    $("intake-form").hidden = true;
+    panel.show(item.request, { unrecorded: item });
   },
 });
 
@@ -127,12 +141,23 @@ const queue = new RequestQueue({
   refreshButton: $("req-refresh"),
   optimizeButton: $("req-optimize"),
   onOpen: openRequest,
+  unrecorded,
+  store,
+  onRecord: (item) => recordLater(item),
 });
 
-function openRequest(record) {
+function openRequest(record, item = null) {
   $("intake-form").hidden = true;
-  panel.show(record);
+  panel.show(record, { unrecorded: item });
   $("intake").scrollIntoView({ block: "start" });
+}
+
+/** Record a triage the store could not record before (same body, same key); the panel follows if it shows it. */
+async function recordLater(item) {
+  const record = await unrecorded.record(item);
+  if (panel.unrecorded?.key === item.key) panel.show(record, { focus: false });
+  queue.load();
+  return record;
 }
 
 async function startApp(mapData) {
@@ -221,7 +246,7 @@ setInterval(() => {
 }, 1000);
 
 $("conn-retry").addEventListener("click", () => stream?.retryNow());
-$("logout").addEventListener("click", () => logout("U bent uitgelogd."));
+$("logout").addEventListener("click", () => logout("U bent uitgelogd.", { ask: true }));
 store.addEventListener("health", showConnection);
 
 $("login-form").addEventListener("submit", (ev) => {

@@ -2,8 +2,9 @@
 // pseudonymous patient reference, flags and context; POST /api/v1/requests. The questions come from
 // GET /api/v1/triage/protocol, so a region that changes its protocol file changes this form with it.
 
-import { ApiError, explain, post } from "./api.js";
+import { ApiError, explain, idempotencyKey, post } from "./api.js";
 import { fill, h, say } from "./dom.js";
+import { unrecordedAnswer } from "./unrecorded.js";
 
 const PATIENT_REF = /^[A-Za-z0-9._:-]{1,64}$/;
 const POSTCODE = /^[1-9][0-9]{3}$/;
@@ -18,9 +19,13 @@ class FormError extends Error {
 }
 
 export class IntakeForm {
-  constructor({ form, onCreated }) {
+  constructor({ form, onCreated, onUnrecorded }) {
     this.form = form;
     this.onCreated = onCreated;
+    // Triaged, but the store could not record it: shown, kept and recorded later with the same key.
+    this.onUnrecorded = onUnrecorded;
+    // The key of the last submission that got no answer: sending the same body again reuses it (never twice).
+    this.pending = null;
     this.$ = (id) => document.getElementById(id);
     this.protocol = null;
     this.complaint = null;
@@ -275,10 +280,21 @@ export class IntakeForm {
     const button = this.$("in-submit");
     button.disabled = true;
     this.form.setAttribute("aria-busy", "true");
+    const text = JSON.stringify(body);
+    const key = this.pending?.text === text ? this.pending.key : idempotencyKey();
+    this.pending = { key, text };
     try {
-      const record = await post("/api/v1/requests", body);
+      const record = await post("/api/v1/requests", body, { headers: { "Idempotency-Key": key } });
+      this.pending = null;
       this.onCreated(record);
     } catch (err) {
+      const answer = unrecordedAnswer(err);
+      if (answer) {
+        this.pending = null;
+        this.onUnrecorded(key, body, answer);
+        return;
+      }
+      if (err instanceof ApiError && err.status >= 400 && err.status < 500) this.pending = null;
       say(error, explain(err));
       if (err instanceof ApiError) this.fieldOf(err.field)?.focus();
     } finally {

@@ -8,13 +8,19 @@ import { careTypeName, fill, fmtCountdown, fmtMinutes, h, names, providerName, s
 const POLL_MS = 15_000;
 
 export class RequestQueue {
-  constructor({ body, empty, error, optimizeView, refreshButton, optimizeButton, onOpen }) {
+  constructor({ body, empty, error, optimizeView, refreshButton, optimizeButton, onOpen, unrecorded, store, onRecord }) {
     this.body = body;
     this.empty = empty;
     this.error = error;
     this.optimizeView = optimizeView;
     this.optimizeButton = optimizeButton;
     this.onOpen = onOpen;
+    // Triaged while the store could not record them: listed first, "niet vastgelegd", with a button to record.
+    this.unrecorded = unrecorded;
+    this.store = store;
+    this.onRecord = onRecord;
+    unrecorded.addEventListener("change", () => this.render());
+    store.addEventListener("health", () => this.render());
     this.requests = [];
     this.rows = new Map();
     this.timer = null;
@@ -51,6 +57,7 @@ export class RequestQueue {
     this.rows.clear();
     fill(
       this.body,
+      this.unrecorded.items.map((item) => this.unrecordedRow(item)),
       this.requests.map((r) => {
         const wait = h("span", { class: "wait" });
         const hold = h("span", { class: "hold-left" });
@@ -82,9 +89,58 @@ export class RequestQueue {
         return tr;
       }),
     );
-    this.empty.hidden = this.requests.length > 0;
+    this.empty.hidden = this.requests.length + this.unrecorded.items.length > 0;
     this.tick();
     if (focusRow) this.body.querySelector(`tr[data-request="${CSS.escape(focusRow)}"] button`)?.focus();
+  }
+
+  /** A triage the store has not recorded: marked, openable, and recordable once the store is back. */
+  unrecordedRow(item) {
+    const r = item.request;
+    const wait = h("span", { class: "wait" });
+    const down = this.store.degraded;
+    const tr = h(
+      "tr",
+      { class: "unrecorded-row", dataset: { unrecorded: item.key } },
+      h("td", {}, h("span", { class: `urgency u-${r.urgency.toLowerCase()}` }, r.urgency)),
+      h("th", { scope: "row", class: "mono" }, r.patient_ref),
+      h("td", {}, names.complaints.get(r.complaint) ?? r.complaint),
+      h("td", {}, wait),
+      h("td", {}, h("span", { class: "tag tag-unrecorded" }, item.outcome === "unknown" ? "niet zeker vastgelegd" : "niet vastgelegd")),
+      h(
+        "td",
+        { class: "row-actions" },
+        h(
+          "button",
+          { type: "button", class: "small", "aria-label": `Open triage van ${r.patient_ref} (niet vastgelegd)`, onclick: () => this.onOpen(r, item) },
+          "Open",
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "small primary record",
+            disabled: down,
+            title: down ? "Kan zodra de opslag terug is" : null,
+            "aria-label": `Leg de aanvraag van ${r.patient_ref} nu vast`,
+            onclick: async (ev) => {
+              ev.currentTarget.disabled = true;
+              try {
+                await this.onRecord(item);
+                say(this.error, "");
+                this.load();
+              } catch (err) {
+                say(this.error, `Vastleggen lukte niet: ${explain(err)}`);
+                this.render();
+              }
+            },
+          },
+          "Vastleggen",
+        ),
+      ),
+    );
+    this.rows.set(`unrecorded:${item.key}`, { tr, wait, hold: h("span"), r });
+    return tr;
   }
 
   tick() {

@@ -4,30 +4,38 @@
 
 import { explain, get, idempotencyKey, post } from "./api.js";
 import { STATUS_LABELS, careTypeName, fill, fmtCountdown, fmtMinutes, fmtTime, h, names, providerName, say } from "./dom.js";
+import { DEGRADED_WORDS } from "./unrecorded.js";
 
 const PLACE_GONE = "Place no longer available";
 
 export class RequestPanel {
-  constructor({ root, store, onChanged, onNew, onPatient }) {
+  constructor({ root, store, onChanged, onNew, onPatient, onRecord }) {
     this.root = root;
     this.store = store;
     this.onChanged = onChanged;
     this.onNew = onNew;
     this.onPatient = onPatient;
+    // Record a triage the store could not record yet (an item of the unrecorded list).
+    this.onRecord = onRecord;
     this.record = null;
+    this.unrecorded = null;
+    // One Idempotency-Key per action on a request until it is answered: a retry after "outcome unknown" reuses it.
+    this.keys = new Map();
     this.taken = new Set();
     this.busy = false;
     store.addEventListener("change", () => this.renderProposals());
     store.addEventListener("tick", () => this.renderProposals());
+    store.addEventListener("health", () => this.renderUnrecorded());
     setInterval(() => this.tick(), 1000);
   }
 
-  /** Show a request (after intake, or opened from the list) and move focus to it. */
-  show(record, { focus = true } = {}) {
+  /** Show a request (after intake, or opened from the list) and move focus to it; ``unrecorded``: not stored. */
+  show(record, { focus = true, unrecorded = null } = {}) {
     if (this.record?.id !== record.id) this.taken.clear();
     // Each read of a trajectory is an audited access: read it once per patient, not on every change.
     const newPatient = this.record?.patient_ref !== record.patient_ref;
     this.record = record;
+    this.unrecorded = unrecorded;
     this.root.hidden = false;
     this.render();
     if (newPatient) this.onPatient?.(record.patient_ref);
@@ -36,6 +44,7 @@ export class RequestPanel {
 
   hide() {
     this.record = null;
+    this.unrecorded = null;
     this.els = null;
     this.root.hidden = true;
     fill(this.root);
@@ -50,6 +59,7 @@ export class RequestPanel {
       proposals: h("div", { class: "proposals-wrap" }),
       message: h("p", { class: "error", role: "alert", id: "request-error" }),
       status: h("p", { class: "ok", role: "status", id: "request-status" }),
+      unrecorded: h("div", { class: "unrecorded", id: "unrecorded" }),
     };
     this.els = els;
     this.shown = null;
@@ -69,6 +79,7 @@ export class RequestPanel {
           )
         : null,
       h("h3", { id: "req-h", tabindex: "-1" }, `Aanvraag voor ${r.patient_ref}`),
+      this.unrecorded ? els.unrecorded : null,
       h(
         "dl",
         { class: "facts" },
@@ -113,7 +124,63 @@ export class RequestPanel {
       ),
     );
     this.renderProposals();
+    this.renderUnrecorded();
     this.tick();
+  }
+
+  /** For a triage the store has not recorded: say so, why the proposals are degraded, and offer to record it. */
+  renderUnrecorded() {
+    const item = this.unrecorded;
+    const box = this.els?.unrecorded;
+    if (!item || !box?.isConnected) return;
+    const down = this.store.degraded;
+    const reasons = (item.request.degraded_reasons ?? []).filter((c) => c !== "not_recorded").map((c) => DEGRADED_WORDS[c] ?? c);
+    const headline =
+      item.outcome === "unknown"
+        ? "Niet zeker vastgelegd: de opslag van zcc antwoordde niet op tijd."
+        : "Niet vastgelegd: de opslag van zcc is onbereikbaar.";
+    fill(
+      box,
+      h("p", { class: "unrecorded-title" }, h("strong", {}, headline)),
+      h(
+        "p",
+        {},
+        "De triage hierboven geldt, maar staat nog niet in zcc. Reserveren kan pas als de aanvraag is vastgelegd. ",
+        "Vastleggen gebruikt dezelfde sleutel, dus de aanvraag komt er nooit dubbel in.",
+      ),
+      reasons.length ? h("ul", { class: "reasons", id: "degraded-reasons" }, reasons.map((x) => h("li", {}, `Gedegradeerd: ${x}`))) : null,
+      h(
+        "div",
+        { class: "actions" },
+        h(
+          "button",
+          { type: "button", class: "primary", id: "req-record", disabled: down || this.busy, onclick: () => this.recordNow() },
+          "Nu vastleggen",
+        ),
+        down ? h("span", { class: "hint", id: "req-record-hint" }, "Kan zodra de opslag terug is.") : null,
+      ),
+    );
+  }
+
+  async recordNow() {
+    const item = this.unrecorded;
+    if (!item) return;
+    say(this.els.message, "");
+    this.setBusy(true);
+    try {
+      const record = await this.onRecord(item);
+      this.busy = false;
+      this.show(record, { focus: false });
+      this.onPatient?.(record.patient_ref); // the care plan could not be read before
+      say(this.els.status, "Vastgelegd: de aanvraag staat nu in zcc.");
+      this.root.querySelector("#req-h")?.focus();
+    } catch (err) {
+      this.busy = false;
+      say(this.els.message, `Vastleggen lukte niet: ${explain(err)}`);
+    } finally {
+      this.setBusy(false);
+      this.renderUnrecorded();
+    }
   }
 
   holdBlock(countdown) {
@@ -211,7 +278,7 @@ export class RequestPanel {
     items.sort((a, b) => Number(a.gone) - Number(b.gone) || a.rank - b.rank);
     // Rebuild only when something a person would see changed: a list that is rewritten under a
     // screen reader (or a keyboard user) every few seconds is hard to work in.
-    const reserved = r.status === "reserved";
+    const reserved = r.status === "reserved" || Boolean(this.unrecorded);
     const signature = JSON.stringify([reserved, this.busy, items.map((i) => [i.k, i.gone, i.live?.status, i.live?.free, i.live?.stop?.reason])]);
     if (signature === this.shown && wrap.childElementCount) return;
     this.shown = signature;
@@ -224,7 +291,11 @@ export class RequestPanel {
     }
     fill(
       wrap,
-      reserved ? h("p", { class: "hint" }, "Geef de huidige reservering eerst vrij om een andere plek te kiezen.") : null,
+      this.unrecorded
+        ? h("p", { class: "hint", id: "proposals-degraded" }, "Voorstellen uit het laatst bekende bord (gedegradeerd); reserveren kan pas na vastleggen.")
+        : reserved
+          ? h("p", { class: "hint" }, "Geef de huidige reservering eerst vrij om een andere plek te kiezen.")
+          : null,
       h(
         "ol",
         { class: "proposals", id: "proposals" },
@@ -267,11 +338,19 @@ export class RequestPanel {
     if (focusedKey) wrap.querySelector(`.proposal[data-key="${CSS.escape(focusedKey)}"] button`)?.focus();
   }
 
+  /** The key of an action: the same until it is answered (kept over a 503 or a lost connection, dropped on 4xx). */
+  keyFor(action) {
+    if (!this.keys.has(action)) this.keys.set(action, idempotencyKey());
+    return this.keys.get(action);
+  }
+
   setBusy(busy) {
     this.busy = busy;
     this.root.setAttribute("aria-busy", String(busy));
-    const reserved = this.record?.status === "reserved";
+    const reserved = this.record?.status === "reserved" || Boolean(this.unrecorded);
     for (const b of this.root.querySelectorAll("button.reserve")) b.disabled = busy || reserved;
+    const record = this.root.querySelector("#req-record");
+    if (record) record.disabled = busy || this.store.degraded;
     for (const b of this.root.querySelectorAll("#hold-confirm, #hold-release")) b.disabled = busy;
   }
 
@@ -285,8 +364,9 @@ export class RequestPanel {
       const res = await post(
         `/api/v1/requests/${encodeURIComponent(r.id)}/reserve`,
         { provider_id: p.provider_id, care_type: p.care_type },
-        { headers: { "Idempotency-Key": idempotencyKey() } },
+        { headers: { "Idempotency-Key": this.keyFor(`${r.id}|reserve|${k}`) } },
       );
+      this.keys.clear();
       this.busy = false;
       this.show(res.request, { focus: false });
       say(this.els.status, `Plek gereserveerd: ${careTypeName(p.care_type)} bij ${providerName(p.provider_id)}. Bevestig voor ${fmtTime(res.held_until)}.`);
@@ -294,6 +374,7 @@ export class RequestPanel {
       this.onChanged?.();
     } catch (err) {
       this.busy = false;
+      if (err.status >= 400 && err.status < 500) this.keys.clear();
       if (err.status === 409) {
         if (err.problem?.title === PLACE_GONE) this.taken.add(k);
         const what =
@@ -317,7 +398,10 @@ export class RequestPanel {
     say(this.els.message, "");
     this.setBusy(true);
     try {
-      const record = await post(`/api/v1/requests/${encodeURIComponent(r.id)}/${action}`, undefined);
+      const record = await post(`/api/v1/requests/${encodeURIComponent(r.id)}/${action}`, undefined, {
+        headers: { "Idempotency-Key": this.keyFor(`${r.id}|${action}`) },
+      });
+      this.keys.clear();
       this.busy = false;
       this.show(record, { focus: false });
       say(this.els.status, action === "confirm" ? "Plaatsing bevestigd." : "De plek is vrijgegeven; de aanvraag staat weer open.");
@@ -325,6 +409,7 @@ export class RequestPanel {
       this.onChanged?.();
     } catch (err) {
       this.busy = false;
+      if (err.status >= 400 && err.status < 500) this.keys.clear();
       say(this.els.message, explain(err));
       if (err.status === 409) await this.refresh({ quiet: true, keepMessage: true });
     } finally {
@@ -334,7 +419,7 @@ export class RequestPanel {
 
   /** GET the request again (its status may have changed elsewhere, a hold may have expired). */
   async refresh({ quiet = false, keepMessage = false } = {}) {
-    if (!this.record) return;
+    if (!this.record || this.unrecorded) return; // not in the store: nothing to read back
     const message = this.els?.message.textContent;
     try {
       const record = await get(`/api/v1/requests/${encodeURIComponent(this.record.id)}`);
