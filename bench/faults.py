@@ -20,10 +20,12 @@ import argparse
 import asyncio
 import logging
 import statistics
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -38,6 +40,8 @@ __all__ = ["CASES", "Case", "Deployment", "Stage", "headline", "report", "run"]
 WARMUP_S = 3.0  # the baseline: the load without a fault
 TAIL_S = 3.0  # the load goes on this long after writes work again
 CAP_S = 30.0  # at most this long after the fault: a case that does not heal is reported, not waited for
+QUIET_S = 3.5  # writes count as resumed once no call failed for this long (longer than a store deadline, 3 s)
+MIN_ANSWERED = 5  # ... and at least this many calls were answered meanwhile
 RESTART_AFTER_S = 1.0  # a supervisor (systemd Restart=always) brings a killed single server back
 
 
@@ -162,8 +166,8 @@ CASES: list[Case] = [
 # --------------------------------------------------------------------------- one case
 
 
-def _serve_zcc(port: int, store_url: str, ready: Any) -> None:
-    """A zcc instance on the shipped region (runs in a child process)."""
+def _serve_zcc(port: int, store_url: str, spool_dir: str, ready: Any) -> None:
+    """A zcc instance on the shipped region with its own audit spool (runs in a child process)."""
     from aiohttp import web
 
     from capacity.region import load_region
@@ -172,7 +176,8 @@ def _serve_zcc(port: int, store_url: str, ready: Any) -> None:
     from coordinator.triage import load_protocol
 
     logging.basicConfig(level=logging.CRITICAL)  # a fault makes every instance log; the ledger has what matters
-    app = create_app(Settings(store_url=store_url, port=port), load_region(), load_protocol())
+    settings = Settings(store_url=store_url, port=port, audit_spool_dir=Path(spool_dir) / str(port))
+    app = create_app(settings, load_region(), load_protocol())
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=lambda *_: ready.set())
 
 
@@ -184,10 +189,11 @@ async def run_case(case: Case) -> dict[str, Any]:
     region = load_region()
     deployment = await asyncio.to_thread(DEPLOYMENTS[case.deployment])
     processes: list[BaseProcess] = []
+    spools = tempfile.TemporaryDirectory(prefix="zcc-faults-spool-")
     try:
         urls = []
         for _ in range(2):
-            proc, port = await asyncio.to_thread(start_server, _serve_zcc, deployment.url)
+            proc, port = await asyncio.to_thread(start_server, _serve_zcc, deployment.url, spools.name)
             processes.append(proc)
             urls.append(f"http://127.0.0.1:{port}")
         instances = Instances(urls)
@@ -208,10 +214,10 @@ async def run_case(case: Case) -> dict[str, Any]:
                 stage.mark("fault over")
 
             async def stop_when_healed() -> None:
-                # Writes work again: an attempt that started after the fault was answered. Then a tail.
+                # Writes work again: calls answered, and none failed, for QUIET_S after the last failure. Then a tail.
                 while ledger.now() < WARMUP_S + CAP_S:
                     fault_at = next((t for t, what in stage.marks if what == "fault"), None)
-                    if fault_at is not None and any(a.answered and a.start > fault_at for a in ledger.attempts[-50:]):
+                    if fault_at is not None and _resumed_at(ledger, fault_at, quiet=QUIET_S) is not None:
                         ledger.stop_at = min(ledger.now() + TAIL_S, WARMUP_S + CAP_S)
                         return
                     await asyncio.sleep(0.05)
@@ -232,6 +238,23 @@ async def run_case(case: Case) -> dict[str, Any]:
             proc.kill()
             proc.join(5)
         await asyncio.to_thread(deployment.cleanup)
+        spools.cleanup()
+
+
+def _resumed_at(ledger: Ledger, fault_at: float, quiet: float = 0.0) -> float | None:
+    """When writes worked again: the first answer to a call started after the fault and after the last failure.
+
+    With ``quiet``, only once that many seconds passed since the last failure with calls answered meanwhile
+    (a call waiting for the store is not yet a failure, so a short lull proves nothing).
+    """
+    attempts = list(ledger.attempts)
+    last_failure = max((a.start for a in attempts if not a.answered and a.end > fault_at), default=fault_at)
+    after = [a for a in attempts if a.answered and a.start > max(last_failure, fault_at)]
+    if not after:
+        return None
+    if quiet and (ledger.now() - last_failure < quiet or len(after) < MIN_ANSWERED):
+        return None
+    return min(a.end for a in after)
 
 
 def _figures(case: Case, stage: Stage, checks: dict[str, dict[str, int]]) -> dict[str, Any]:
@@ -239,7 +262,7 @@ def _figures(case: Case, stage: Stage, checks: dict[str, dict[str, int]]) -> dic
     ledger = stage.ledger
     fault_at = next(t for t, what in stage.marks if what == "fault")
     failed = [a for a in ledger.attempts if not a.answered]
-    resumed = next((a.end for a in ledger.attempts if a.answered and a.start > fault_at), None)
+    resumed = _resumed_at(ledger, fault_at)
     before = [a for a in ledger.attempts if a.answered and a.end <= fault_at]
     healed = [a for a in ledger.attempts if a.answered and resumed is not None and a.start >= resumed]
     span_healed = max(ledger.stop_at - resumed, 1e-9) if resumed is not None else 1e-9
@@ -314,7 +337,8 @@ def report(fig: dict[str, Any]) -> str:
         "a request whose record disagrees with its hold (the second write of a reserve or confirm never made it:",
         "the load stopped repeating it, or its outcome stayed unknown); clients saw errors: from the first to the",
         "last failed attempt (a call that waits for the store is slow, not failed: see the slowest answer);",
-        "writes resumed: from the fault to the first answer of a call started after it;",
+        "writes resumed: from the fault to the first answer of a call started after the last failed one (the",
+        "case goes on until no call failed for 3.5 s);",
         "calls/s healed / before: answered calls per second once writes resumed, to the rate before the fault.",
         "",
         "What each fault did (seconds into the case):",

@@ -129,6 +129,17 @@ async def test_stop_status_versions_and_expiry(stores: Stores) -> None:
     assert events[0].data["status"]["status"] == "stop" and events[1].data["op"] == "op2"
 
 
+async def test_a_repeated_status_op_answers_the_first_write_and_logs_once(stores: Stores) -> None:
+    store = stores.capacity
+    now = utcnow()
+    mark = (await store.snapshot()).last_event_id
+    stop = ProviderStatus("zh-e", "stop", "SEH vol", now + timedelta(hours=1), now)
+    first = await store.set_status(stop, "op-same")
+    again = await store.set_status(stop, "op-same")
+    assert first == again and first.version == 1
+    assert [e.type for e in await stores.events.events_after(mark)] == ["provider.status"]
+
+
 # -- holds -----------------------------------------------------------------------------------
 
 
