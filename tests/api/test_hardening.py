@@ -224,8 +224,8 @@ NOW = utcnow()
         "2026-11-23T14:00:00",  # no offset
         "2026-11-23",
         "2026-02-30T10:00:00Z",
-        iso(NOW + timedelta(days=1)),
-        iso(NOW + timedelta(seconds=400)),  # beyond the 300 s skew
+        timedelta(days=1),  # from now, when the test runs (not when it was collected: the suite takes minutes)
+        timedelta(seconds=400),  # beyond the 300 s skew
         True,
         None,
     ],
@@ -233,6 +233,8 @@ NOW = utcnow()
 async def test_finding_7_reported_at_is_only_an_iso_string_with_offset_in_sane_bounds(
     client: Client, reported_at: Any
 ) -> None:
+    if isinstance(reported_at, timedelta):
+        reported_at = iso(utcnow() + reported_at)
     admin = await token(client.app, "admin")
     body = report("vvt-a", "elv_hoog", 1, 5) | {"reported_at": reported_at}
     resp = await client.post("/api/v1/capacity", json=body, headers=auth(admin))
