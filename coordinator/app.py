@@ -72,7 +72,12 @@ SHUTDOWN_GRACE_SECONDS = 5.0
 def stores_for(settings: Settings, region_id: str) -> Stores:
     """The stores the settings name (not opened yet)."""
     if settings.store_url.startswith("redis"):
-        return open_stores(settings.store_url, region_id, socket_timeout=settings.redis_socket_timeout)
+        return open_stores(
+            settings.store_url,
+            region_id,
+            socket_timeout=settings.redis_socket_timeout,
+            min_replicas=settings.redis_min_replicas,
+        )
     return open_stores(settings.store_url, region_id)
 
 

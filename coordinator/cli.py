@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from capacity.errors import ConfigError, StoreUnavailable
+from capacity.errors import ConfigError, InvalidInput, StoreUnavailable
 from capacity.model import Region
 from capacity.region import check_region_file, load_care_types, load_region
 
@@ -75,6 +75,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         # Built here even for workers: settings that do not go together fail before anything starts.
         app = create_app(settings, region, protocol, neighbours=neighbours)
+    except InvalidInput as exc:  # e.g. a malformed --store URL
+        print(f"zcc: invalid {exc.field or 'setting'}: {exc.detail}", file=sys.stderr)
+        return 2
     except ValueError as exc:  # settings that do not go together (e.g. an OIDC issuer without an audience)
         print(f"zcc: invalid configuration: {exc}", file=sys.stderr)
         return 2
@@ -129,7 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--config", help="region file (env ZCC_CONFIG; default: the shipped Limburg region)")
         p.add_argument("--care-types", dest="care_types", help="care types file (env ZCC_CARE_TYPES)")
-        p.add_argument("--store", help="sqlite:///var/zcc.db (default) or redis://host:port/db (env ZCC_STORE)")
+        p.add_argument(
+            "--store",
+            help="sqlite:///var/zcc.db (default), redis://host:port/db, "
+            "redis+sentinel://host:port[,host:port...]/service[/db] or redis+cluster://host:port[,host:port...] "
+            "(env ZCC_STORE)",
+        )
 
     serve = sub.add_parser("serve", help="run the service")
     common(serve)

@@ -68,6 +68,8 @@ class Settings:
     view_block_ms: int = 1000
     retry_after_seconds: int = 5
     redis_socket_timeout: float = 0.5
+    # Replicas a write must reach (Redis WAIT) before it is acknowledged; None: 1 with Sentinel and Cluster, 0 alone.
+    redis_min_replicas: int | None = None
     neighbour_configs: tuple[Path, ...] = field(default_factory=tuple)
     postcodes_path: Path | None = None  # None: config/postcodes/<region id>.csv when it exists
     # How often the region files are checked for changes (the routing is rebuilt when they change).
@@ -139,6 +141,8 @@ class Settings:
             env["triage_path"] = Path(v)
         if v := os.environ.get("ZCC_REDIS_SOCKET_TIMEOUT"):
             env["redis_socket_timeout"] = float(v)
+        if v := os.environ.get("ZCC_REDIS_MIN_REPLICAS"):
+            env["redis_min_replicas"] = int(v)
         if v := os.environ.get("ZCC_STORE_DEADLINE_SECONDS"):
             env["store_deadline_seconds"] = float(v)
         if v := os.environ.get("ZCC_TRIAGE_ANSWER_SECONDS"):

@@ -21,6 +21,7 @@ every script may touch any of them::
     zcc:{R}:trajectory:<ref>:events  list  the patient's trajectory events (JSON texts), oldest first
     zcc:{R}:audit                 zset   "<id> <body>" scored by the entry's time ms
     zcc:{R}:audit:patient:<ref>   zset   the same members for one patient, EX the retention
+    zcc:{R}:fence                 string a counter every replicated write increments before its WAIT (writes.py)
 
 A record's body and its version live in two hashes so that no script parses a body. The events
 stream's optional ``ek`` ("provider|care_type") and ``ev`` (version) fields of a
@@ -58,6 +59,7 @@ class RegionKeys:
     trajectory_bodies: str
     trajectory_versions: str
     audit: str
+    fence: str
 
     @classmethod
     def of(cls, region_id: str) -> RegionKeys:
@@ -79,6 +81,7 @@ class RegionKeys:
             trajectory_bodies=p + "trajectories:body",
             trajectory_versions=p + "trajectories:version",
             audit=p + "audit",
+            fence=p + "fence",
         )
 
     def patient_audit(self, patient_ref: str) -> str:

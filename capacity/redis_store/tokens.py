@@ -30,7 +30,7 @@ class RedisTokenStore:
 
     @unavailable_as_store_error
     async def put(self, token_hash: str, record: TokenRecord) -> None:
-        """Store a token grant with its ``token.created`` event in one MULTI/EXEC.
+        """Store a token grant with its ``token.created`` event in one MULTI/EXEC (acknowledged after WAIT).
 
         A retried call stores the same grant again and may append the event twice: both harmless
         (applying the event is idempotent).
@@ -38,15 +38,11 @@ class RedisTokenStore:
         grant = dumps(record.to_dict())
         now = to_ms(record.created_at or utcnow())
         data = f'{{"token_hash":{dumps(token_hash)},"grant":{grant}}}'
-        async with self._backend.client.pipeline(transaction=True) as pipe:
-            pipe.hset(self._key, token_hash, grant)
-            pipe.xadd(
-                self._events,
-                {"ts": now, "type": "token.created", "data": data},
-                maxlen=self._backend.maxlen,
-                approximate=True,
-            )
-            await pipe.execute()
+        xadd = ("XADD", self._events, "MAXLEN", "~", self._backend.maxlen, "*")
+        await self._backend.writer.transaction(
+            self._key,
+            [("HSET", self._key, token_hash, grant), (*xadd, "ts", now, "type", "token.created", "data", data)],
+        )
 
     @unavailable_as_store_error
     async def all(self) -> dict[str, TokenRecord]:

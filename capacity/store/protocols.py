@@ -26,8 +26,9 @@ __all__ = ["AuditStore", "Backend", "CapacityStore", "EventLog", "InstanceRegist
 class Backend(Protocol):
     """The connection every store of one backend shares: opened once, closed once."""
 
-    #: Where the data lives, for logs and error texts (a file path, host:port).
-    where: str
+    @property
+    def where(self) -> str:
+        """Where the data lives, for logs and error texts (a file path, host:port, the primary now)."""
 
     async def open(self) -> None:
         """Connect and create what is missing (tables, scripts)."""

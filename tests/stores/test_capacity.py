@@ -168,6 +168,17 @@ async def test_a_care_type_stop_lifts_by_itself(stores: Stores) -> None:
     await store.hold(new_hold("zh-e", "seh", later), later)
 
 
+async def test_a_repeated_status_op_answers_the_first_write_and_logs_once(stores: Stores) -> None:
+    store = stores.capacity
+    now = utcnow()
+    mark = (await store.snapshot()).last_event_id
+    stop = ProviderStatus("zh-e", "stop", "SEH vol", now + timedelta(hours=1), now)
+    first = await store.set_status(stop, "op-same")
+    again = await store.set_status(stop, "op-same")
+    assert first == again and first.version == 1
+    assert [e.type for e in await stores.events.events_after(mark)] == ["provider.status"]
+
+
 # -- holds -----------------------------------------------------------------------------------
 
 

@@ -48,3 +48,15 @@ async def test_last_use_keeps_the_later_time(stores: Stores) -> None:
     await tokens.mark_used({"hash-1": now - timedelta(minutes=1)})  # an instance reporting late
     await tokens.mark_used({"hash-2": now})
     assert await tokens.last_used() == {"hash-1": now, "hash-2": now}
+
+
+async def test_every_grant_is_listed_and_logged_with_its_token_created_event(stores: Stores) -> None:
+    tokens = stores.tokens
+    mark = (await stores.capacity.snapshot()).last_event_id
+    rec = TokenRecord("t1", "provider", ("vvt-a",), None, utcnow().replace(microsecond=0), "test")
+    await tokens.put("hash-1", rec)
+    await tokens.put("hash-2", TokenRecord("t2", "admin"))
+    assert await tokens.all() == {"hash-1": rec, "hash-2": TokenRecord("t2", "admin")}
+    created = [e for e in await stores.events.events_after(mark) if e.type == "token.created"]
+    assert [e.data["token_hash"] for e in created] == ["hash-1", "hash-2"]
+    assert TokenRecord.from_dict(created[0].data["grant"]) == rec
