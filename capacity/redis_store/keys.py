@@ -18,7 +18,8 @@ every script may touch any of them::
     zcc:{R}:trajectories:body     hash   patient_ref -> trajectory record body (JSON text, as given)
     zcc:{R}:trajectories:version  hash   patient_ref -> version
     zcc:{R}:trajectory:<ref>:events  list  the patient's trajectory events (JSON texts), oldest first
-    zcc:{R}:audit                 zset   "<id> <body>" scored by the entry's time ms
+    zcc:{R}:audit                 zset   "<id> <seq> <prev> <hash> <body>" scored by the entry's time ms
+    zcc:{R}:audit:head            string "<seq> <hash>" of the last entry appended (the hash chain's end)
     zcc:{R}:audit:patient:<ref>   zset   the same members for one patient, EX the retention
 
 A record's body and its version live in two hashes so that no script parses a body. The events
@@ -56,6 +57,7 @@ class RegionKeys:
     trajectory_bodies: str
     trajectory_versions: str
     audit: str
+    audit_head: str
 
     @classmethod
     def of(cls, region_id: str) -> RegionKeys:
@@ -76,6 +78,7 @@ class RegionKeys:
             trajectory_bodies=p + "trajectories:body",
             trajectory_versions=p + "trajectories:version",
             audit=p + "audit",
+            audit_head=p + "audit:head",
         )
 
     def patient_audit(self, patient_ref: str) -> str:

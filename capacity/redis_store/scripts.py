@@ -73,6 +73,7 @@ class Scripts:
     append_event: AsyncScript
     snapshot: AsyncScript
     put_doc: AsyncScript
+    append_audit: AsyncScript
 
 
 def register_scripts(client: Redis) -> Scripts:
@@ -87,6 +88,7 @@ def register_scripts(client: Redis) -> Scripts:
         append_event=reg(lua_source("append_event")),
         snapshot=reg(lua_source("snapshot")),
         put_doc=reg(lua_source("put_doc")),
+        append_audit=reg(lua_source("append_audit")),
     )
 
 
