@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .handlers import capacity, dispatch, forecast, health, providers, requests, trajectories
+from .handlers import capacity, dispatch, fhir, forecast, health, providers, requests, trajectories
 from .handlers import web as page
 from .openapi import openapi_handler
 
@@ -42,3 +42,9 @@ def add_routes(app: web.Application) -> None:
     r.add_patch("/api/v1/trajectories/{patient_ref}", trajectories.patch_trajectory, name="trajectory_patch")
     r.add_get("/api/v1/trajectories/{patient_ref}/fhir", trajectories.get_trajectory_fhir, name="trajectory_fhir")
     r.add_get("/api/v1/audit", trajectories.get_audit, name="audit")
+    # FHIR R4 (coordinator/fhir_api): capacity as Location, HealthcareService and MeasureReport.
+    fhir_types = "{rtype:Location|HealthcareService|MeasureReport}"
+    r.add_get("/fhir/metadata", fhir.fhir_metadata, name="fhir_metadata")
+    r.add_get(f"/fhir/{fhir_types}", fhir.fhir_search, name="fhir_search")
+    r.add_get(f"/fhir/{fhir_types}/{{id}}", fhir.fhir_read, name="fhir_read")
+    r.add_post("/fhir/MeasureReport", fhir.create_measure_report, name="fhir_measure_report_create")
