@@ -43,8 +43,8 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/v1/trajectories/{patient_ref}/fhir", trajectories.get_trajectory_fhir, name="trajectory_fhir")
     r.add_get("/api/v1/audit", trajectories.get_audit, name="audit")
     # FHIR R4 (coordinator/fhir_api): capacity as Location, HealthcareService and MeasureReport.
-    fhir_types = "{rtype:Location|HealthcareService|MeasureReport}"
     r.add_get("/fhir/metadata", fhir.fhir_metadata, name="fhir_metadata")
-    r.add_get(f"/fhir/{fhir_types}", fhir.fhir_search, name="fhir_search")
-    r.add_get(f"/fhir/{fhir_types}/{{id}}", fhir.fhir_read, name="fhir_read")
+    for rtype in fhir.TYPES:
+        r.add_get(f"/fhir/{rtype}", fhir.search_of(rtype), name=f"fhir_search_{rtype.lower()}")
+        r.add_get(f"/fhir/{rtype}/{{id}}", fhir.read_of(rtype), name=f"fhir_read_{rtype.lower()}")
     r.add_post("/fhir/MeasureReport", fhir.create_measure_report, name="fhir_measure_report_create")

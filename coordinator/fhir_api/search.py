@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ from multidict import MultiMapping
 from capacity.errors import InvalidInput
 from capacity.jsontypes import JSONObject
 
-__all__ = ["Near", "Search", "km_between", "parse_search", "searchset"]
+__all__ = ["NEAR_PATTERN", "Near", "Search", "km_between", "parse_search", "searchset"]
 
 _UNITS_KM = {"km": 1.0, "m": 0.001, "[mi_i]": 1.609344, "mi": 1.609344}
 _DEFAULT_KM = 50.0
@@ -44,21 +45,23 @@ def _values(raw: Iterable[str]) -> list[str]:
     return [v.strip() for r in raw for v in r.split(",") if v.strip()]
 
 
+#: ``near`` as the interface takes it: latitude|longitude[|distance[|units]], plain decimals.
+NEAR_PATTERN = (
+    r"^-?[0-9]{1,3}(\.[0-9]{1,12})?\|-?[0-9]{1,3}(\.[0-9]{1,12})?(\|([0-9]{1,6}(\.[0-9]{1,6})?)?(\|(km|m|\[mi_i\]))?)?$"
+)
+_NEAR = re.compile(NEAR_PATTERN)
+
+
 def _near(raw: str) -> Near:
+    """The point and radius of ``near``; 422 when it is not of the pattern (a point off the globe finds nothing)."""
+    if not _NEAR.fullmatch(raw):
+        raise InvalidInput(
+            "near must be latitude|longitude[|distance[|km, m or [mi_i]]], e.g. 50.85|5.69|10|km", field="near"
+        )
     parts = raw.split("|")
-    if len(parts) < 2 or len(parts) > 4:
-        raise InvalidInput("near must be latitude|longitude[|distance[|units]]", field="near")
-    try:
-        lat, lon = float(parts[0]), float(parts[1])
-        distance = float(parts[2]) if len(parts) > 2 and parts[2] else _DEFAULT_KM
-    except ValueError:
-        raise InvalidInput("near needs numbers: latitude|longitude|distance", field="near") from None
-    unit = parts[3] if len(parts) > 3 and parts[3] else "km"
-    if unit not in _UNITS_KM:
-        raise InvalidInput(f"near: unknown unit {unit!r}; use km, m or [mi_i]", field="near")
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or not math.isfinite(distance) or distance < 0:
-        raise InvalidInput("near: latitude -90..90, longitude -180..180 and a distance of 0 or more", field="near")
-    return Near(lat, lon, distance * _UNITS_KM[unit])
+    distance = float(parts[2]) if len(parts) > 2 and parts[2] else _DEFAULT_KM
+    unit = parts[3] if len(parts) > 3 else "km"
+    return Near(float(parts[0]), float(parts[1]), distance * _UNITS_KM[unit])
 
 
 def parse_search(query: MultiMapping[str]) -> Search:
@@ -67,9 +70,7 @@ def parse_search(query: MultiMapping[str]) -> Search:
     types: list[tuple[str | None, str]] = []
     for token in _values(query.getall("type", [])):
         system, bar, code = token.rpartition("|")
-        if not code:
-            raise InvalidInput("type must be [system|]code", field="type")
-        types.append((system if bar else None, code))
+        types.append((system if bar else None, code))  # an empty code matches nothing
     near_raw = query.getall("near", [])
     if len(near_raw) > 1:
         raise InvalidInput("near may be given once", field="near")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from importlib import metadata
-from typing import Any
+from typing import Any, TypeAlias
 
 from aiohttp import web
 
@@ -25,8 +26,11 @@ from ..keys import CAPACITY
 from ..logs import bind
 from ..schemas import read_json
 
-__all__ = ["create_measure_report", "fhir_metadata", "fhir_read", "fhir_search"]
+__all__ = ["TYPES", "create_measure_report", "fhir_metadata", "read_of", "search_of"]
 
+Handler: TypeAlias = Callable[[web.Request], Awaitable[web.Response]]
+#: The resource types served (read and search), as the CapabilityStatement lists them.
+TYPES = ("Location", "HealthcareService", "MeasureReport")
 ALL_ROLES = ("provider", "triage", "dispatch", "ops", "admin")
 
 
@@ -74,23 +78,30 @@ def _resources(view: CapacityView, rtype: str, search: Search) -> list[JSONObjec
     return [checked(r) for r in out]
 
 
-async def fhir_search(request: web.Request) -> web.Response:
-    """``GET /fhir/<type>?_id=&type=&near=``: a searchset Bundle."""
-    require(request, *ALL_ROLES)
-    rtype = request.match_info["rtype"]
-    search = parse_search(request.query)
-    found = _resources(request.app[CAPACITY].view, rtype, search)
-    return fhir_response(checked(searchset(_base(request), found)))
+def search_of(rtype: str) -> Handler:
+    """The handler of ``GET /fhir/<rtype>?_id=&type=&near=``: a searchset Bundle."""
+
+    async def fhir_search(request: web.Request) -> web.Response:
+        require(request, *ALL_ROLES)
+        search = parse_search(request.query)
+        found = _resources(request.app[CAPACITY].view, rtype, search)
+        return fhir_response(checked(searchset(_base(request), found)))
+
+    return fhir_search
 
 
-async def fhir_read(request: web.Request) -> web.Response:
-    """``GET /fhir/<type>/<id>``: one resource, or 404 with an OperationOutcome."""
-    require(request, *ALL_ROLES)
-    rtype, rid = request.match_info["rtype"], request.match_info["id"]
-    found = _resources(request.app[CAPACITY].view, rtype, Search(ids=frozenset({rid})))
-    if not found:
-        raise NotFound(f"no {rtype} with id {rid!r}", field=f"{rtype}.id")
-    return fhir_response(found[0])
+def read_of(rtype: str) -> Handler:
+    """The handler of ``GET /fhir/<rtype>/<id>``: one resource, or 404 with an OperationOutcome."""
+
+    async def fhir_read(request: web.Request) -> web.Response:
+        require(request, *ALL_ROLES)
+        rid = request.match_info["id"]
+        found = _resources(request.app[CAPACITY].view, rtype, Search(ids=frozenset({rid})))
+        if not found:
+            raise NotFound(f"no {rtype} with id {rid!r}", field=f"{rtype}.id")
+        return fhir_response(found[0])
+
+    return fhir_read
 
 
 async def create_measure_report(request: web.Request) -> web.Response:
