@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .handlers import capacity, dispatch, fhir, forecast, health, providers, requests, trajectories
+from .handlers import capacity, dispatch, fhir, forecast, have, health, providers, requests, trajectories
 from .handlers import web as page
 from .openapi import openapi_handler
 
@@ -48,3 +48,6 @@ def add_routes(app: web.Application) -> None:
         r.add_get(f"/fhir/{rtype}", fhir.search_of(rtype), name=f"fhir_search_{rtype.lower()}")
         r.add_get(f"/fhir/{rtype}/{{id}}", fhir.read_of(rtype), name=f"fhir_read_{rtype.lower()}")
     r.add_post("/fhir/MeasureReport", fhir.create_measure_report, name="fhir_measure_report_create")
+    # EDXL-HAVE 2.0 (coordinator/have): hospitals' status and beds in, the region's hospitals out.
+    r.add_post("/api/v1/interop/have", have.import_have, name="have_import")
+    r.add_get("/api/v1/interop/have", have.export_have, name="have_export")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..fhir_api.search import NEAR_PATTERN
-from .common import IDEMPOTENCY_KEY, Spec, query_param
+from .common import AUTH_ERRORS, BODY_ERRORS, IDEMPOTENCY_KEY, PROBLEM, Spec, json_response, path_param, query_param
 
 __all__ = ["paths"]
 
@@ -66,9 +66,7 @@ def _read(rtype: str) -> Spec:
             "operationId": f"readFhir{rtype}",
             "summary": f"Read one {rtype} (FHIR R4) by its logical id",
             "tags": ["FHIR"],
-            "parameters": [
-                {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-            ],
+            "parameters": [path_param("id")],
             "responses": {"200": _fhir(), "404": _OUTCOME, **_FHIR_AUTH},
         }
     }
@@ -117,7 +115,43 @@ def paths() -> Spec:
             **_FHIR_AUTH,
         },
     }
+    out["/api/v1/interop/have"] = _have()
     return out
+
+
+def _have() -> Spec:
+    xml = {"application/xml": {"schema": {"type": "string"}}}
+    return {
+        "post": {
+            "operationId": "importHave",
+            "summary": "Import an EDXL-HAVE 2.0 HospitalStatus (provider, admin)",
+            "description": "A hospital system's EDXL-HAVE 2.0 document (application/xml). Per Hospital: the "
+            "Organization names the provider (OrganizationID = zcc's provider id, or the provider's name); "
+            "EmergencyDepartmentStatus/EMSTraffic/EMSTrafficStatus Closed stops the SEH with EMSTrafficReason, "
+            "Normal and Advisory open it, NotApplicable leaves it; each HospitalBedCapacityStatus/BedCapacity "
+            "whose BedType maps to a care type (config/interop/have_beds.yaml) reports Capacity/AvailableCount "
+            "(BaselineCount as the total) at LastUpdateTime. The rules of POST /api/v1/capacity apply (scope, "
+            "validation, stale_ignored, Idempotency-Key): 422 on schema-valid data for an unknown hospital, a count "
+            "over the total or a time ahead of the service's clock; an error names the element (XPath) in `field`. "
+            "A count zcc already has at that time is `unchanged`, so an export read back changes nothing. XML with "
+            "a DTD, entities or external references is refused with 400 before anything in it is read.",
+            "tags": ["EDXL-HAVE"],
+            "parameters": [IDEMPOTENCY_KEY],
+            "requestBody": {"required": True, "content": xml},
+            "responses": {
+                "200": json_response({"type": "object", "required": ["results", "statuses", "ignored"]}),
+                **BODY_ERRORS,
+                **AUTH_ERRORS,
+                "503": PROBLEM,
+            },
+        },
+        "get": {
+            "operationId": "exportHave",
+            "summary": "The region's hospitals as an EDXL-HAVE 2.0 HospitalStatus (any role)",
+            "tags": ["EDXL-HAVE"],
+            "responses": {"200": {"description": "EDXL-HAVE 2.0 HospitalStatus", "content": xml}, **AUTH_ERRORS},
+        },
+    }
 
 
 def _outcome_ok(description: str) -> Spec:
