@@ -25,6 +25,7 @@ from .audit_spool import AuditSpool
 from .auth import setup_auth
 from .board_cache import BoardCache
 from .deadline import budget, current_budget, setup_deadline
+from .fhir_api import setup_fhir_errors
 from .forecast import ForecastService
 from .keys import (
     AUDIT,
@@ -143,6 +144,8 @@ def create_app(
     setup_request_ids(app)
     setup_metrics(app, metrics)
     setup_problems(app, retry_after=settings.retry_after_seconds, max_body_bytes=settings.max_body_bytes)
+    # /fhir answers its errors as OperationOutcome: inside the problems, outside auth (a 401 is one too).
+    setup_fhir_errors(app, retry_after=settings.retry_after_seconds)
     setup_deadline(app, settings.store_deadline_seconds)
     oidc = oidc_config(settings)
     verifier = OidcVerifier(oidc) if oidc else None

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import secrets
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Literal
 
@@ -26,6 +27,8 @@ from .deadline import current_budget
 from .records import ActorRef, Instant
 
 __all__ = ["AuditEntry", "AuditLog"]
+
+_PAGE = 1000  # entries read from the store at a time when filtering by person or outcome
 
 
 class AuditEntry(BaseModel):
@@ -96,11 +99,49 @@ class AuditLog:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 1000,
+        person: str | None = None,
+        outcome: str | None = None,
     ) -> list[JSONObject]:
-        """Entries as the API shows them (each with its store id), oldest first; this instance's own first shipped."""
+        """Entries as the API shows them (each with its store id and chain hash), oldest first."""
+        rows = self.iter_entries(
+            patient_ref=patient_ref, since=since, until=until, limit=limit, person=person, outcome=outcome
+        )
+        return [e async for e in rows]
+
+    async def iter_entries(
+        self,
+        *,
+        patient_ref: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+        person: str | None = None,
+        outcome: str | None = None,
+    ) -> AsyncIterator[JSONObject]:
+        """Entries page by page, filtered by patient and time in the store and by person and outcome here.
+
+        This instance's own entries are shipped first (within the request's budget). ``person`` matches
+        the token id or the practitioner the entry names.
+        """
         b = current_budget()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(b.remaining() if b is not None else 3.0):
                 await self.spool.flushed(self.spool.appended)
-        rows = await self._store.query(patient_ref=patient_ref, since=since, until=until, limit=limit)
-        return [json.loads(r.body) | {"id": r.id} for r in rows]
+        offset, sent = 0, 0
+        page = limit if person is None and outcome is None else _PAGE
+        while sent < limit:
+            rows = await self._store.query(patient_ref=patient_ref, since=since, until=until, limit=page, offset=offset)
+            for r in rows:
+                entry: JSONObject = json.loads(r.body)
+                if outcome is not None and entry.get("outcome") != outcome:
+                    continue
+                user = entry.get("user")
+                if person is not None and not (isinstance(user, dict) and person in user.values()):
+                    continue
+                yield entry | {"id": r.id, "hash": r.hash, "prev": r.prev}
+                sent += 1
+                if sent >= limit:
+                    return
+            if len(rows) < page:
+                return
+            offset += len(rows)

@@ -37,8 +37,15 @@ def require(request: web.Request, *roles: str) -> Principal:
     return p
 
 
+def _needs_token(path: str) -> bool:
+    """Every /api/v1 and /fhir path but the OpenAPI document and the FHIR CapabilityStatement."""
+    if path.startswith("/api/v1/"):
+        return path != "/api/v1/openapi.json"
+    return path.startswith("/fhir/") and path != "/fhir/metadata"
+
+
 def setup_auth(app: web.Application, auth: TokenAuth, oidc: OidcVerifier | None = None) -> None:
-    """Install the middleware that authenticates every /api/v1 request before anything reads its body.
+    """Install the middleware that authenticates every /api/v1 and /fhir request before anything reads its body.
 
     A ``zcc_`` token is one of ours (``zcc token create``); any other is checked as an OpenID Connect
     access token of the region's identity provider when one is configured.
@@ -46,7 +53,7 @@ def setup_auth(app: web.Application, auth: TokenAuth, oidc: OidcVerifier | None 
 
     @web.middleware
     async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith("/api/v1/") and request.path != "/api/v1/openapi.json":
+        if _needs_token(request.path):
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():

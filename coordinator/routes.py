@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .handlers import capacity, dispatch, forecast, health, providers, requests, tokens, trajectories
+from .handlers import capacity, dispatch, fhir, forecast, have, health, providers, requests, tokens, trajectories
 from .handlers import web as page
 from .openapi import openapi_handler
 
@@ -44,3 +44,12 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/v1/audit", trajectories.get_audit, name="audit")
     r.add_get("/api/v1/tokens", tokens.list_tokens, name="token_list")
     r.add_delete("/api/v1/tokens/{token_id}", tokens.revoke_token, name="token_revoke")
+    # FHIR R4 (coordinator/fhir_api): capacity as Location, HealthcareService and MeasureReport.
+    r.add_get("/fhir/metadata", fhir.fhir_metadata, name="fhir_metadata")
+    for rtype in fhir.TYPES:
+        r.add_get(f"/fhir/{rtype}", fhir.search_of(rtype), name=f"fhir_search_{rtype.lower()}")
+        r.add_get(f"/fhir/{rtype}/{{id}}", fhir.read_of(rtype), name=f"fhir_read_{rtype.lower()}")
+    r.add_post("/fhir/MeasureReport", fhir.create_measure_report, name="fhir_measure_report_create")
+    # EDXL-HAVE 2.0 (coordinator/have): hospitals' status and beds in, the region's hospitals out.
+    r.add_post("/api/v1/interop/have", have.import_have, name="have_import")
+    r.add_get("/api/v1/interop/have", have.export_have, name="have_export")

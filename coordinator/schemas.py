@@ -327,6 +327,8 @@ class AuditQuery(_In):
     since: Timestamp | None = None
     until: Timestamp | None = None
     limit: int = Field(default=500, ge=1, le=10_000)
+    person: str | None = Field(default=None, min_length=1, max_length=200)  # a token id or a practitioner
+    outcome: Literal["allowed", "denied"] | None = None
 
 
 def capacity_updates(body: Any, max_batch: int = MAX_BATCH) -> tuple[list[CapacityUpdateIn], list[str]]:

@@ -19,7 +19,8 @@ every script may touch any of them::
     zcc:{R}:trajectories:body     hash   patient_ref -> trajectory record body (JSON text, as given)
     zcc:{R}:trajectories:version  hash   patient_ref -> version
     zcc:{R}:trajectory:<ref>:events  list  the patient's trajectory events (JSON texts), oldest first
-    zcc:{R}:audit                 zset   "<id> <body>" scored by the entry's time ms
+    zcc:{R}:audit                 zset   "<id> <seq> <prev> <hash> <body>" scored by the entry's time ms
+    zcc:{R}:audit:head            string "<seq> <hash>" of the last entry appended (the hash chain's end)
     zcc:{R}:audit:patient:<ref>   zset   the same members for one patient, EX the retention
     zcc:{R}:fence                 string a counter every replicated write increments before its WAIT (writes.py)
 
@@ -60,6 +61,7 @@ class RegionKeys:
     trajectory_versions: str
     audit: str
     fence: str
+    audit_head: str
 
     @classmethod
     def of(cls, region_id: str) -> RegionKeys:
@@ -82,6 +84,7 @@ class RegionKeys:
             trajectory_versions=p + "trajectories:version",
             audit=p + "audit",
             fence=p + "fence",
+            audit_head=p + "audit:head",
         )
 
     def patient_audit(self, patient_ref: str) -> str:

@@ -75,6 +75,7 @@ class Scripts:
     put_doc: AsyncScript
     mark_used: AsyncScript
     revoke_token: AsyncScript
+    append_audit: AsyncScript
 
 
 def register_scripts(client: AnyRedis) -> Scripts:
@@ -91,6 +92,7 @@ def register_scripts(client: AnyRedis) -> Scripts:
         put_doc=reg(lua_source("put_doc")),
         mark_used=reg(lua_source("mark_used")),
         revoke_token=reg(lua_source("revoke_token")),
+        append_audit=reg(lua_source("append_audit")),
     )
 
 

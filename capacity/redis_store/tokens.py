@@ -66,9 +66,9 @@ class RedisTokenStore:
         """Delete a grant with its ``token.revoked`` event in one script; False when there was none."""
         data = f'{{"token_hash":{dumps(token_hash)}}}'
         b = self._backend
-        done = await b.scripts.revoke_token(
-            keys=[self._key, self._used, self._events], args=[token_hash, to_ms(now), data, b.maxlen], client=b.client
-        )
+        # Through the writer: on Sentinel and Cluster a revocation is acknowledged after WAIT like every write.
+        keys = [self._key, self._used, self._events]
+        done = await b.writer.script(b.scripts.revoke_token, keys, [token_hash, to_ms(now), data, b.maxlen])
         return bool(int(done))
 
     @unavailable_as_store_error
@@ -79,7 +79,7 @@ class RedisTokenStore:
         args: list[str | int] = []
         for h, at in used.items():
             args += [h, to_ms(at)]
-        await self._backend.scripts.mark_used(keys=[self._used], args=args, client=self._backend.client)
+        await self._backend.writer.script(self._backend.scripts.mark_used, [self._used], args)
 
     @unavailable_as_store_error
     async def last_used(self) -> dict[str, datetime]:

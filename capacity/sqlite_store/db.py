@@ -61,7 +61,8 @@ CREATE TABLE IF NOT EXISTS trajectory_events (
 );
 CREATE INDEX IF NOT EXISTS trajectory_events_patient ON trajectory_events (patient_ref, id);
 CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, patient_ref TEXT, data TEXT NOT NULL
+    id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, patient_ref TEXT, data TEXT NOT NULL,
+    prev_hash TEXT NOT NULL DEFAULT '', hash TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS audit_patient ON audit (patient_ref, ts);
 CREATE INDEX IF NOT EXISTS audit_ts ON audit (ts);
@@ -153,6 +154,10 @@ class SqliteBackend:
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA busy_timeout=5000")
             db.executescript(_SCHEMA)
+            # A file from before the audit hash chain: add its columns (its old entries stay unlinked).
+            if "hash" not in {r[1] for r in db.execute("PRAGMA table_info(audit)")}:
+                db.execute("ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT ''")
+                db.execute("ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT ''")
             row = db.execute("SELECT value FROM meta WHERE key='region'").fetchone()
             if row is None:
                 db.execute("INSERT INTO meta (key, value) VALUES ('region', ?)", (self.region_id,))

@@ -145,7 +145,11 @@ class AuditStore(Protocol):
     """The NEN 7513 audit log: append-only, kept for a retention period."""
 
     async def append(self, body: str, at: datetime, patient_ref: str | None, retention_days: int) -> str:
-        """Append one entry (JSON text) at ``at``; entries older than ``retention_days`` are dropped."""
+        """Append one entry (JSON text) at ``at``, linked to the last one; entries past the retention are dropped.
+
+        The link (``capacity.store.chain``) is made in the same atomic step as the append, so
+        concurrent writers, in this process or another, never fork the chain.
+        """
 
     async def query(
         self,
@@ -154,8 +158,12 @@ class AuditStore(Protocol):
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 1000,
+        offset: int = 0,
     ) -> list[AuditRow]:
-        """Entries, oldest first, filtered by patient reference and time."""
+        """Entries, oldest first, filtered by patient reference and time; ``offset`` skips the first ones."""
+
+    async def chain(self, after_seq: int = 0, limit: int = 1000) -> list[AuditRow]:
+        """Entries in append order (the hash chain's order) whose ``seq`` is above ``after_seq``."""
 
 
 class TokenStore(Protocol):

@@ -70,10 +70,18 @@ class Trail:
 
 @dataclass(frozen=True, slots=True)
 class AuditRow:
-    """One stored audit entry: its store-given id and the entry as JSON text."""
+    """One stored audit entry: its store-given id, the entry as JSON text and its link in the hash chain.
+
+    ``seq`` is the entry's position in append order (1, 2, ...); ``prev`` the hash of the entry before
+    it and ``hash`` its own (``capacity.store.chain``). Entries stored before the chain existed have
+    ``seq`` 0 and empty hashes.
+    """
 
     id: str
     body: str
+    seq: int = 0
+    prev: str = ""
+    hash: str = ""
 
 
 @dataclass(frozen=True, slots=True)

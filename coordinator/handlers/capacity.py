@@ -7,24 +7,22 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
 from capacity.board import BoardReloaded, HealthChanged, RowsChanged
 from capacity.clock import iso, utcnow
-from capacity.errors import Forbidden, InvalidInput, StoreUnavailable, ZccError
-from capacity.ingest import check_update
+from capacity.errors import InvalidInput, ZccError
 from capacity.model import KINDS
 from capacity.view import CapacityView
 
 from ..auth import require
-from ..idempotency import idempotency_key
+from ..intake import Report, apply_reports, reject
 from ..jsonio import dumps, json_response
 from ..keys import AUTH, BOARD_CACHE, CAPACITY, METRICS, SETTINGS, STREAM_SLOTS
 from ..logs import bind
-from ..metrics import Metrics
 from ..schemas import capacity_updates, read_json
 
 __all__ = ["capacity_stream", "get_capacity", "post_capacity"]
@@ -34,90 +32,40 @@ _LOGGER = logging.getLogger(__name__)
 ALL_ROLES = ("provider", "triage", "dispatch", "ops", "admin")
 SSE_HEARTBEAT_SECONDS = 15.0
 SSE_CHECK_SECONDS = 1.0  # how often a quiet stream checks that its client is still there
-# Metric label of a rejected report, by the field the rule named.
-_REJECT_REASONS = {
-    "provider_id": "unknown_provider",
-    "care_type": "care_type_not_offered",
-    "available": "available_over_total",
-    "reported_at": "reported_in_future",
-}
 
 
-def _reject(metrics: Metrics, reason: str, exc: ZccError) -> ZccError:
-    metrics.rejected.labels(reason).inc()
-    return exc
+def _json_field(prefix: str) -> Callable[[str], str]:
+    """Where a report's field is in the JSON body: ``available`` or ``updates[2].available``."""
+    return lambda name: f"{prefix}{name}"
 
 
 async def post_capacity(request: web.Request) -> web.Response:
     """Apply one report or ``{"updates": [...]}``: all checked first, then applied in one atomic write."""
     who = require(request, "provider", "admin")
     app = request.app
-    settings, capacity, metrics = app[SETTINGS], app[CAPACITY], app[METRICS]
-    view = capacity.view
-    region = view.region
+    settings, metrics = app[SETTINGS], app[METRICS]
     try:
         body = await read_json(request)
     except ZccError as exc:
-        raise _reject(metrics, "malformed", exc) from None
+        raise reject(metrics, "malformed", exc) from None
     try:
         parsed, prefixes = capacity_updates(body, settings.max_batch)
     except ZccError as exc:
-        raise _reject(metrics, "invalid", exc) from None
+        raise reject(metrics, "invalid", exc) from None
     bind(provider_id=",".join(sorted({u.provider_id for u in parsed})))
-
-    now = utcnow()
-    updates = []
-    seen: set[tuple[str, str]] = set()
-    for u, prefix in zip(parsed, prefixes, strict=True):
-        if not who.may_write_provider(u.provider_id):
-            raise _reject(
-                metrics,
-                "forbidden",
-                Forbidden(
-                    f"this token may not report for {u.provider_id!r}"
-                    + (f"; it is scoped to {', '.join(sorted(who.providers))}" if who.providers else ""),
-                    field=f"{prefix}provider_id",
-                ),
-            )
-        if (u.provider_id, u.care_type) in seen:
-            raise _reject(
-                metrics,
-                "invalid",
-                InvalidInput(f"{u.provider_id} {u.care_type} appears twice in one batch", field=f"{prefix}care_type"),
-            )
-        seen.add((u.provider_id, u.care_type))
-        known = view.entries.get((u.provider_id, u.care_type))
-        try:
-            updates.append(
-                check_update(
-                    region,
-                    provider_id=u.provider_id,
-                    care_type=u.care_type,
-                    available=u.available,
-                    total=u.total,
-                    known_total=known.total if known else None,
-                    reported_at=u.reported_at,
-                    valid_for_minutes=u.valid_for_minutes or settings.default_valid_minutes,
-                    now=now,
-                    max_skew=timedelta(seconds=settings.max_clock_skew_seconds),
-                    prefix=prefix,
-                )
-            )
-        except InvalidInput as exc:
-            field = (exc.field or "").rsplit(".", 1)[-1]
-            raise _reject(metrics, _REJECT_REASONS.get(field, "invalid"), exc) from None
-
-    idem = idempotency_key(request, who, body)
-    try:
-        results, replay = await capacity.report(updates, idem)
-    except StoreUnavailable as exc:
-        metrics.store_errors.labels("apply_updates").inc()
-        raise _reject(metrics, "store_unavailable", exc) from None
-    except ZccError as exc:
-        raise _reject(metrics, "idempotency", exc) from None
-    if not replay:
-        for r in results:
-            metrics.updates.labels(r.status).inc()
+    reports = [
+        Report(
+            u.provider_id,
+            u.care_type,
+            u.available,
+            u.total,
+            u.reported_at,
+            u.valid_for_minutes,
+            where=_json_field(prefix),
+        )
+        for u, prefix in zip(parsed, prefixes, strict=True)
+    ]
+    results, replay = await apply_reports(request, who, reports, body)
     headers = {"Idempotent-Replayed": "true"} if replay else None
     return json_response({"results": [r.to_dict() for r in results]}, headers=headers)
 

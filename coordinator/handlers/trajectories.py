@@ -10,6 +10,7 @@ from aiohttp import web
 from capacity.clock import utcnow
 from capacity.errors import Forbidden, InvalidInput
 
+from ..audit_csv import stream_csv, wants_csv
 from ..auth import principal
 from ..fhir import trajectory_bundle
 from ..fields import check_patient_ref
@@ -97,8 +98,11 @@ async def get_trajectory_fhir(request: web.Request) -> web.Response:
     return web.Response(text=dumps(bundle), content_type="application/fhir+json")
 
 
-async def get_audit(request: web.Request) -> web.Response:
-    """The audit log (admin), filtered by patient and time; read-only. Every read is itself audited."""
+async def get_audit(request: web.Request) -> web.StreamResponse:
+    """The audit log (admin), filtered by time, person, patient and outcome; CSV with ``Accept: text/csv``.
+
+    Read-only; every read is itself audited.
+    """
     who = principal(request)
     if who.role != "admin":
         ref = request.query.get("patient_ref")
@@ -107,7 +111,17 @@ async def get_audit(request: web.Request) -> web.Response:
         raise Forbidden(f"role {who.role!r} may not read the audit log; allowed: admin")
     q = validate(AuditQuery, dict(request.query))
     await audit(request, who, "search", q.patient_ref, allowed=True, basis="admin", detail="audit log")
-    entries = await request.app[AUDIT].entries(patient_ref=q.patient_ref, since=q.since, until=q.until, limit=q.limit)
+    log = request.app[AUDIT]
+    if wants_csv(request.headers.get("Accept", "")):
+        # A review export: every matching entry unless a limit was given, streamed page by page.
+        limit = q.limit if "limit" in request.query else 2**62
+        rows = log.iter_entries(
+            patient_ref=q.patient_ref, since=q.since, until=q.until, limit=limit, person=q.person, outcome=q.outcome
+        )
+        return await stream_csv(request, rows, f"zcc-audit-{utcnow():%Y%m%dT%H%M%SZ}.csv")
+    entries = await log.entries(
+        patient_ref=q.patient_ref, since=q.since, until=q.until, limit=q.limit, person=q.person, outcome=q.outcome
+    )
     return json_response({"entries": entries, "generated_at": utcnow().isoformat()})
 
 

@@ -4,14 +4,15 @@ Each module holds the paths of one group of resources: :mod:`.ops` (health, metr
 this document, the triage board page), :mod:`.capacity` (providers, the board and its
 stream, dispatch, the region map), :mod:`.requests` and :mod:`.trajectories` (records,
 FHIR export, audit), :mod:`.forecast`,
-:mod:`.tokens` (token administration); :mod:`.common` the helpers, the Problem schema and response.
+:mod:`.tokens` (token administration), :mod:`.interop` (FHIR at /fhir, EDXL-HAVE);
+:mod:`.common` the helpers, the Problem schema and response.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from . import capacity, forecast, ops, requests, tokens, trajectories
+from . import capacity, forecast, interop, ops, requests, tokens, trajectories
 from .common import PROBLEM_RESPONSE, PROBLEM_SCHEMA, Spec, model_schemas
 
 __all__ = ["build_openapi", "openapi_handler"]
@@ -45,6 +46,7 @@ def build_openapi() -> Spec:
             **requests.paths(),
             **trajectories.paths(),
             **tokens.paths(),
+            **interop.paths(),
         },
     }
 

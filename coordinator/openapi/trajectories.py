@@ -75,6 +75,10 @@ def paths() -> Spec:
                 "operationId": "getAudit",
                 "summary": "The NEN 7513 audit log of patient-data access (admin); read-only; every read "
                 "(and every denied attempt) is itself an entry",
+                "description": "Entries oldest first, each with `hash` and `prev`: the hash chain (SHA-256 of "
+                "the previous entry's hash and the entry's text) that `zcc audit verify` checks. With "
+                "`Accept: text/csv` the entries stream as CSV (a header line, then one line per entry; every "
+                "matching entry unless `limit` is given) for the privacy officer's periodic review.",
                 "parameters": [
                     query_param("patient_ref", "Only this patient", schema=dict(PATIENT_REF_SCHEMA)),
                     query_param("since", "From this time (ISO 8601 with offset)", schema=_TIME),
@@ -84,8 +88,27 @@ def paths() -> Spec:
                         "At most this many (1-10000, default 500)",
                         schema={"type": "integer", "minimum": 1, "maximum": 10_000},
                     ),
+                    query_param(
+                        "person",
+                        "Only entries of this person: a token id or a practitioner identity",
+                        schema={"type": "string", "minLength": 1, "maxLength": 200},
+                    ),
+                    query_param(
+                        "outcome", "Only allowed or only denied accesses", schema={"enum": ["allowed", "denied"]}
+                    ),
                 ],
-                "responses": {"200": json_response({"type": "object"}), "422": PROBLEM, "503": PROBLEM, **AUTH_ERRORS},
+                "responses": {
+                    "200": {
+                        "description": "The entries",
+                        "content": {
+                            "application/json": {"schema": {"type": "object"}},
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "422": PROBLEM,
+                    "503": PROBLEM,
+                    **AUTH_ERRORS,
+                },
             }
         },
     }

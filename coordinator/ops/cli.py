@@ -1,4 +1,4 @@
-"""The ops commands of ``zcc``: ``backup``, ``restore`` and ``status``."""
+"""The ops commands of ``zcc``: ``backup``, ``restore``, ``status`` and ``audit verify``."""
 
 from __future__ import annotations
 
@@ -102,8 +102,35 @@ def cmd_status(args: argparse.Namespace) -> int:
     return _run(args, job)
 
 
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Check the audit log's hash chain from its oldest kept entry; exit 3 naming the first broken link."""
+
+    async def job(settings: Settings, region: Region) -> int:
+        from capacity.store.chain import verify
+
+        from ..app import stores_for
+
+        stores = stores_for(settings, region.id)
+        await stores.backend.open()
+        try:
+            check = await verify(stores.audit)
+        finally:
+            await stores.backend.close()
+        report: dict[str, Any] = {"checked": check.checked, "before_chain": check.legacy, "intact": True}
+        if check.broken is not None:
+            b = check.broken
+            report |= {"intact": False, "broken": {"seq": b.seq, "id": b.id, "code": b.code, "detail": b.detail}}
+            print(json.dumps(report))
+            print(f"zcc: audit chain broken at entry #{b.seq} (id {b.id}): {b.detail}", file=sys.stderr)
+            return 3
+        print(json.dumps(report))
+        return 0
+
+    return _run(args, job)
+
+
 def add_parsers(sub: Any) -> None:
-    """Add ``backup``, ``restore`` and ``status`` to the ``zcc`` command's subparsers."""
+    """Add ``backup``, ``restore``, ``status`` and ``audit verify`` to the ``zcc`` command's subparsers."""
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--store", help="sqlite:///var/zcc.db (default) or redis://host:port/db (env ZCC_STORE)")
@@ -125,3 +152,9 @@ def add_parsers(sub: Any) -> None:
     common(status)
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(func=cmd_status)
+
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="check the audit log's hash chain; exit 3 at a broken link")
+    common(verify)
+    verify.set_defaults(func=cmd_audit_verify)
