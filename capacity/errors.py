@@ -28,6 +28,10 @@ status and title.
 
 from __future__ import annotations
 
+from typing import Any
+
+from .messages import Message
+
 __all__ = [
     "AuditUnavailable",
     "ConfigError",
@@ -52,11 +56,16 @@ class ZccError(Exception):
 
     code = "internal"
 
-    def __init__(self, detail: str, *, field: str | None = None, errors: list[dict[str, str]] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(
+        self, detail: str | Message, *, field: str | None = None, errors: list[dict[str, Any]] | None = None
+    ) -> None:
+        #: The text a person reads, as a catalogue message (the edge renders it); None for an uncoded detail.
+        self.message = detail if isinstance(detail, Message) else None
+        text = detail.code if isinstance(detail, Message) else detail
+        super().__init__(text)
+        self.detail = text
         self.field = field
-        # Every problem found, when there is more than one: [{"field": ..., "detail": ...}].
+        # Every problem found, when there is more than one: [{"field": ..., "detail": ..., "detail_coded"?: ...}].
         self.errors = errors
 
 

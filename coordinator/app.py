@@ -34,6 +34,7 @@ from .keys import (
     CAPACITY,
     FORECAST,
     HEARTBEAT,
+    LABELS,
     METRICS,
     NOTIFIER,
     RELOAD,
@@ -57,6 +58,8 @@ from .server.body import setup_body_timeout
 from .server.streams import StreamSlots
 from .settings import Settings
 from .store_guard import StoreGuard, guard_stores
+from .texts import setup_language
+from .texts.data_labels import labels_of
 from .tokens import TokenAuth
 from .trajectories import TrajectoryService
 from .triage import TriageProtocol
@@ -113,6 +116,7 @@ def create_app(
     app[TRAJECTORIES] = trajectories
     app[HEARTBEAT] = Heartbeat(capacity.view)
     app[RELOAD] = asyncio.Event()
+    app[LABELS] = labels_of(region, protocol, neighbours)
     app[REQUESTS] = RequestService(
         guarded.records,
         capacity,
@@ -134,6 +138,7 @@ def create_app(
     # reads a body; the body deadline reads it (within the time allowed) only for a request that got
     # past auth.
     setup_request_ids(app)
+    setup_language(app, app[LABELS])  # outside problems: a problem's detail is written in the reader's language
     setup_metrics(app, metrics)
     setup_problems(app, retry_after=settings.retry_after_seconds, max_body_bytes=settings.max_body_bytes)
     setup_deadline(app, settings.store_deadline_seconds)

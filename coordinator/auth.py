@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from capacity.errors import Forbidden, NotAuthenticated
+from capacity.messages import msg
 
 from .tokens import Principal, TokenAuth
 
@@ -21,7 +22,7 @@ def principal(request: web.Request) -> Principal:
     """The authenticated caller of an /api/v1 request."""
     p: Principal | None = request.get(PRINCIPAL_KEY)
     if p is None:
-        raise NotAuthenticated("this endpoint needs a bearer token")
+        raise NotAuthenticated(msg("error.token_needed"))
     return p
 
 
@@ -29,7 +30,7 @@ def require(request: web.Request, *roles: str) -> Principal:
     """The caller, if their role is one of ``roles``; else 403."""
     p = principal(request)
     if p.role not in roles:
-        raise Forbidden(f"role {p.role!r} may not do this; allowed: {', '.join(roles)}")
+        raise Forbidden(msg("error.role_forbidden", role=p.role, roles=", ".join(roles)))
     return p
 
 
@@ -42,10 +43,10 @@ def setup_auth(app: web.Application, auth: TokenAuth) -> None:
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                raise NotAuthenticated("send a bearer token: Authorization: Bearer <token> (zcc token create)")
+                raise NotAuthenticated(msg("error.token_missing"))
             p = await auth.resolve(token.strip())
             if p is None:
-                raise NotAuthenticated("the bearer token is not known")
+                raise NotAuthenticated(msg("error.token_unknown"))
             request[PRINCIPAL_KEY] = p
         return await handler(request)
 

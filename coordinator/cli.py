@@ -95,7 +95,8 @@ async def _create_token(settings: Settings, region: Region, args: argparse.Names
         )
     finally:
         await stores.backend.close()
-    print(f"token id {record.token_id}, role {record.role}", file=sys.stderr)
+    # Which store got it: a token written to another file than the server's is the classic first-day mistake.
+    print(f"token id {record.token_id}, role {record.role}, stored in {stores.backend.where}", file=sys.stderr)
     return token
 
 

@@ -11,6 +11,8 @@ from aiohttp import web
 
 from capacity.errors import InvalidInput, MalformedBody
 
+from .texts.localise import localise
+
 __all__ = ["MAX_DEPTH", "dumps", "json_response", "parse_json", "read_json"]
 
 #: How deep a JSON body may nest; no request model needs more than 4 levels.
@@ -20,8 +22,8 @@ dumps = functools.partial(json.dumps, separators=(",", ":"), ensure_ascii=False)
 
 
 def json_response(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    """A compact application/json response."""
-    return web.json_response(data, status=status, headers=headers, dumps=dumps)
+    """A compact application/json response; every coded text in it rendered in the reader's language."""
+    return web.json_response(localise(data), status=status, headers=headers, dumps=dumps)
 
 
 async def read_json(request: web.Request) -> Any:

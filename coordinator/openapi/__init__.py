@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import capacity, forecast, ops, requests, trajectories
+from . import capacity, forecast, ops, requests, texts, trajectories
 from .common import PROBLEM_RESPONSE, PROBLEM_SCHEMA, Spec, model_schemas
 
 __all__ = ["build_openapi", "openapi_handler"]
@@ -21,6 +21,7 @@ def build_openapi() -> Spec:
     schemas = model_schemas((*capacity.MODELS, *requests.MODELS, *trajectories.MODELS))
     schemas.update(capacity.SCHEMAS)
     schemas.update(forecast.SCHEMAS)
+    schemas.update(texts.SCHEMAS)
     schemas["Problem"] = PROBLEM_SCHEMA
     return {
         "openapi": "3.1.0",
@@ -37,7 +38,14 @@ def build_openapi() -> Spec:
             "schemas": schemas,
             "responses": {"Problem": PROBLEM_RESPONSE},
         },
-        "paths": {**ops.paths(), **capacity.paths(), **forecast.paths(), **requests.paths(), **trajectories.paths()},
+        "paths": {
+            **ops.paths(),
+            **capacity.paths(),
+            **forecast.paths(),
+            **requests.paths(),
+            **trajectories.paths(),
+            **texts.paths(),
+        },
     }
 
 

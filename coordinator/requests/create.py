@@ -23,8 +23,9 @@ from routing.matching import propose
 from ..fields import check_patient_ref
 from ..records import ActorRef, Hints, ProposalRef, RequestRecord
 from ..records import Excluded as ExcludedRef
-from ..triage import triage
-from .intake import RequestInput, candidate_places, need_of, new_record, trajectory_event
+from ..texts import DEFAULT_LANGUAGE, localise
+from ..triage import check_asked_in_order, triage
+from .intake import RequestInput, candidate_places, need_of, new_record, one_fact, trajectory_event
 from .replay import is_repeat, remember, request_id_for
 
 if TYPE_CHECKING:
@@ -68,7 +69,9 @@ async def create_request(
     capacity = service.capacity
     region = capacity.region
     check_patient_ref(data.patient_ref)
+    data = one_fact(data, service.protocol)
     outcome = triage(service.protocol, data.complaint, data.answers, age=data.age, context=data.context)
+    check_asked_in_order(service.protocol, data.complaint, data.answers)
     degraded: list[str] = []
     failure: StoreUnavailable | None = None
     try:
@@ -86,8 +89,8 @@ async def create_request(
         need = need_of(record)
         places = candidate_places(capacity.view, routing, snap, need.care_types, now)
         proposals, excluded = propose(need, places, now, region.tz, region.care_types)
-        record.proposals = [ProposalRef.model_validate(p.to_json()) for p in proposals]
-        record.excluded = [ExcludedRef.model_validate(e.to_json()) for e in excluded]
+        record.proposals = [ProposalRef.model_validate(localise(p.to_json(), DEFAULT_LANGUAGE)) for p in proposals]
+        record.excluded = [ExcludedRef.model_validate(localise(e.to_json(), DEFAULT_LANGUAGE)) for e in excluded]
     if failure is not None:  # the store did not answer a read: nothing is sent, the triage still answers
         return Intake(record, "not_recorded", tuple(degraded), failure)
     detail = {

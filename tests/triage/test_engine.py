@@ -18,7 +18,7 @@ CASES: list[tuple[str, int, dict[str, bool], str, str, tuple[str, ...]]] = [
     ("dyspnoe", 60, {"dys_ademt_niet": True}, "U0", "dys_ademt_niet", ()),
     ("dyspnoe", 60, {"dys_geen_zinnen": True}, "U1", "dys_geen_zinnen", ()),
     ("dyspnoe", 60, {"dys_pijn_borst": True, "dys_copd_hartfalen": True}, "U1", "dys_pijn_borst", ()),
-    ("dyspnoe", 70, {"dys_copd_hartfalen": True}, "U2", "dys_copd_hartfalen", ("hap_visit", "seh", "elv_hoog")),
+    ("dyspnoe", 70, {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True}, "U2", "dys_copd_hartfalen", ("hap_visit", "seh", "elv_hoog")),
     (
         "dyspnoe",
         84,

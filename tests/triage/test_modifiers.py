@@ -15,7 +15,7 @@ def test_second_contact_raises_one_level_and_gives_advice_a_place() -> None:
 
 
 def test_modifiers_cap_at_u2() -> None:
-    outcome = run("dyspnoe", 70, {"dys_copd_hartfalen": True}, second_contact_24h=True, niet_pluis=True)
+    outcome = run("dyspnoe", 70, {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True}, second_contact_24h=True, niet_pluis=True)
     assert outcome.urgency == "U2"
     assert not outcome.escalate_112
     assert outcome.raised_by == ()
