@@ -72,7 +72,15 @@ PRACTITIONER = "AGB-77"
 BODY = {"patient_ref": REF, "age": 86, "location": {"lat": 50.90, "lon": 5.72}, "complaint": "dyspnoe"}
 BODIES: dict[str, Any] = {
     "trajectory.update": {"hints": {"mobility": "rollator"}},
-    "request.create": BODY | {"answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True}},
+    "request.create": BODY
+    | {
+        "answers": {
+            "dys_ademt_niet": False,
+            "dys_geen_zinnen": False,
+            "dys_pijn_borst": False,
+            "dys_copd_hartfalen": True,
+        }
+    },
 }
 
 

@@ -16,7 +16,10 @@ from ..http_helpers import Client, auth, make_app, report, started, token
 from ..regions import tiny_region
 
 AT_A = {"lat": 50.85, "lon": 5.70}
-U2_DYSPNOE = {"complaint": "dyspnoe", "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True}}  # U2: hap_visit, seh, elv_hoog
+U2_DYSPNOE = {
+    "complaint": "dyspnoe",
+    "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
+}  # U2: hap_visit, seh, elv_hoog
 
 
 @pytest.fixture

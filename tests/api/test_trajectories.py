@@ -15,7 +15,10 @@ from ..http_helpers import Client, auth, make_app, report, started, token
 from ..regions import tiny_region
 
 AT_B = {"lat": 50.90, "lon": 5.72}  # 10 minutes from both VVTs (A and C), 30 from the hospital (E)
-U2 = {"complaint": "dyspnoe", "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True}}  # hap_visit, seh, elv_hoog
+U2 = {
+    "complaint": "dyspnoe",
+    "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
+}  # hap_visit, seh, elv_hoog
 LEAD = {"role": "regiebehandelaar", "name": "SO mw. Peters", "practitioner": "AGB-111", "contact": "tel:+31431234567"}
 PLAN: dict[str, Any] = {
     "care_team": [LEAD, {"role": "gp", "name": "Huisartsenpraktijk De Linde", "practitioner": "AGB-222"}],
