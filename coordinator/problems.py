@@ -73,7 +73,7 @@ def problem(
         body["instance"] = instance
     if request_id := current_request_id():
         body["request_id"] = request_id  # the same id as the X-Request-Id header and the log lines
-    body.update({k: v for k, v in extra.items() if v is not None})
+    body.update(localise({k: v for k, v in extra.items() if v is not None}))
     return web.Response(
         status=status,
         text=json.dumps(body, ensure_ascii=False),

@@ -412,7 +412,7 @@ def _reason(e: Any) -> Message:
     ctx = e.get("ctx") or {}
     params: dict[str, Param] = {}
     for key, value in ctx.items():
-        if key in ("ge", "le", "gt", "lt", "min_length", "max_length", "max", "expected", "pattern"):
+        if key in ("ge", "le", "gt", "lt", "min_length", "max_length", "actual_length", "max", "expected", "pattern"):
             params[key] = value if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
     return msg(f"invalid.{kind}", **params)
 

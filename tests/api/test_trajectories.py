@@ -162,7 +162,9 @@ async def test_three_acute_requests_in_30_days_set_evaluation_due(client: Client
     assert got["evaluation_due"]["due"] is False
     await create(client, nurse, ref="p-often")
     got = await (await client.get("/api/v1/trajectories/p-often", headers=auth(admin))).json()
-    assert got["evaluation_due"] == {"due": True, "reason": "3 acute requests within 30 days"}
+    due = got["evaluation_due"]
+    assert (due["due"], due["reason"]) == (True, "3 acute requests within 30 days")
+    assert due["reason_coded"]["params"]["parts"][0]["code"] == "trajectory.acute_requests"
 
 
 @pytest.mark.parametrize("ref", ["111222333", "111 222 333"])
