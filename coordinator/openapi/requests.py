@@ -45,14 +45,23 @@ _REQUEST: Spec = {
                     "care_type": {"type": "string"},
                     "travel_minutes": {"type": "number"},
                     "score": {"type": "number"},
-                    "reasons": {"type": "array", "items": {"type": "string"}},
+                    "reasons": {"type": "array", "items": {"type": "string"}, "description": "one line each, in words"},
+                    "reasons_coded": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/CodedText"},
+                        "description": "the same reasons with code and parameters (reason.travel, reason.free, ...)",
+                    },
                 },
             },
         },
         "excluded": {"type": "array", "items": {"type": "object"}},
         "hold": {"type": ["object", "null"]},
         "placement": {"type": ["object", "null"]},
-        "triage": {"type": "object"},
+        "triage": {
+            "type": "object",
+            "description": "urgency, care types and why: `reasons` in words with `reasons_coded` beside them",
+        },
+        "cancel_reason": {"type": ["string", "null"], "description": "why the request was cancelled, as written"},
     },
 }
 

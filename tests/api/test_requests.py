@@ -122,7 +122,9 @@ async def test_a_gone_place_is_a_409_and_nothing_changes(client: Client) -> None
         client, nurse, second["id"], "reserve", {"provider_id": "vvt-a", "care_type": "elv_hoog"}
     )
     assert status == 409 and problem["title"] == "Place no longer available"
-    assert "no free ELV hoog left at VVT-A" in problem["detail"] and problem["detail_coded"]["code"] == "error.gone_full"
+    assert (
+        "no free ELV hoog left at VVT-A" in problem["detail"] and problem["detail_coded"]["code"] == "error.gone_full"
+    )
     got = await (await client.get(f"/api/v1/requests/{second['id']}", headers=auth(nurse))).json()
     assert got["status"] == "open" and got["hold"] is None
     assert (await entry(client, nurse, "vvt-a", "elv_hoog"))["held"] == 1
