@@ -280,7 +280,7 @@ export class BoardView {
     const stale = list.filter((e) => e.stale).length;
     const stops = list.filter((e) => e.stop).length;
     this.summary.textContent =
-      `${list.length} regels · ${free} plekken vrij` +
+      `${list.length} regels · ${free} ${free === 1 ? "plek" : "plekken"} vrij` +
       (stale ? ` · ${stale} verouderd` : "") +
       (stops ? ` · ${stops} met stop` : "");
   }

@@ -48,6 +48,7 @@ LABEL_PARAMS: Final[Mapping[str, str]] = {
     "complaint": "complaint",
     "modifier": "modifier",
     "status": "status",
+    "role": "role",
 }
 _DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_WORD = re.compile(r"\b(" + "|".join(_DAYS) + r")\b")
