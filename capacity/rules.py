@@ -115,7 +115,7 @@ def confirm(entry: CapacityEntry, hold: Hold, now: datetime) -> HoldEnd:
     if hold.status == "confirmed":
         return HoldEnd(hold, entry, changed=False)
     if hold.status != "held":
-        raise InvalidTransition(f"the hold was {hold.status} and cannot be confirmed")
+        raise InvalidTransition(msg("error.hold_not_confirmable", hold_status=hold.status))
     if hold.held_until <= now:
         ended, new = end_hold(entry, hold, "expired", now)
         return HoldEnd(ended, new, changed=True, refused=InvalidTransition("the hold expired before it was confirmed"))
@@ -140,7 +140,7 @@ def release(entry: CapacityEntry, hold: Hold, status: HoldStatus, now: datetime)
     if hold.status == status:
         return HoldEnd(hold, entry, changed=False)
     if hold.status != "held":
-        raise InvalidTransition(f"the hold was already {hold.status}")
+        raise InvalidTransition(msg("error.hold_already", hold_status=hold.status))
     ended, new = end_hold(entry, hold, status, now)
     return HoldEnd(ended, new, changed=True)
 

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from capacity.errors import InvalidInput, MalformedBody
+from capacity.messages import msg
 
 from .texts.localise import localise
 
@@ -33,7 +34,7 @@ async def read_json(request: web.Request) -> Any:
         raise web.HTTPUnsupportedMediaType(text=f"send Content-Type: application/json, not {ctype or 'nothing'}")
     raw = await request.read()
     if not raw:
-        raise InvalidInput("the request body is empty; send a JSON object", field="body")
+        raise InvalidInput(msg("error.body_empty"), field="body")
     return parse_json(raw)
 
 
@@ -44,7 +45,8 @@ def parse_json(raw: bytes) -> Any:
     except RecursionError:
         raise _too_deep() from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedBody(f"the body is not valid JSON: {exc}", field="body") from None
+        where = f"{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else "?"
+        raise MalformedBody(msg("error.not_json", where=where), field="body") from None
     if _depth_over(data, MAX_DEPTH):
         raise _too_deep()
     return data

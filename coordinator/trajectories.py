@@ -198,7 +198,7 @@ class TrajectoryService:
             new.stop_criteria = current.stop_criteria | dict(changes["stop_criteria"])
         if "phase" in changes and changes["phase"] != current.phase:
             if current.phase == "ended":
-                raise InvalidTransition("the trajectory has ended; start a new one instead of reopening it")
+                raise InvalidTransition(msg("error.trajectory_ended"))
             new.phase, new.phase_since = changes["phase"], now
             if changes["phase"] == "ended":
                 new.ended_at = now

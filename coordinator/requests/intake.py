@@ -174,7 +174,7 @@ def need_of(record: RequestRecord) -> Need:
     t, flags, plan = record.triage, record.flags, record.care_plan
     urgency = _PLACED_URGENCIES.get(t.urgency)
     if urgency is None:
-        raise InvalidTransition(f"request {record.id} is {t.urgency}: zcc does not place it")
+        raise InvalidTransition(msg("error.not_placed_urgency", request_id=record.id, urgency=t.urgency))
     return Need(
         request_id=record.id,
         urgency=urgency,

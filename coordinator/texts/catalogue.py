@@ -49,6 +49,7 @@ LABEL_PARAMS: Final[Mapping[str, str]] = {
     "modifier": "modifier",
     "status": "status",
     "role": "role",
+    "hold_status": "hold_status",
 }
 _DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_WORD = re.compile(r"\b(" + "|".join(_DAYS) + r")\b")

@@ -165,13 +165,11 @@ def check_asked_in_order(protocol: TriageProtocol, complaint: str, answers: Mapp
 
 def _complaint(protocol: TriageProtocol, complaint: object) -> Complaint:
     if not isinstance(complaint, str):
-        raise InvalidInput(
-            f"complaint must be a complaint id (a string), not {type(complaint).__name__}", field="complaint"
-        )
+        raise InvalidInput(msg("triage.complaint_type", got=type(complaint).__name__), field="complaint")
     spec = protocol.complaints.get(complaint)
     if spec is None:
         raise InvalidInput(
-            f"unknown complaint {complaint!r}; expected one of {', '.join(protocol.complaints)}", field="complaint"
+            msg("triage.unknown_complaint", value=complaint, known=", ".join(protocol.complaints)), field="complaint"
         )
     return spec
 
@@ -179,9 +177,9 @@ def _complaint(protocol: TriageProtocol, complaint: object) -> Complaint:
 def _check_age(protocol: TriageProtocol, spec: Complaint, age: object) -> None:
     low, high = AGE_RANGE
     if isinstance(age, bool) or not isinstance(age, int):
-        raise InvalidInput(f"age must be a whole number of years, not {type(age).__name__}", field="age")
+        raise InvalidInput(msg("triage.age_type", got=type(age).__name__), field="age")
     if not low <= age <= high:
-        raise InvalidInput(f"age must be {low} to {high} years, not {age}", field="age")
+        raise InvalidInput(msg("triage.age_range", low=low, high=high, age=age), field="age")
     if spec.fits_age(age):
         return
     detail = f"complaint {spec.id!r} ({spec.name}) is for {spec.age_text()}; the patient is {age}"
@@ -227,10 +225,10 @@ def _context(protocol: TriageProtocol, context: object) -> dict[str, bool | int]
         field = f"context.{key}"
         if modifier is None:
             known = ", ".join(m.id for m in protocol.modifiers)
-            raise InvalidInput(f"unknown context factor {key!r}; expected one of {known}", field=field)
+            raise InvalidInput(msg("triage.unknown_context", value=str(key), known=known), field=field)
         if modifier.type == "bool":
             if not isinstance(value, bool):
-                raise InvalidInput(f"{key} must be true or false, not {type(value).__name__}", field=field)
+                raise InvalidInput(msg("triage.context_bool", modifier=key, got=type(value).__name__), field=field)
         else:
             low, high = modifier.value_range or (0, 0)
             if isinstance(value, bool) or not isinstance(value, int):
@@ -238,7 +236,9 @@ def _context(protocol: TriageProtocol, context: object) -> dict[str, bool | int]
                     f"{key} must be a whole number {low} to {high}, not {type(value).__name__}", field=field
                 )
             if not low <= value <= high:
-                raise InvalidInput(f"{key} must be {low} to {high}, not {value}", field=field)
+                raise InvalidInput(
+                    msg("triage.context_range", modifier=key, low=low, high=high, value=value), field=field
+                )
         values[modifier.id] = value
     return values
 

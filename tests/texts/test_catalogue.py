@@ -151,4 +151,4 @@ def test_templates_use_only_named_fields() -> None:
             forms = template.values() if isinstance(template, dict) else [template]
             for form in forms:
                 for _, field, _, _ in string.Formatter().parse(form):
-                    assert field is None or re.fullmatch(r"[a-z_]+", field), (lang, code, field)
+                    assert field is None or re.fullmatch(r"[a-z_][a-z0-9_]*", field), (lang, code, field)

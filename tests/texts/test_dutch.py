@@ -58,7 +58,7 @@ SECTIONS = (
 
 def english_words(text: str) -> set[str]:
     """The English words in ``text``, technical literals aside."""
-    words = set(re.findall(r"[A-Za-z]+", TECHNICAL.sub(" ", text)))
+    words = set(re.findall(r"[^\W\d_]+", TECHNICAL.sub(" ", text)))
     return {w for w in words if w.lower() in ENGLISH}
 
 
