@@ -218,7 +218,8 @@ async def optimize_requests(request: web.Request) -> web.Response:
         try:
             candidates[r.id] = service.candidates(r, routing)
         except ZccError as exc:  # e.g. a location the reloaded region no longer covers
-            unplaceable.append({"request_id": r.id, "reason": exc.detail})
+            coded = exc.message.to_json() if exc.message is not None else None
+            unplaceable.append({"request_id": r.id, "reason": exc.detail, "reason_coded": coded})
             continue
         needs.append(need_of(r))
     region, now = request.app[CAPACITY].region, utcnow()

@@ -94,7 +94,7 @@ class BatchResult:
     objective: float
     placed_weight: int
     assignments: tuple[Assignment, ...]
-    unassigned: tuple[tuple[str, str], ...]
+    unassigned: tuple[tuple[str, Message], ...]
     solve_seconds: float
     solver: str = "min_cost_flow"
 
@@ -105,7 +105,9 @@ class BatchResult:
             "objective": round(self.objective, 1),
             "placed_weight": self.placed_weight,
             "assignments": [a.to_json() for a in self.assignments],
-            "unassigned": [{"request_id": rid, "reason": why} for rid, why in self.unassigned],
+            "unassigned": [
+                {"request_id": rid, "reason": "", "reason_coded": why.to_json()} for rid, why in self.unassigned
+            ],
             "solve_seconds": round(self.solve_seconds, 4),
             "solver": self.solver,
         }

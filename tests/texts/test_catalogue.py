@@ -21,6 +21,9 @@ from coordinator.problems import STATUS_OF
 from coordinator.records import TEAM_ROLES, EventKind, RequestStatus
 from coordinator.records.request import HeldPlace
 from coordinator.schemas import VALIDATION_CODES
+from coordinator.simulate.metrics import FIGURES
+from coordinator.simulate.report import _CONTEXT as CONTEXT_ROWS
+from coordinator.simulate.report import VERDICT
 from coordinator.texts import LANGUAGES, catalogue
 from coordinator.texts.catalogue import placeholders
 from routing.matching.results import Why
@@ -93,6 +96,10 @@ def label_codes() -> set[str]:
             "not_recorded",
         ),
         "role": tuple(TEAM_ROLES),
+        # the simulation report's figures, verdicts and context rows
+        "sim_figure": tuple(f.key for f in FIGURES),
+        "verdict": tuple(VERDICT),
+        "sim_context": tuple(key for key, _ in CONTEXT_ROWS),
     }
     return {f"label.{kind}.{value}" for kind, values in kinds.items() for value in values}
 
