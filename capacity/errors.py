@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .messages import Message
+from .messages import Message, plain_text
 
 __all__ = [
     "AuditUnavailable",
@@ -61,12 +61,19 @@ class ZccError(Exception):
     ) -> None:
         #: The text a person reads, as a catalogue message (the edge renders it); None for an uncoded detail.
         self.message = detail if isinstance(detail, Message) else None
-        text = detail.code if isinstance(detail, Message) else detail
-        super().__init__(text)
-        self.detail = text
+        self._detail = detail if isinstance(detail, str) else ""
+        super().__init__(detail if isinstance(detail, str) else detail.code)
         self.field = field
         # Every problem found, when there is more than one: [{"field": ..., "detail": ..., "detail_coded"?: ...}].
         self.errors = errors
+
+    @property
+    def detail(self) -> str:
+        """The detail in words for operators and logs (English); the API renders ``message`` for its reader."""
+        return plain_text(self.message) if self.message is not None else self._detail
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 class InvalidInput(ZccError):

@@ -7,12 +7,12 @@ the parameters and the text side by side (``{"code": "free_units", "params": {"n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeAlias, Union
 
-__all__ = ["Message", "Param", "message_of", "msg", "param_json"]
+__all__ = ["Message", "Param", "message_of", "msg", "param_json", "plain_text", "set_plain_text"]
 
 #: A parameter of a message: a number, a word that is itself data (an id, a name), a moment, or a nested message.
 Param: TypeAlias = Union[str, int, float, bool, datetime, "Message", tuple["Message", ...], None]
@@ -58,3 +58,18 @@ def message_of(doc: Mapping[str, Any]) -> Message:
 
     params = doc.get("params") or {}
     return Message(str(doc["code"]), {str(k): back(v) for k, v in params.items()})
+
+
+_PLAIN: list[Callable[[Message], str]] = []
+
+
+def set_plain_text(render: Callable[[Message], str]) -> None:
+    """Install how a message reads in logs and on the command line (the catalogue's English, set by the app)."""
+    _PLAIN[:] = [render]
+
+
+def plain_text(message: Message) -> str:
+    """A message in words for operators (logs, the command line); its code and parameters before any catalogue."""
+    if _PLAIN:
+        return _PLAIN[0](message)
+    return f"{message.code} {dict(message.params)}" if message.params else message.code

@@ -23,7 +23,7 @@ import yaml
 from babel.core import Locale
 from babel.dates import format_date, format_datetime
 
-from capacity.messages import Message, Param
+from capacity.messages import Message, Param, set_plain_text
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -182,6 +182,9 @@ def catalogue() -> Catalogue:
         raw = resources.files(__package__).joinpath(f"{lang}.yaml").read_text(encoding="utf-8")
         texts[lang] = _flatten(yaml.safe_load(raw))
     return Catalogue(texts)
+
+
+set_plain_text(lambda message: catalogue().render(message, "en"))
 
 
 def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
