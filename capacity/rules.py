@@ -69,7 +69,7 @@ def take_unit(entry: CapacityEntry | None, stop: ProviderStatus | None, hold: Ho
     """
     if entry is None:
         raise NotFound(
-            msg("error.not_offered", provider_id=hold.provider_id, care_type=hold.care_type), field="care_type"
+            msg("error.no_offer", provider_id=hold.provider_id, care_type=hold.care_type), field="care_type"
         )
     if stop is not None and stop.stopped(now):
         raise PlaceGone(msg("error.gone_stop", provider_id=hold.provider_id, care_type=hold.care_type))

@@ -38,6 +38,8 @@ def localise(data: Any, lang: str | None = None) -> Any:
     """``data`` with every ``*_coded`` message rendered (in place) in ``lang`` (default: the request's)."""
     lang = lang or current_language()
     if isinstance(data, list):
+        if data and not isinstance(data[0], dict | list):
+            return data  # a list of numbers or ids (a JSON list is of one kind here): nothing to word
         for item in data:
             localise(item, lang)
     elif isinstance(data, dict):

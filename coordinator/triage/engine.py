@@ -33,7 +33,7 @@ from .protocol import (
     urgency_rank,
 )
 
-__all__ = ["TriageOutcome", "check_asked_in_order", "triage"]
+__all__ = ["TriageOutcome", "asked_in_order", "check_asked_in_order", "triage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +140,16 @@ def triage(
         raised_by=tuple(raised_by),
         advice=outcome.advice,
     )
+
+
+def asked_in_order(protocol: TriageProtocol, complaint: str, answers: Mapping[str, bool]) -> dict[str, bool]:
+    """The answers as a triagist gives them: every question in order, "nee" where not answered, up to the first yes."""
+    out: dict[str, bool] = {}
+    for question in protocol.complaints[complaint].questions:
+        out[question.id] = answers.get(question.id, False)
+        if out[question.id]:
+            break
+    return out
 
 
 def check_asked_in_order(protocol: TriageProtocol, complaint: str, answers: Mapping[str, object]) -> None:
