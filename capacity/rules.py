@@ -68,9 +68,7 @@ def take_unit(entry: CapacityEntry | None, stop: ProviderStatus | None, hold: Ho
     capacity is stale (never reported or past its validity), or when no unit is free.
     """
     if entry is None:
-        raise NotFound(
-            msg("error.no_offer", provider_id=hold.provider_id, care_type=hold.care_type), field="care_type"
-        )
+        raise NotFound(msg("error.no_offer", provider_id=hold.provider_id, care_type=hold.care_type), field="care_type")
     if stop is not None and stop.stopped(now):
         raise PlaceGone(msg("error.gone_stop", provider_id=hold.provider_id, care_type=hold.care_type))
     if entry.stale(now):
