@@ -136,7 +136,7 @@ class Catalogue:
             return message.code
         if isinstance(template, Mapping):
             n = message.params.get("n", 0)
-            form = Locale.parse(lang).plural_form(n if isinstance(n, int | float) else 0)
+            form = _locale(lang).plural_form(n if isinstance(n, int | float) else 0)
             template = template.get(form, template["other"])
         values = {key: self._value(key, value, lang, labels) for key, value in message.params.items()}
         return str(template).format_map(values)
@@ -168,6 +168,12 @@ class Catalogue:
             code = "time.minutes_ago" if value < 90 else "time.hours_ago"
             return self.render(Message(code, {"n": _ago(value)}), lang)
         return value
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    """Babel's locale data of a language, parsed once."""
+    return Locale.parse(lang)
 
 
 def _ago(minutes: float) -> int:
