@@ -16,6 +16,7 @@ COPY --from=build /install /usr/local
 ENV ZCC_HOST=0.0.0.0 \
     ZCC_PORT=8080 \
     ZCC_STORE=sqlite:////data/zcc.db \
+    ZCC_DATA_DIR=/data \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 USER 10001:10001

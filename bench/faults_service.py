@@ -46,7 +46,12 @@ __all__ = ["Ledger", "creation_through_lost_replies", "kill_one_instance", "main
 
 REGION = "limburg"
 AT = {"lat": 50.8514, "lon": 5.691}  # Maastricht
-U2 = {"age": 84, "location": AT, "complaint": "dyspnoe", "answers": {"dys_copd_hartfalen": True}}
+U2 = {
+    "age": 84,
+    "location": AT,
+    "complaint": "dyspnoe",
+    "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
+}
 #: Entries the request lifecycles use: reported once, free units fixed, never reported again.
 PLACES = ("vvt-maastricht-1", "vvt-maastricht-2", "vvt-gulpen-wittem")
 FREE = 300

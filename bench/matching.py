@@ -40,13 +40,62 @@ from bench.dispatch import LIMBURG, _report_everything, _serve_zcc, national_fil
 
 # (complaint, answers, minimum age, the urgency it triages to)
 COMBOS: tuple[tuple[str, dict[str, bool], int, str], ...] = (
-    ("dyspnoe", {"dys_copd_hartfalen": True}, 18, "U2"),
-    ("buikpijn", {"buik_hevig": True}, 18, "U2"),
-    ("dyspnoe", {"dys_koorts_oudere": True}, 70, "U3"),
-    ("verwardheid_delier", {"del_acuut": True}, 70, "U3"),
-    ("psychische_crisis", {"psy_niet_meer_aan": True}, 18, "U3"),
-    ("dyspnoe", {}, 18, "U4"),
-    ("val_trauma_oudere", {}, 65, "U4"),
+    (
+        "dyspnoe",
+        {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
+        18,
+        "U2",
+    ),
+    ("buikpijn", {"buik_shock": False, "buik_aneurysma": False, "buik_bloed": False, "buik_hevig": True}, 18, "U2"),
+    (
+        "dyspnoe",
+        {
+            "dys_ademt_niet": False,
+            "dys_geen_zinnen": False,
+            "dys_pijn_borst": False,
+            "dys_copd_hartfalen": False,
+            "dys_koorts_oudere": True,
+        },
+        70,
+        "U3",
+    ),
+    (
+        "verwardheid_delier",
+        {"del_niet_wekbaar": False, "del_uitval": False, "del_glucose": False, "del_gevaar": False, "del_acuut": True},
+        70,
+        "U3",
+    ),
+    (
+        "psychische_crisis",
+        {"psy_levensgevaar": False, "psy_somatisch": False, "psy_gevaar": False, "psy_niet_meer_aan": True},
+        18,
+        "U3",
+    ),
+    (
+        "dyspnoe",
+        {
+            "dys_ademt_niet": False,
+            "dys_geen_zinnen": False,
+            "dys_pijn_borst": False,
+            "dys_copd_hartfalen": False,
+            "dys_koorts_oudere": False,
+            "dys_toenemend": False,
+        },
+        18,
+        "U4",
+    ),
+    (
+        "val_trauma_oudere",
+        {
+            "val_niet_aanspreekbaar": False,
+            "val_hoofd_antistolling": False,
+            "val_fractuur": False,
+            "val_lang_gelegen": False,
+            "val_pijn_zwelling": False,
+        },
+        65,
+        "U4",
+    ),
 )
 BATCH_SIZES = (200, 1000, 5000)
 BATCH_PLACES = 200

@@ -28,6 +28,10 @@ status and title.
 
 from __future__ import annotations
 
+from typing import Any
+
+from .messages import Message, plain_text
+
 __all__ = [
     "AuditUnavailable",
     "ConfigError",
@@ -52,12 +56,24 @@ class ZccError(Exception):
 
     code = "internal"
 
-    def __init__(self, detail: str, *, field: str | None = None, errors: list[dict[str, str]] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(
+        self, detail: str | Message, *, field: str | None = None, errors: list[dict[str, Any]] | None = None
+    ) -> None:
+        #: The text a person reads, as a catalogue message (the edge renders it); None for an uncoded detail.
+        self.message = detail if isinstance(detail, Message) else None
+        self._detail = detail if isinstance(detail, str) else ""
+        super().__init__(detail if isinstance(detail, str) else detail.code)
         self.field = field
-        # Every problem found, when there is more than one: [{"field": ..., "detail": ...}].
+        # Every problem found, when there is more than one: [{"field": ..., "detail": ..., "detail_coded"?: ...}].
         self.errors = errors
+
+    @property
+    def detail(self) -> str:
+        """The detail in words for operators and logs (English); the API renders ``message`` for its reader."""
+        return plain_text(self.message) if self.message is not None else self._detail
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 class InvalidInput(ZccError):

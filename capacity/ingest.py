@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from .errors import InvalidInput
+from .messages import msg
 from .model import Region
 from .state import CapacityUpdate
 
@@ -31,9 +32,11 @@ def check_update(
     """
     provider = region.providers.get(provider_id)
     if provider is None:
-        raise InvalidInput(f"unknown provider {provider_id!r} in region {region.id}", field=f"{prefix}provider_id")
+        raise InvalidInput(
+            msg("error.unknown_provider_in", value=provider_id, region=region.id), field=f"{prefix}provider_id"
+        )
     if care_type not in region.care_types:
-        raise InvalidInput(f"unknown care type {care_type!r}", field=f"{prefix}care_type")
+        raise InvalidInput(msg("error.unknown_care_type", value=care_type), field=f"{prefix}care_type")
     offer = provider.offers.get(care_type)
     if offer is None:
         raise InvalidInput(

@@ -13,6 +13,7 @@ from typing import Literal
 
 from .clock import from_ms, to_ms
 from .errors import Conflict, IdempotencyMismatch, InvalidInput, InvalidTransition, NotFound, PlaceGone
+from .messages import msg
 from .state import CapacityEntry, CapacityUpdate, Hold, HoldStatus, ProviderStatus
 
 __all__ = [
@@ -69,13 +70,13 @@ def take_unit(entry: CapacityEntry | None, stop: ProviderStatus | None, hold: Ho
     reported or past its validity), or when no unit is free.
     """
     if entry is None:
-        raise NotFound(f"{hold.provider_id} offers no {hold.care_type}", field="care_type")
+        raise NotFound(msg("error.no_offer", provider_id=hold.provider_id, care_type=hold.care_type), field="care_type")
     if stop is not None and stop.stopped(now):
-        raise PlaceGone(f"{hold.provider_id} is under a stop")
+        raise PlaceGone(msg("error.gone_stop", provider_id=hold.provider_id, care_type=hold.care_type))
     if entry.stale(now):
-        raise PlaceGone(f"capacity of {hold.provider_id} {hold.care_type} is stale (unknown)")
+        raise PlaceGone(msg("error.gone_stale", provider_id=hold.provider_id, care_type=hold.care_type))
     if entry.available - entry.held <= 0:
-        raise PlaceGone(f"no free {hold.care_type} left at {hold.provider_id}")
+        raise PlaceGone(msg("error.gone_full", provider_id=hold.provider_id, care_type=hold.care_type))
     return replace(entry, held=entry.held + 1, version=entry.version + 1)
 
 
@@ -124,7 +125,7 @@ def confirm(entry: CapacityEntry, hold: Hold, now: datetime) -> HoldEnd:
     if hold.status == "confirmed":
         return HoldEnd(hold, entry, changed=False)
     if hold.status != "held":
-        raise InvalidTransition(f"the hold was {hold.status} and cannot be confirmed")
+        raise InvalidTransition(msg("error.hold_not_confirmable", hold_status=hold.status))
     if hold.held_until <= now:
         ended, new = end_hold(entry, hold, "expired", now)
         return HoldEnd(ended, new, changed=True, refused=InvalidTransition("the hold expired before it was confirmed"))
@@ -149,7 +150,7 @@ def release(entry: CapacityEntry, hold: Hold, status: HoldStatus, now: datetime)
     if hold.status == status:
         return HoldEnd(hold, entry, changed=False)
     if hold.status != "held":
-        raise InvalidTransition(f"the hold was already {hold.status}")
+        raise InvalidTransition(msg("error.hold_already", hold_status=hold.status))
     ended, new = end_hold(entry, hold, status, now)
     return HoldEnd(ended, new, changed=True)
 

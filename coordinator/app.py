@@ -35,6 +35,7 @@ from .keys import (
     CAPACITY,
     FORECAST,
     HEARTBEAT,
+    LABELS,
     METRICS,
     NOTIFIER,
     RELOAD,
@@ -59,6 +60,8 @@ from .server.body import setup_body_timeout
 from .server.streams import StreamSlots
 from .settings import Settings
 from .store_guard import StoreGuard, guard_stores
+from .texts import setup_language
+from .texts.data_labels import labels_of
 from .tokens import TokenAuth
 from .trajectories import TrajectoryService
 from .triage import TriageProtocol
@@ -120,6 +123,7 @@ def create_app(
     app[TRAJECTORIES] = trajectories
     app[HEARTBEAT] = Heartbeat(capacity.view)
     app[RELOAD] = asyncio.Event()
+    app[LABELS] = labels_of(region, protocol, neighbours)
     app[REQUESTS] = RequestService(
         guarded.records,
         capacity,
@@ -142,6 +146,7 @@ def create_app(
     # reads a body; the body deadline reads it (within the time allowed) only for a request that got
     # past auth.
     setup_request_ids(app)
+    setup_language(app, app[LABELS])  # outside problems: a problem's detail is written in the reader's language
     setup_metrics(app, metrics)
     setup_problems(app, retry_after=settings.retry_after_seconds, max_body_bytes=settings.max_body_bytes)
     # /fhir answers its errors as OperationOutcome: inside the problems, outside auth (a 401 is one too).

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from capacity.errors import Forbidden, NotAuthenticated
+from capacity.messages import msg
 
 from .tokens import TOKEN_PREFIX, Principal, TokenAuth
 
@@ -25,7 +26,7 @@ def principal(request: web.Request) -> Principal:
     """The authenticated caller of an /api/v1 request."""
     p: Principal | None = request.get(PRINCIPAL_KEY)
     if p is None:
-        raise NotAuthenticated("this endpoint needs a bearer token")
+        raise NotAuthenticated(msg("error.token_needed"))
     return p
 
 
@@ -33,7 +34,7 @@ def require(request: web.Request, *roles: str) -> Principal:
     """The caller, if their role is one of ``roles``; else 403."""
     p = principal(request)
     if p.role not in roles:
-        raise Forbidden(f"role {p.role!r} may not do this; allowed: {', '.join(roles)}")
+        raise Forbidden(msg("error.role_forbidden", role=p.role, roles=", ".join(roles)))
     return p
 
 
@@ -57,11 +58,11 @@ def setup_auth(app: web.Application, auth: TokenAuth, oidc: OidcVerifier | None 
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                raise NotAuthenticated("send a bearer token: Authorization: Bearer <token> (zcc token create)")
+                raise NotAuthenticated(msg("error.token_missing"))
             token = token.strip()
             p = await oidc.verify(token) if oidc and not token.startswith(TOKEN_PREFIX) else await auth.resolve(token)
             if p is None:
-                raise NotAuthenticated("the bearer token is not known")
+                raise NotAuthenticated(msg("error.token_unknown"))
             request[PRINCIPAL_KEY] = p
         return await handler(request)
 

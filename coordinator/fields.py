@@ -11,8 +11,10 @@ from datetime import datetime
 from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StrictInt, StrictStr, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from capacity.errors import InvalidInput
+from capacity.messages import msg
 
 __all__ = [
     "AS_INT",
@@ -64,11 +66,11 @@ _TIMESTAMP_RULE = (
 def _timestamp(value: object) -> datetime:
     """The aware datetime of a strict ISO 8601 string; numbers and numeric strings are refused."""
     if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
-        raise ValueError(_TIMESTAMP_RULE)
+        raise PydanticCustomError("timestamp", _TIMESTAMP_RULE)
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{_TIMESTAMP_RULE}; {value!r} is not a date that exists") from None
+        raise PydanticCustomError("timestamp_date", f"{_TIMESTAMP_RULE}; {value!r} is not a date that exists") from None
 
 
 #: A timestamp at the edge: only a string of :data:`TIMESTAMP_PATTERN` that names a real date.
@@ -86,10 +88,7 @@ _IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 def check_idempotency_key(value: str) -> str:
     """The key, or InvalidInput naming the header."""
     if not _IDEMPOTENCY_KEY.fullmatch(value):
-        raise InvalidInput(
-            "Idempotency-Key must be 1-200 printable ASCII characters (no leading or trailing space)",
-            field="Idempotency-Key",
-        )
+        raise InvalidInput(msg("invalid.idempotency_key"), field="Idempotency-Key")
     return value
 
 
@@ -103,14 +102,11 @@ def looks_like_bsn(value: str) -> bool:
 
 
 def _patient_ref_problem(value: str) -> str | None:
-    """What is wrong with a patient reference, or None."""
+    """What is wrong with a patient reference (its catalogue code ``invalid.CODE``), or None."""
     if looks_like_bsn(value):
-        return "this looks like a BSN (nine digits); send a pseudonymous reference instead, never a BSN"
+        return "patient_ref_bsn"
     if not value or len(value) > PATIENT_REF_MAX or not _PATIENT_REF.fullmatch(value):
-        return (
-            f"a patient reference is 1-{PATIENT_REF_MAX} letters, digits and . _ : - "
-            "(a pseudonym, never a name or a birth date)"
-        )
+        return "patient_ref_shape"
     return None
 
 
@@ -121,14 +117,14 @@ def check_patient_ref(value: str, field: str = "patient_ref") -> str:
     """
     problem = _patient_ref_problem(value)
     if problem is not None:
-        raise InvalidInput(problem, field=field)
+        raise InvalidInput(msg(f"invalid.{problem}", max_length=PATIENT_REF_MAX), field=field)
     return value
 
 
 def _patient_ref(value: str) -> str:
     problem = _patient_ref_problem(value)
     if problem is not None:
-        raise ValueError(problem)
+        raise PydanticCustomError(problem, "not a pseudonymous patient reference", {"max_length": PATIENT_REF_MAX})
     return value
 
 

@@ -10,6 +10,9 @@ from typing import Any
 from aiohttp import web
 
 from capacity.errors import InvalidInput, MalformedBody
+from capacity.messages import msg
+
+from .texts.localise import localise
 
 __all__ = ["MAX_DEPTH", "dumps", "json_response", "parse_json", "read_json"]
 
@@ -20,8 +23,8 @@ dumps = functools.partial(json.dumps, separators=(",", ":"), ensure_ascii=False)
 
 
 def json_response(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    """A compact application/json response."""
-    return web.json_response(data, status=status, headers=headers, dumps=dumps)
+    """A compact application/json response; every coded text in it rendered in the reader's language."""
+    return web.json_response(localise(data), status=status, headers=headers, dumps=dumps)
 
 
 async def read_json(request: web.Request) -> Any:
@@ -31,7 +34,7 @@ async def read_json(request: web.Request) -> Any:
         raise web.HTTPUnsupportedMediaType(text=f"send Content-Type: application/json, not {ctype or 'nothing'}")
     raw = await request.read()
     if not raw:
-        raise InvalidInput("the request body is empty; send a JSON object", field="body")
+        raise InvalidInput(msg("error.body_empty"), field="body")
     return parse_json(raw)
 
 
@@ -42,7 +45,8 @@ def parse_json(raw: bytes) -> Any:
     except RecursionError:
         raise _too_deep() from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedBody(f"the body is not valid JSON: {exc}", field="body") from None
+        where = f"{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else "?"
+        raise MalformedBody(msg("error.not_json", where=where), field="body") from None
     if _depth_over(data, MAX_DEPTH):
         raise _too_deep()
     return data

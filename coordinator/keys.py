@@ -19,6 +19,7 @@ from .requests import RequestService
 from .routing_state import RoutingState
 from .server.streams import StreamSlots
 from .settings import Settings
+from .texts import Labels
 from .tokens import TokenAuth
 from .trajectories import TrajectoryService
 
@@ -30,6 +31,7 @@ __all__ = [
     "CAPACITY",
     "FORECAST",
     "HEARTBEAT",
+    "LABELS",
     "METRICS",
     "NOTIFIER",
     "RELOAD",
@@ -54,6 +56,7 @@ AUTH = web.AppKey("auth", TokenAuth)
 BOARD_CACHE = web.AppKey("board_cache", BoardCache)
 FORECAST = web.AppKey("forecast", ForecastService)
 HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
+LABELS = web.AppKey("labels", Labels)  # the region data's labels for texts a person reads
 RELOAD = web.AppKey("reload", asyncio.Event)  # set by SIGHUP: reload the region file and triage protocol now
 STREAM_SLOTS = web.AppKey("stream_slots", StreamSlots)
 BACKGROUND = web.AppKey("background", list[asyncio.Task[None]])

@@ -12,8 +12,10 @@ from aiohttp import web
 
 from capacity.errors import NotAuthenticated, StoreUnavailable, ZccError
 from capacity.jsontypes import JSONObject
+from capacity.messages import Message, msg
 
 from .logs import current_request_id
+from .texts import catalogue, current_language, localise, text_of
 
 __all__ = ["STATUS_OF", "problem", "setup_problems", "status_of"]
 
@@ -72,7 +74,7 @@ def problem(
         body["instance"] = instance
     if request_id := current_request_id():
         body["request_id"] = request_id  # the same id as the X-Request-Id header and the log lines
-    body.update({k: v for k, v in extra.items() if v is not None})
+    body.update(localise({k: v for k, v in extra.items() if v is not None}))
     return web.Response(
         status=status,
         text=json.dumps(body, ensure_ascii=False),
@@ -88,16 +90,26 @@ def _from_zcc_error(request: web.Request, exc: ZccError, retry_after: int) -> we
     if isinstance(exc, NotAuthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="zcc"'
     status, title = status_of(exc)
+    lang = current_language()
+    coded = exc.message.to_json() if exc.message is not None else None
+    detail = text_of(coded, lang) if coded is not None else exc.detail
     return problem(
         status,
-        title,
-        exc.detail,
+        _title(exc.code if exc.code in STATUS_OF else "internal", title, lang),
+        detail,
         code=exc.code,
         instance=request.path,
         headers=headers or None,
         field=exc.field,
-        errors=exc.errors,
+        errors=localise(exc.errors, lang) if exc.errors else None,
+        detail_coded=coded,
     )
+
+
+def _title(code: str, fallback: str, lang: str) -> str:
+    """The problem's title in the reader's language (``problem.title.CODE`` in the catalogue)."""
+    title = catalogue().texts(lang).get(f"problem.title.{code}")
+    return title if isinstance(title, str) else fallback
 
 
 def setup_problems(app: web.Application, *, retry_after: int = 5, max_body_bytes: int = 1024 * 1024) -> None:
@@ -114,23 +126,34 @@ def setup_problems(app: web.Application, *, retry_after: int = 5, max_body_bytes
             if exc.status < 400:
                 raise
             detail = exc.text or exc.reason
+            message: Message | None = None
             if exc.status == 413:
-                detail = f"the request body is larger than the limit of {max_body_bytes} bytes"
+                message = msg("problem.body_too_large", limit=max_body_bytes)
             if exc.status == 405:
-                detail = f"{request.method} is not allowed on {request.path}"
+                message = msg("problem.method_not_allowed", method=request.method, path=request.path)
             if exc.status == 404:
-                detail = f"no resource at {request.path}"
+                message = msg("problem.no_resource", path=request.path)
+            lang = current_language()
+            coded = message.to_json() if message is not None else None
+            if coded is not None:
+                detail = text_of(coded, lang)
             headers = {k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")}
-            return problem(exc.status, exc.reason, detail, instance=request.path, headers=headers or None)
+            title = _title(f"http_{exc.status}", exc.reason, lang)
+            return problem(
+                exc.status, title, detail, instance=request.path, headers=headers or None, detail_coded=coded
+            )
         except Exception:
             incident = uuid.uuid4().hex[:12]
             _LOGGER.exception("unhandled error on %s %s (incident %s)", request.method, request.path, incident)
+            coded = msg("problem.internal", incident=incident).to_json()
+            lang = current_language()
             return problem(
                 500,
-                "Internal error",
-                f"something went wrong on our side; quote incident {incident} to the operators",
+                _title("internal", "Internal error", lang),
+                text_of(coded, lang),
                 instance=request.path,
                 incident=incident,
+                detail_coded=coded,
             )
 
     app.middlewares.append(problems_middleware)

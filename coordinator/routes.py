@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .handlers import capacity, dispatch, fhir, forecast, have, health, providers, requests, tokens, trajectories
+from .handlers import capacity, dispatch, fhir, forecast, have, health, providers, requests, texts, tokens, trajectories
 from .handlers import web as page
 from .openapi import openapi_handler
 
@@ -30,6 +30,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/v1/dispatch/options", dispatch.dispatch_options, name="dispatch_options")
     r.add_get("/api/v1/forecast", forecast.get_forecast, name="forecast")
     r.add_get("/api/v1/triage/protocol", requests.triage_protocol, name="triage_protocol")
+    r.add_get("/api/v1/texts", texts.get_texts, name="texts")
     r.add_post("/api/v1/requests", requests.create_request, name="request_create")
     r.add_get("/api/v1/requests", requests.list_requests, name="request_list")
     r.add_get("/api/v1/requests/{request_id}", requests.get_request, name="request_get")

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from capacity.errors import StoreUnavailable
+from capacity.messages import msg
 from capacity.model import Region
 from capacity.state import CapacityEntry, ProviderStatus
 from routing.dispatch import Place
@@ -59,7 +60,7 @@ class RoutingState:
     def get(self) -> Routing:
         """The routing, or a 503 while the first build runs."""
         if self.current is None:
-            raise StoreUnavailable("the travel-time matrix is still being built; try again in a few seconds")
+            raise StoreUnavailable(msg("error.matrix_building"))
         return self.current
 
     def swap(self, routing: Routing) -> None:

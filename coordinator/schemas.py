@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Final, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -20,8 +20,10 @@ from pydantic import (
     model_validator,
 )
 from pydantic.config import JsonDict
+from pydantic_core import PydanticCustomError
 
 from capacity.errors import InvalidInput
+from capacity.messages import Message, Param, message_of, msg
 
 from .fields import AS_INT, JsonInt, PatientRef, Timestamp
 from .jsonio import MAX_DEPTH, parse_json, read_json
@@ -29,6 +31,7 @@ from .jsonio import MAX_DEPTH, parse_json, read_json
 __all__ = [
     "MAX_BATCH",
     "MAX_DEPTH",
+    "VALIDATION_CODES",
     "AuditQuery",
     "CancelIn",
     "CapacityBatchIn",
@@ -65,7 +68,7 @@ _REQUEST_EXAMPLE: JsonDict = {
     "age": 84,
     "location": {"lat": 50.85, "lon": 5.69},
     "complaint": "dyspnoe",
-    "answers": {"dys_copd_hartfalen": True},
+    "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
 }
 
 
@@ -126,7 +129,7 @@ class ProviderStatusIn(_In):
     @classmethod
     def _stop_has_reason(cls, reason: str, info: ValidationInfo) -> str:
         if info.data.get("status") == "stop" and not _VISIBLE.search(reason):
-            raise ValueError("a stop needs a reason the triage staff can read")
+            raise PydanticCustomError("stop_reason", "a stop needs a reason the triage staff can read")
         return reason
 
 
@@ -191,15 +194,16 @@ class LocationIn(_In):
     @classmethod
     def _both_or_neither(cls, lon: float | None, info: ValidationInfo) -> float | None:
         if (info.data.get("lat") is None) != (lon is None) and "lat" in info.data:
-            raise ValueError("give both lat and lon")
+            raise PydanticCustomError("lat_and_lon", "give both lat and lon")
         return lon
 
     @model_validator(mode="after")
     def _a_place(self) -> LocationIn:
         given = (self.lat, self.lon, self.postcode, self.place, self.address)
         if all(v is None for v in given):
-            raise ValueError(
-                "give location.lat and location.lon, or location.postcode, location.place or location.address"
+            raise PydanticCustomError(
+                "location_missing",
+                "give location.lat and location.lon, or location.postcode, location.place or location.address",
             )
         return self
 
@@ -309,14 +313,14 @@ class TrajectoryPatch(_In):
     @classmethod
     def _some_change(cls, data: Any) -> Any:
         if isinstance(data, dict) and not data:
-            raise ValueError("send at least one of care_team, hints, phase, stop_criteria")
+            raise PydanticCustomError("patch_empty", "send at least one of care_team, hints, phase, stop_criteria")
         return data
 
     @field_validator("care_team", "hints", "phase", "stop_criteria", mode="before")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
-            raise ValueError("must not be null; leave the field out to keep it as it is")
+            raise PydanticCustomError("not_null", "must not be null; leave the field out to keep it as it is")
         return value
 
 
@@ -336,7 +340,7 @@ def capacity_updates(body: Any, max_batch: int = MAX_BATCH) -> tuple[list[Capaci
     if isinstance(body, dict) and "updates" in body:
         items = body["updates"]
         if isinstance(items, list) and len(items) > max_batch:
-            raise InvalidInput(f"at most {max_batch} updates per request, got {len(items)}", field="updates")
+            raise InvalidInput(msg("invalid.batch_too_long", max=max_batch, n=len(items)), field="updates")
         parsed = validate(CapacityBatchIn, body).updates
         return parsed, [f"updates[{i}]." for i in range(len(parsed))]
     return [validate(CapacityUpdateIn, body)], [""]
@@ -358,23 +362,71 @@ def validate(model: type[_M], data: Any, *, prefix: Sequence[int | str] = ()) ->
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = [
-            {"field": field_path([*prefix, *e["loc"]]), "detail": _reason(e)} for e in exc.errors(include_url=False)
+        errors: list[dict[str, Any]] = [
+            {"field": field_path([*prefix, *e["loc"]]), "detail": "", "detail_coded": _reason(e).to_json()}
+            for e in exc.errors(include_url=False)
         ]
         first = errors[0]
-        raise InvalidInput(f"{first['field']}: {first['detail']}", field=first["field"], errors=errors) from None
+        reason = message_of(first["detail_coded"])
+        raise InvalidInput(
+            msg("invalid.field", field=first["field"], reason=reason), field=first["field"], errors=errors
+        ) from None
 
 
-def _reason(e: Any) -> str:
-    if e["type"] == "extra_forbidden":
-        return "unknown field"
-    if e["type"] == "missing":
-        return "required field is missing"
-    if e["type"] in ("model_type", "model_attributes_type", "dict_type"):
-        return "must be a JSON object"
-    if e["type"] == "value_error":
-        return str(e["msg"]).removeprefix("Value error, ")
-    return str(e["msg"])
+#: Pydantic's error types (and our own custom ones) that the catalogue words as ``invalid.TYPE``.
+VALIDATION_CODES: Final = frozenset(
+    {
+        "missing",
+        "extra_forbidden",
+        "model_type",
+        "int_type",
+        "int_parsing",
+        "int_from_float",
+        "float_type",
+        "float_parsing",
+        "finite_number",
+        "string_type",
+        "bool_type",
+        "bool_parsing",
+        "list_type",
+        "literal_error",
+        "enum",
+        "greater_than",
+        "greater_than_equal",
+        "less_than",
+        "less_than_equal",
+        "string_too_short",
+        "string_too_long",
+        "too_short",
+        "too_long",
+        "string_pattern_mismatch",
+        "timezone_aware",
+        "datetime_type",
+        "stop_reason",
+        "lat_and_lon",
+        "location_missing",
+        "patch_empty",
+        "not_null",
+        "timestamp",
+        "timestamp_date",
+        "patient_ref_bsn",
+        "patient_ref_shape",
+    }
+)
+_SAME_AS = {"model_attributes_type": "model_type", "dict_type": "model_type", "datetime_parsing": "timestamp"}
+
+
+def _reason(e: Any) -> Message:
+    """The catalogue message of one validation error (its type and context), never pydantic's English."""
+    kind = _SAME_AS.get(e["type"], e["type"])
+    if kind not in VALIDATION_CODES:
+        return msg("invalid.other")
+    ctx = e.get("ctx") or {}
+    params: dict[str, Param] = {}
+    for key, value in ctx.items():
+        if key in ("ge", "le", "gt", "lt", "min_length", "max_length", "actual_length", "max", "expected", "pattern"):
+            params[key] = value if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+    return msg(f"invalid.{kind}", **params)
 
 
 def schema_of(model: type[BaseModel]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from dataclasses import replace
 from typing import Any, TypeVar, cast
 
 from capacity.errors import OutcomeUnknown, StoreUnavailable, ZccError
+from capacity.messages import msg
 from capacity.service import raise_if_cancelling
 from capacity.store import AuditStore, CapacityStore, EventLog, RecordStore, Stores, TokenStore
 
@@ -107,13 +108,8 @@ class StoreGuard:
         where = self._where()
         if b.writes:
             _LOGGER.warning("outcome unknown after %d write(s) to %s: %s", b.writes, where, why)
-            return OutcomeUnknown(
-                f"outcome unknown: repeat with the same Idempotency-Key (the store at {where} failed after this "
-                f"request had sent {b.writes} write(s): {why})"
-            )
-        return StoreUnavailable(
-            f"the store at {where} is unavailable ({why}); nothing was changed: repeat when it is back"
-        )
+            return OutcomeUnknown(msg("error.outcome_unknown", where=where, writes=b.writes, why=why))
+        return StoreUnavailable(msg("error.store_unavailable", where=where, why=why))
 
 
 class _Guarded:

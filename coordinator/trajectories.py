@@ -28,9 +28,11 @@ from typing import Any
 from capacity.clock import utcnow
 from capacity.errors import InvalidTransition
 from capacity.jsontypes import JSONObject
+from capacity.messages import Message, msg
 from capacity.store import DocWrite, LogEvent, RecordStore
 
 from .records import STOP_CRITERIA, ActorRef, CareTeamMember, Hints, RequestRecord, TrajectoryEvent, TrajectoryRecord
+from .texts.events import describe
 
 __all__ = [
     "LIMITED_REASON",
@@ -92,16 +94,28 @@ def derived(record: TrajectoryRecord, events: Sequence[TrajectoryEvent], now: da
     out = record.model_dump(mode="json")
     acute = [e for e in events if e.type == "triage" and e.at >= now - ACUTE_WINDOW]
     nxt = next_evaluation(record.started_at.date(), now.date())
-    reasons = []
+    reasons: list[Message] = []
     if len(acute) >= ACUTE_THRESHOLD:
-        reasons.append(f"{len(acute)} acute requests within 30 days")
+        reasons.append(msg("trajectory.acute_requests", n=len(acute)))
     if record.phase not in ("intake", "ended") and nxt <= now.date():
-        reasons.append(f"evaluation planned for {nxt.isoformat()}")
+        reasons.append(msg("trajectory.evaluation_planned", date=nxt.isoformat()))
     out["next_evaluation"] = nxt.isoformat()
-    out["evaluation_due"] = {"due": bool(reasons) or record.phase == "evaluation_due", "reason": "; ".join(reasons)}
+    out["evaluation_due"] = {
+        "due": bool(reasons) or record.phase == "evaluation_due",
+        "reason": "",
+        "reason_coded": msg("trajectory.evaluation_due", parts=tuple(reasons)).to_json(),
+    }
     out["acute_events_30d"] = len(acute)
     out["stop_criteria_met"] = all(record.stop_criteria.get(c) for c in STOP_CRITERIA)
     return out
+
+
+def _event_json(event: TrajectoryEvent) -> JSONObject:
+    """An event as the API shows it: its facts and, in ``description``, what happened in words."""
+    return event.model_dump(mode="json") | {
+        "description": "",
+        "description_coded": describe(event.type, event.detail).to_json(),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +197,9 @@ class TrajectoryService:
                 "limited": True,
                 "limited_because": why,
                 "limited_reason": LIMITED_REASON[why],
+                "limited_reason_coded": msg(f"trajectory.limited.{why}").to_json(),
             }
-        return out | {"events": [e.model_dump(mode="json") for e in events]}
+        return out | {"events": [_event_json(e) for e in events]}
 
     async def hints(self, patient_ref: str) -> Hints:
         """The care-plan hints the matcher reads (defaults when there is no record)."""
@@ -210,7 +225,7 @@ class TrajectoryService:
             new.stop_criteria = current.stop_criteria | dict(changes["stop_criteria"])
         if "phase" in changes and changes["phase"] != current.phase:
             if current.phase == "ended":
-                raise InvalidTransition("the trajectory has ended; start a new one instead of reopening it")
+                raise InvalidTransition(msg("error.trajectory_ended"))
             new.phase, new.phase_since = changes["phase"], now
             if changes["phase"] == "ended":
                 new.ended_at = now

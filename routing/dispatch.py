@@ -24,10 +24,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from capacity.jsontypes import JSONObject
+from capacity.messages import Message, msg
 from capacity.model import Provider
 from capacity.state import CapacityEntry, ProviderStatus
 
-__all__ = ["Option", "Place", "age_text", "rank_places", "scarcity_cost"]
+__all__ = ["Option", "Place", "rank_places", "reason_line", "scarcity_cost", "stop_message"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class Option:
 
     place: Place
     score: float
-    reason: str
+    reason: Message
     excluded: str | None = None
     free: int | None = None
     age_minutes: float | None = None
@@ -77,7 +78,8 @@ class Option:
             "stale": self.age_minutes is None or self.excluded == "stale",
             "age_minutes": None if self.age_minutes is None else round(self.age_minutes, 1),
             "score": round(self.score, 1) if math.isfinite(self.score) else None,
-            "reason": self.reason,
+            "reason": "",
+            "reason_coded": self.reason.to_json(),
         }
         if self.excluded is not None:
             out["excluded"] = self.excluded
@@ -97,17 +99,18 @@ def scarcity_cost(free: int) -> float:
     return 10.0 if free == 1 else 5.0 if free == 2 else 0.0
 
 
-def age_text(minutes: float) -> str:
-    """'4 min ago', '3 h ago'."""
-    if minutes < 90:
-        return f"{max(0, round(minutes))} min ago"
-    return f"{minutes / 60:.0f} h ago"
+def reason_line(place: Place, *parts: Message) -> Message:
+    """One line of reasons: the travel time first, the parts, and the neighbouring region last if across the border."""
+    head = (msg("reason.travel", minutes=round(place.travel_minutes)),) if math.isfinite(place.travel_minutes) else ()
+    tail = (msg("reason.border", region=place.region_name),) if place.cross_region else ()
+    return msg("reason.line", parts=(*head, *parts, *tail))
 
 
-def _local(dt: datetime, now: datetime, tz: ZoneInfo) -> str:
-    """'18:30' today, 'Thu 07:00' on another day (local time)."""
-    local = dt.astimezone(tz)
-    return local.strftime("%H:%M") if local.date() == now.astimezone(tz).date() else local.strftime("%a %H:%M")
+def stop_message(stop: ProviderStatus) -> Message:
+    """Why a stopped place takes no one: the stop's own reason (the provider's words) and its expected end."""
+    if stop.until is not None:
+        return msg("excluded.stop_until", until=stop.until, reason=stop.reason)
+    return msg("excluded.stop", reason=stop.reason)
 
 
 def _order(o: Option) -> tuple[float, float, str]:
@@ -137,29 +140,27 @@ def rank_places(
         if sorted_by_travel and len(options) >= limit and travel > options[limit - 1].score:
             break
         arrival = now + timedelta(minutes=travel if math.isfinite(travel) else 0)
-        border = f", across the border ({place.region_name})" if place.cross_region else ""
         age = (now - e.reported_at).total_seconds() / 60 if e is not None and e.reported_at is not None else None
-        why: tuple[str, str] | None = None
+        why: tuple[str, Message] | None = None
         if not math.isfinite(travel):
-            why = ("unreachable", "no road to this place")
+            why = ("unreachable", msg("excluded.unreachable"))
         elif not place.provider.hours_for(place.care_type).is_open(arrival, tz):
-            why = ("closed", f"closed at arrival (open {place.provider.hours_for(place.care_type).text})")
+            why = ("closed", msg("excluded.closed", hours=place.provider.hours_for(place.care_type).text))
         elif place.stop is not None:
-            until = f" until {_local(place.stop.until, now, tz)}" if place.stop.until else ""
-            why = ("stop", f"stop{until}: {place.stop.reason}")
+            why = ("stop", stop_message(place.stop))
         elif e is None or age is None:
-            why = ("stale", "no capacity report yet")
+            why = ("stale", msg("excluded.no_report"))
         elif e.stale(now):
-            why = ("stale", f"stale (last report {age_text(age)})")
+            why = ("stale", msg("excluded.stale", ago=age))
         elif e.free(now) <= 0:
-            why = ("full", f"full (0 of {e.total} free, {e.held} held)")
+            why = ("full", msg("excluded.full", total=e.total, held=e.held))
         if why is not None:
             if include_excluded:
                 excluded.append(
                     Option(
                         place,
                         math.inf,
-                        f"{travel:.0f} min, {why[1]}{border}" if math.isfinite(travel) else why[1],
+                        reason_line(place, why[1]),
                         excluded=why[0],
                         free=None if why[0] == "stale" else (e.free(now) if e else None),
                         age_minutes=age,
@@ -169,9 +170,10 @@ def rank_places(
         assert e is not None and age is not None
         free = e.free(now)
         score = travel + scarcity_cost(free) + age / 6
-        reason = f"{travel:.0f} min, {free} free, updated {age_text(age)}{border}"
+        parts = [msg("reason.free", n=free), msg("reason.updated", ago=age)]
         if place.stop_overridden is not None:
-            reason += f"; SEH stop does not apply to U1 (LNAZ): {place.stop_overridden.reason}"
+            parts.append(msg("reason.seh_stop_not_for_u1", reason=place.stop_overridden.reason))
+        reason = reason_line(place, *parts)
         bisect.insort(options, Option(place, score, reason, free=free, age_minutes=age), key=_order)
     excluded.sort(key=lambda o: (o.place.travel_minutes, o.place.provider.id))
     return options[:limit], excluded

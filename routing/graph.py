@@ -34,6 +34,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from capacity.errors import InvalidInput, OutsideRegion
+from capacity.messages import msg
 from capacity.model import Region
 
 __all__ = [
@@ -128,7 +129,7 @@ class RoadGraph:
     def snap(self, lat: float, lon: float, *, max_km: float = MAX_SNAP_KM) -> Snap:
         """The nearest home node and the access time; OutsideRegion when none is within ``max_km``."""
         if not (-90 <= lat <= 90) or not (-180 <= lon <= 180):
-            raise InvalidInput("lat must lie in -90..90 and lon in -180..180", field="lat" if abs(lat) > 90 else "lon")
+            raise InvalidInput(msg("error.lat_lon_range"), field="lat" if abs(lat) > 90 else "lon")
         k = math.pi / 180 * _EARTH_KM
         _, j = self._tree.query((lon * k * math.cos(math.radians(self._lat0)), lat * k))
         i = int(self._snap_rows[int(j)])

@@ -76,8 +76,9 @@ async def token(app: web.Application, role: str, *providers: str, practitioner: 
 
 
 def auth(tok: str, **headers: str) -> dict[str, str]:
-    """Authorization header (plus extra headers)."""
-    return {"Authorization": f"Bearer {tok}", **headers}
+    """Authorization header (plus extra headers); texts in English, as most tests read them (Dutch is the
+    default: tests/texts checks it, and passes ``Accept-Language`` itself)."""
+    return {"Authorization": f"Bearer {tok}", "Accept-Language": "en", **headers}
 
 
 def iso(dt: datetime) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +25,7 @@ from ..errors import StoreUnavailable
 from ..rules import check_fingerprint
 from ..store.types import IdempotencyKey
 
-__all__ = ["IDEMPOTENCY_TTL_MS", "SqliteBackend", "idem_get", "idem_put", "path_of"]
+__all__ = ["IDEMPOTENCY_TTL_MS", "SqliteBackend", "data_dir", "idem_get", "idem_put", "path_of"]
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -73,12 +74,28 @@ CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, seen_at INTEGER NOT N
 IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000
 
 
+def data_dir() -> Path:
+    """Where a relative SQLite path lives: ``ZCC_DATA_DIR``, else ``$XDG_DATA_HOME/zcc``, else ``~/.local/share/zcc``.
+
+    Never the current directory: ``zcc serve`` and ``zcc token create`` started from different directories
+    must open the same file.
+    """
+    if env := os.environ.get("ZCC_DATA_DIR"):
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "zcc"
+
+
 def path_of(url: str) -> str:
-    """The file path of a ``sqlite:///path`` URL (``sqlite:///:memory:`` for tests)."""
+    """The file path of a ``sqlite:///path`` URL: an absolute path as written (``sqlite:////data/zcc.db``), a
+    relative one under :func:`data_dir` (``sqlite:///var/zcc.db``), ``:memory:`` for tests."""
     rest = url.removeprefix("sqlite://")
     if rest.startswith("/"):
         rest = rest[1:]
-    return rest or "var/zcc.db"
+    rest = rest or "var/zcc.db"
+    if rest == ":memory:" or os.path.isabs(rest):
+        return rest
+    return str(data_dir() / rest)
 
 
 class SqliteBackend:

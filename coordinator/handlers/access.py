@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from aiohttp import web
 
 from capacity.errors import Forbidden, ZccError
+from capacity.messages import msg
 
 from ..auth import principal
 from ..fields import check_patient_ref
@@ -59,7 +60,7 @@ async def staff(request: web.Request, action: str, patient_ref: str | None = Non
     basis = staff_basis(who) if allowed else "none"
     await audit(request, who, action, patient_ref, allowed=allowed, basis=basis)
     if not allowed:
-        raise Forbidden(f"role {who.role!r} may not handle patient requests; allowed: {', '.join(STAFF)}")
+        raise Forbidden(msg("error.role_not_staff", role=who.role, roles=", ".join(STAFF)))
     return who
 
 

@@ -15,6 +15,7 @@ from aiohttp import web
 from capacity.board import BoardReloaded, HealthChanged, RowsChanged
 from capacity.clock import iso, utcnow
 from capacity.errors import InvalidInput, ZccError
+from capacity.messages import msg
 from capacity.model import KINDS
 from capacity.view import CapacityView
 
@@ -82,7 +83,7 @@ def _filters(request: web.Request, view: CapacityView) -> dict[str, set[str] | N
         values = {v.strip() for raw in request.query.getall(name, []) for v in raw.split(",") if v.strip()}
         unknown = values - known
         if unknown:
-            raise InvalidInput(f"unknown {name} {', '.join(sorted(unknown))}", field=name)
+            raise InvalidInput(msg("error.unknown_filter", field=name, values=", ".join(sorted(unknown))), field=name)
         out[name] = values or None
     return out
 

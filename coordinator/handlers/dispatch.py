@@ -10,6 +10,7 @@ from aiohttp import web
 from capacity.clock import utcnow
 from capacity.errors import InvalidInput
 from capacity.jsontypes import JSONObject
+from capacity.messages import msg
 from capacity.rules import stop_in_force
 from capacity.state import status_key
 from routing.dispatch import Place, rank_places
@@ -41,7 +42,7 @@ async def dispatch_options(request: web.Request) -> web.Response:
     view, state = request.app[CAPACITY].view, request.app[ROUTING]
     region = view.region
     if q.care_type not in region.care_types:
-        raise InvalidInput(f"unknown care type {q.care_type!r}", field="care_type")
+        raise InvalidInput(msg("error.unknown_care_type", value=q.care_type), field="care_type")
     routing = state.get()
     where = Where(q.lat, q.lon, q.postcode, q.place, q.address)
     resolved = await resolve_location(where, state.postcodes, state.places, state.geocoder)

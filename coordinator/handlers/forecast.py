@@ -6,6 +6,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from capacity.errors import InvalidInput
+from capacity.messages import msg
 
 from ..auth import require
 from ..jsonio import json_response
@@ -35,10 +36,10 @@ async def get_forecast(request: web.Request) -> web.Response:
     q = validate(ForecastQuery, dict(request.query))
     region = request.app[CAPACITY].region
     if q.care_type is not None and q.care_type not in region.care_types:
-        raise InvalidInput(f"unknown care type {q.care_type!r}", field="care_type")
+        raise InvalidInput(msg("error.unknown_care_type", value=q.care_type), field="care_type")
     offered = sorted({offer.care_type for _, offer in region.offers()})
     if q.care_type is not None and q.care_type not in offered:
-        raise InvalidInput(f"no provider of the region offers {q.care_type!r}", field="care_type")
+        raise InvalidInput(msg("error.care_type_not_offered", care_type=q.care_type), field="care_type")
     care_types = [q.care_type] if q.care_type is not None else offered
     try:
         answer = await request.app[FORECAST].forecast(care_types, q.hours)

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from capacity.clock import iso, utcnow
 from capacity.errors import OutcomeUnknown, StoreUnavailable, ZccError
+from capacity.messages import Message, msg
 from routing.matching import optimize
 
 from ..auth import principal, require
@@ -20,6 +21,7 @@ from ..places.resolve import Where, resolve_location
 from ..problems import problem
 from ..requests import Intake, RequestInput, need_of
 from ..schemas import CancelIn, RequestIn, ReserveIn, read_json, validate
+from ..texts import catalogue, current_language, text_of
 from ..tokens import Principal
 from .access import STAFF, audit_shown, named_patient, staff
 
@@ -96,21 +98,24 @@ def _not_recorded(request: web.Request, result: Intake, key: str) -> web.Respons
     """503 with the triage: not a 2xx, since a 2xx means the store has it; the triage and 112 advice still shown."""
     record = result.record
     unknown = result.recorded == "unknown" or isinstance(result.failure, OutcomeUnknown)
-    why = result.failure.detail if result.failure is not None else "the store did not answer"
+    failure = result.failure
+    why: Message | str = msg("error.store_silent")
+    if failure is not None:
+        why = failure.message if failure.message is not None else failure.detail
     if unknown:
         code, title = "outcome-unknown", "Outcome unknown"
-        detail = f"outcome unknown: repeat with the same Idempotency-Key ({why}); the triage below stands"
+        coded = msg("error.triage_outcome_unknown", why=why).to_json()
     else:
         code, title = "not-recorded", "Triaged, not recorded"
-        detail = (
-            f"the triage below is not recorded ({why}); record it when the store is back by repeating this "
-            "request with the same Idempotency-Key"
-        )
+        coded = msg("error.triage_not_recorded", why=why).to_json()
     retry_after = request.app[SETTINGS].retry_after_seconds
+    lang = current_language()
+    title = catalogue().texts(lang).get(f"problem.title.{code}", title)
     return problem(
         503,
         title,
-        detail,
+        text_of(coded, lang),
+        detail_coded=coded,
         code=code,
         instance=request.path,
         headers={"Retry-After": str(retry_after), "Idempotency-Key": key},
@@ -158,7 +163,8 @@ async def reserve_request(request: web.Request) -> web.Response:
     except StoreUnavailable as exc:
         if isinstance(exc, OutcomeUnknown):
             raise
-        raise StoreUnavailable(f"a reservation needs the store, so that no place is given twice: {exc.detail}") from exc
+        why = exc.message if exc.message is not None else exc.detail
+        raise StoreUnavailable(msg("error.reserve_needs_store", why=why)) from exc
     return json_response(
         {
             "reservation_id": held.hold_id,
@@ -218,7 +224,8 @@ async def optimize_requests(request: web.Request) -> web.Response:
         try:
             candidates[r.id] = service.candidates(r, routing)
         except ZccError as exc:  # e.g. a location the reloaded region no longer covers
-            unplaceable.append({"request_id": r.id, "reason": exc.detail})
+            coded = exc.message.to_json() if exc.message is not None else None
+            unplaceable.append({"request_id": r.id, "reason": exc.detail, "reason_coded": coded})
             continue
         needs.append(need_of(r))
     region, now = request.app[CAPACITY].region, utcnow()

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from capacity.clock import utcnow
 from capacity.errors import Forbidden, InvalidInput
+from capacity.messages import msg
 
 from ..audit_csv import stream_csv, wants_csv
 from ..auth import principal
@@ -47,7 +48,7 @@ async def _access(request: web.Request, who: Principal, patient_ref: str, action
     detail = "limited to the care-plan hints" if access.limited else access.reason
     await audit(request, who, action, patient_ref, allowed=access.allowed, basis=access.basis, detail=detail)
     if not access.allowed:
-        raise Forbidden(access.reason)
+        raise Forbidden(msg("error.no_record_access", role=who.role))
     return access
 
 
@@ -75,7 +76,9 @@ async def patch_trajectory(request: web.Request) -> web.Response:
         region = request.app[CAPACITY].region
         unknown = [p for p in changes["hints"].get("preferred_providers", []) if p not in region.providers]
         if unknown:
-            raise InvalidInput(f"unknown provider(s) {', '.join(unknown)}", field="hints.preferred_providers")
+            raise InvalidInput(
+                msg("error.unknown_providers", providers=", ".join(unknown)), field="hints.preferred_providers"
+            )
     op_id = op_id_of(idempotency_key(request, who, raw))
     return json_response(await request.app[TRAJECTORIES].patch(ref, changes, who.actor, op_id))
 
@@ -108,7 +111,7 @@ async def get_audit(request: web.Request) -> web.StreamResponse:
         ref = request.query.get("patient_ref")
         named = ref if ref is not None and _valid_ref(ref) else None
         await audit(request, who, "search", named, allowed=False, basis="none", detail="audit log")
-        raise Forbidden(f"role {who.role!r} may not read the audit log; allowed: admin")
+        raise Forbidden(msg("error.role_forbidden", role=who.role, roles="admin"))
     q = validate(AuditQuery, dict(request.query))
     await audit(request, who, "search", q.patient_ref, allowed=True, basis="admin", detail="audit log")
     log = request.app[AUDIT]

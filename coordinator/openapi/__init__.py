@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import capacity, forecast, interop, ops, requests, tokens, trajectories
+from . import capacity, forecast, interop, ops, requests, texts, tokens, trajectories
 from .common import PROBLEM_RESPONSE, PROBLEM_SCHEMA, Spec, model_schemas
 
 __all__ = ["build_openapi", "openapi_handler"]
@@ -23,6 +23,7 @@ def build_openapi() -> Spec:
     schemas = model_schemas((*capacity.MODELS, *requests.MODELS, *trajectories.MODELS))
     schemas.update(capacity.SCHEMAS)
     schemas.update(forecast.SCHEMAS)
+    schemas.update(texts.SCHEMAS)
     schemas["Problem"] = PROBLEM_SCHEMA
     return {
         "openapi": "3.1.0",
@@ -47,6 +48,7 @@ def build_openapi() -> Spec:
             **trajectories.paths(),
             **tokens.paths(),
             **interop.paths(),
+            **texts.paths(),
         },
     }
 

@@ -70,7 +70,11 @@ _DISPATCH_OPTION: Spec = {
         "stale": {"type": "boolean"},
         "age_minutes": {"type": ["number", "null"]},
         "score": {"type": ["number", "null"], "description": "Cost in minutes; lower is better"},
-        "reason": {"type": "string", "description": "e.g. '12 min, 3 free, updated 4 min ago'"},
+        "reason": {"type": "string", "description": "e.g. '12 min, 3 plekken vrij, bijgewerkt 4 min geleden'"},
+        "reason_coded": {
+            "$ref": "#/components/schemas/CodedText",
+            "description": "code reason.line; params.parts the parts (reason.travel, reason.free, excluded.stop, ...)",
+        },
         "excluded": {"type": "string", "enum": ["closed", "stop", "stale", "full", "unreachable"]},
         "stop": {
             "type": "object",

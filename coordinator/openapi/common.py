@@ -64,11 +64,19 @@ PROBLEM_SCHEMA: Spec = {
         "detail": {"type": "string"},
         "instance": {"type": "string"},
         "field": {"type": "string", "description": "The request field that is wrong"},
+        "detail_coded": {
+            "$ref": _SCHEMAS + "CodedText",
+            "description": "The detail's catalogue code and parameters (absent for a detail not yet coded)",
+        },
         "errors": {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"field": {"type": "string"}, "detail": {"type": "string"}},
+                "properties": {
+                    "field": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "detail_coded": {"$ref": _SCHEMAS + "CodedText"},
+                },
             },
         },
     },

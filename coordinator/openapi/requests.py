@@ -45,7 +45,6 @@ _REQUEST: Spec = {
                     "care_type": {"type": "string"},
                     "travel_minutes": {"type": "number"},
                     "score": {"type": "number"},
-                    "reasons": {"type": "array", "items": {"type": "string"}},
                     "cross_region": {
                         "type": "boolean",
                         "description": "a place in a neighbouring region (--neighbour), proposed only when no place "
@@ -54,13 +53,23 @@ _REQUEST: Spec = {
                     },
                     "region": {"type": ["string", "null"]},
                     "region_name": {"type": ["string", "null"]},
+                    "reasons": {"type": "array", "items": {"type": "string"}, "description": "one line each, in words"},
+                    "reasons_coded": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/CodedText"},
+                        "description": "the same reasons with code and parameters (reason.travel, reason.free, ...)",
+                    },
                 },
             },
         },
         "excluded": {"type": "array", "items": {"type": "object"}},
         "hold": {"type": ["object", "null"]},
         "placement": {"type": ["object", "null"]},
-        "triage": {"type": "object"},
+        "triage": {
+            "type": "object",
+            "description": "urgency, care types and why: `reasons` in words with `reasons_coded` beside them",
+        },
+        "cancel_reason": {"type": ["string", "null"], "description": "why the request was cancelled, as written"},
     },
 }
 

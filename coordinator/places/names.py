@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from capacity.errors import InvalidInput
+from capacity.messages import Message, msg
 from capacity.model import Region
 
 __all__ = ["PlaceIndex", "PlaceMatch", "normalise", "parse_postcode"]
@@ -36,10 +37,7 @@ def parse_postcode(raw: str, field: str) -> tuple[str, str | None]:
         return text, None
     full = _FULL.fullmatch(text)
     if full is None:
-        raise InvalidInput(
-            f"postcode {raw!r} is no Dutch postcode: give four digits (6211) or four digits and two letters (6211 AB)",
-            field=field,
-        )
+        raise InvalidInput(msg("place.bad_postcode", postcode=raw), field=field)
     return full[1], f"{full[1]} {full[2].upper()}"
 
 
@@ -108,30 +106,32 @@ class PlaceIndex:
         """The one place ``raw`` names; InvalidInput naming ``field`` when it is unknown or ambiguous."""
         text = raw.strip()
         if not text:
-            raise InvalidInput("place must not be empty", field=field)
+            raise InvalidInput(msg("place.empty"), field=field)
         qualified = _QUALIFIED.fullmatch(text)
         name, within = (qualified[1], qualified[2] or qualified[3]) if qualified else (text, None)
         entries = self._places.get(normalise(name))
         if entries is None and qualified:
             entries, within = self._places.get(normalise(text)), None
         if not entries:
-            raise InvalidInput(f"unknown place {raw!r} in this region{self._suggest(text)}", field=field)
+            raise InvalidInput(self._unknown(raw, text), field=field)
         matches = list(entries.values())
         if within is not None:
             wanted = normalise(within)
             matches = [m for m in matches if normalise(m.municipality) == wanted or normalise(m.name) == wanted]
             if not matches:
                 listed = ", ".join(sorted(m.label for m in entries.values()))
-                raise InvalidInput(f"no place {name!r} in {within!r}; known: {listed}", field=field)
+                raise InvalidInput(msg("place.not_in", place=name, within=within, known=listed), field=field)
         if len(matches) > 1:
             listed = ", ".join(sorted(m.label for m in matches))
-            raise InvalidInput(f"place {raw!r} is ambiguous: {listed}; give one as 'name (municipality)'", field=field)
+            raise InvalidInput(msg("place.ambiguous", place=raw, known=listed), field=field)
         return matches[0]
 
-    def _suggest(self, text: str) -> str:
+    def _unknown(self, raw: str, text: str) -> Message:
         close = difflib.get_close_matches(normalise(text), list(self._places), n=_SUGGESTIONS, cutoff=0.75)
         labels = [m.label if len(self._places[c]) > 1 else m.name for c in close for m in self._places[c].values()]
-        return f"; did you mean {', '.join(labels[:_SUGGESTIONS])}?" if labels else ""
+        if labels:
+            return msg("place.unknown_did_you_mean", place=raw, known=", ".join(labels[:_SUGGESTIONS]))
+        return msg("place.unknown", place=raw)
 
 
 def _town_names(name: str) -> list[str]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from capacity.errors import InvalidInput, StoreUnavailable
 from capacity.jsontypes import JSONObject
+from capacity.messages import msg
 
 from .geocoder import Geocoder, GeocoderUnavailable
 from .names import PlaceIndex, parse_postcode
@@ -77,7 +78,7 @@ class Where:
 def _from_pc4(pc4: str, postcodes: Mapping[str, tuple[float, float, str]], field: str) -> tuple[float, float, str]:
     hit = postcodes.get(pc4)
     if hit is None:
-        raise InvalidInput(f"postcode {pc4} is not in this region's postcode table", field=field)
+        raise InvalidInput(msg("place.postcode_outside", pc4=pc4), field=field)
     return hit
 
 
@@ -93,7 +94,7 @@ async def resolve_location(
     if where.lat is not None or where.lon is not None:
         if where.lat is None or where.lon is None:
             missing = "lat" if where.lat is None else "lon"
-            raise InvalidInput("give both lat and lon (or a postcode, place or address)", field=prefix + missing)
+            raise InvalidInput(msg("place.lat_and_lon"), field=prefix + missing)
         if where.postcode is None and where.place is None and where.address is None:
             return Resolved(where.lat, where.lon, "coordinates")
     if where.postcode is not None:
@@ -110,10 +111,7 @@ async def resolve_location(
         return await _from_address(where.address, postcodes, places, geocoder, prefix + "address")
     if where.lat is not None and where.lon is not None:
         return Resolved(where.lat, where.lon, "coordinates")
-    raise InvalidInput(
-        "say where the patient is: lat and lon, a postcode (6211 or 6211 AB), a place or an address",
-        field=(prefix.rstrip(".") or "lat"),
-    )
+    raise InvalidInput(msg("place.where"), field=(prefix.rstrip(".") or "lat"))
 
 
 async def _from_address(
@@ -126,12 +124,9 @@ async def _from_address(
     """An address through the geocoder, else the postcode or place in it from the tables."""
     text = address.strip()
     if not text:
-        raise InvalidInput("address must not be empty", field=field)
+        raise InvalidInput(msg("place.address_empty"), field=field)
     if geocoder is None:
-        raise InvalidInput(
-            "geocoding by address is not configured on this service (ZCC_GEOCODER_URL); give a postcode or a place",
-            field=field,
-        )
+        raise InvalidInput(msg("place.no_geocoder"), field=field)
     reason = ""
     try:
         hit = await geocoder.geocode(text)
@@ -163,4 +158,4 @@ async def _from_address(
             "the address service does not answer and the address holds no known postcode or place; "
             "give a postcode or a place"
         )
-    raise InvalidInput("address not found; check it, or give a postcode or a place", field=field)
+    raise InvalidInput(msg("place.address_not_found"), field=field)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import ActorRef, Instant, Record
+from .common import ActorRef, CodedText, Instant, Record
 from .request import (
     OPEN_STATUSES,
     CarePlanRef,
@@ -22,6 +22,7 @@ from .trajectory import (
     STOP_CRITERIA,
     TEAM_ROLES,
     CareTeamMember,
+    EventKind,
     Hints,
     Phase,
     TrajectoryEvent,
@@ -36,6 +37,8 @@ __all__ = [
     "ActorRef",
     "CarePlanRef",
     "CareTeamMember",
+    "CodedText",
+    "EventKind",
     "Excluded",
     "Flags",
     "HeldPlace",

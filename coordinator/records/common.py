@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from capacity.clock import iso
 
-__all__ = ["ActorRef", "Instant", "Record"]
+__all__ = ["ActorRef", "CodedText", "Instant", "Record"]
 
 
 def _iso(dt: datetime) -> str:
@@ -34,3 +34,11 @@ class ActorRef(Record):
     practitioner: str | None = None
     #: The person (or system) behind the token, so the audit log and the events name people.
     name: str | None = None
+
+
+class CodedText(Record):
+    """A text a person reads, as kept: its catalogue code and parameters (and the Dutch text at the time)."""
+
+    code: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    text: str = ""

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from capacity.jsontypes import JSONObject
 
-from .common import ActorRef, Instant, Record
+from .common import ActorRef, CodedText, Instant, Record
 
 __all__ = [
     "OPEN_STATUSES",
@@ -78,6 +78,7 @@ class TriageResult(Record):
     base_urgency: str = ""
     raised_by: list[str] = Field(default_factory=list)
     advice: str = ""
+    reasons_coded: list[CodedText] = Field(default_factory=list)
 
 
 class ProposalRef(Record):
@@ -92,6 +93,7 @@ class ProposalRef(Record):
     cross_region: bool = False
     region: str | None = None
     region_name: str | None = None
+    reasons_coded: list[CodedText] = Field(default_factory=list)
 
 
 class Excluded(Record):
@@ -102,6 +104,7 @@ class Excluded(Record):
     travel_minutes: float | None
     excluded: str
     reason: str
+    reason_coded: CodedText | None = None
 
 
 class HeldPlace(Record):
@@ -131,6 +134,7 @@ class HistoryEntry(Record):
     action: str
     detail: str
     by: ActorRef | None = None
+    detail_coded: CodedText | None = None
 
 
 class RequestRecord(Record):
@@ -155,6 +159,8 @@ class RequestRecord(Record):
     hold: HeldPlace | None = None
     placement: Placement | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
+    #: Why the request was cancelled, as the triagist wrote it (None: not cancelled, or no reason given).
+    cancel_reason: str | None = None
     # The Idempotency-Keys this request was written with (hash of the scoped key -> the request's fingerprint),
     # stored with the record so a repeat is recognised in the same compare-and-set; not shown by the API.
     idempotency: dict[str, str] = Field(default_factory=dict)

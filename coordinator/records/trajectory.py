@@ -19,6 +19,7 @@ __all__ = [
     "STOP_CRITERIA",
     "TEAM_ROLES",
     "CareTeamMember",
+    "EventKind",
     "Hints",
     "Phase",
     "TrajectoryEvent",
@@ -96,6 +97,12 @@ class TrajectoryRecord(Record):
     def from_store(cls, body: str) -> TrajectoryRecord:
         """Inverse of :meth:`to_store`."""
         return cls.model_validate_json(body)
+
+
+#: Every kind of step the service writes into a trajectory (the catalogue words each as ``event.KIND``).
+EventKind: TypeAlias = Literal[
+    "triage", "override", "hold", "placement", "notification", "release", "cancel", "expiry", "update"
+]
 
 
 class TrajectoryEvent(Record):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from capacity.clock import utcnow
 from capacity.errors import Conflict, InvalidTransition, OutcomeUnknown, StoreUnavailable
+from capacity.messages import msg
 from capacity.model import Region
 from capacity.store import IdempotencyKey
 from routing.dispatch import Place
@@ -28,8 +29,9 @@ from routing.matching import Need, propose
 from ..fields import check_patient_ref
 from ..records import ActorRef, Hints, ProposalRef, RequestRecord
 from ..records import Excluded as ExcludedRef
-from ..triage import triage
-from .intake import RequestInput, candidate_places, need_of, new_record, trajectory_event
+from ..texts import DEFAULT_LANGUAGE, localise
+from ..triage import check_asked_in_order, triage
+from .intake import RequestInput, candidate_places, need_of, new_record, one_fact, trajectory_event
 from .replay import is_repeat, remember, request_id_for
 
 if TYPE_CHECKING:
@@ -80,10 +82,10 @@ def across_the_border(places: Iterable[Place], need: Need, now: datetime, region
     out = []
     for p in proposals:
         place = by_key[p.provider_id, p.care_type]
-        line = f"over de grens ({place.region_name}): reserveren via het ZCC van die regio"
+        line = msg("reason.reserve_across", region=place.region_name or place.region_id)
         body = p.to_json() | {"cross_region": True, "region": place.region_id, "region_name": place.region_name}
-        body["reasons"] = [*p.reasons, line]
-        out.append(ProposalRef.model_validate(body))
+        body["reasons_coded"] = [m.to_json() for m in (*p.reasons, line)]
+        out.append(ProposalRef.model_validate(localise(body, DEFAULT_LANGUAGE)))
     return out
 
 
@@ -92,8 +94,7 @@ def refuse_across(record: RequestRecord, provider_id: str) -> None:
     across = next((p for p in record.proposals if p.provider_id == provider_id and p.cross_region), None)
     if across is not None:
         raise InvalidTransition(
-            f"{provider_id} ligt over de grens ({across.region_name}): zcc houdt daar geen plek vast; "
-            "reserveer via het ZCC van die regio"
+            msg("error.reserve_across", provider_id=provider_id, region=across.region_name or across.region or "")
         )
 
 
@@ -108,7 +109,9 @@ async def create_request(
     capacity = service.capacity
     region = capacity.region
     check_patient_ref(data.patient_ref)
+    data = one_fact(data, service.protocol)
     outcome = triage(service.protocol, data.complaint, data.answers, age=data.age, context=data.context)
+    check_asked_in_order(service.protocol, data.complaint, data.answers)
     degraded: list[str] = []
     failure: StoreUnavailable | None = None
     try:
@@ -126,8 +129,8 @@ async def create_request(
         need = need_of(record)
         places = candidate_places(capacity.view, routing, snap, need.care_types, now)
         proposals, excluded = propose(need, places, now, region.tz, region.care_types)
-        record.proposals = [ProposalRef.model_validate(p.to_json()) for p in proposals]
-        record.excluded = [ExcludedRef.model_validate(e.to_json()) for e in excluded]
+        record.proposals = [ProposalRef.model_validate(localise(p.to_json(), DEFAULT_LANGUAGE)) for p in proposals]
+        record.excluded = [ExcludedRef.model_validate(localise(e.to_json(), DEFAULT_LANGUAGE)) for e in excluded]
         if not record.proposals and service.border is not None:
             record.proposals = across_the_border(service.border(routing, snap, need.care_types, now), need, now, region)
     if failure is not None:  # the store did not answer a read: nothing is sent, the triage still answers

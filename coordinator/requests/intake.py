@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from capacity.errors import InvalidTransition
+from capacity.messages import Message, msg
 from capacity.store import DocWrite, LogEvent
 from capacity.view import CapacityView
 from routing.dispatch import Place
@@ -19,6 +20,8 @@ from routing.matching import Need, Urgency
 from ..records import (
     ActorRef,
     CarePlanRef,
+    CodedText,
+    EventKind,
     Flags,
     Hints,
     HistoryEntry,
@@ -28,7 +31,8 @@ from ..records import (
     TrajectoryEvent,
     TriageResult,
 )
-from ..triage import TriageOutcome
+from ..texts import DEFAULT_LANGUAGE, as_stored, localise
+from ..triage import TriageOutcome, TriageProtocol
 
 __all__ = [
     "CANDIDATES_PER_CARE_TYPE",
@@ -39,6 +43,7 @@ __all__ = [
     "need_of",
     "new_record",
     "new_request_id",
+    "one_fact",
     "trajectory_event",
 ]
 
@@ -74,6 +79,18 @@ class RequestInput:
     hospital_override: str | None = None
 
 
+def one_fact(data: RequestInput, protocol: TriageProtocol) -> RequestInput:
+    """The input with each shared fact set in both places when either says so (the page and the API agree).
+
+    A frail elderly patient is one fact: ``flags.frail_elderly`` ranks home before a bed, and the protocol's
+    ``frail_elderly`` modifier may raise the urgency. Either field sets both, so the same answers give the
+    same urgency whichever field a client fills.
+    """
+    if protocol.modifier("frail_elderly") is None or not (data.frail_elderly or data.context.get("frail_elderly")):
+        return data
+    return replace(data, context={**data.context, "frail_elderly": True}, frail_elderly=True)
+
+
 def _status_of(outcome: TriageOutcome) -> RequestStatus:
     if outcome.escalate_112:
         return "escalated"
@@ -82,13 +99,14 @@ def _status_of(outcome: TriageOutcome) -> RequestStatus:
     return "open"
 
 
-def history(now: datetime, actor: ActorRef | None, action: str, detail: str) -> HistoryEntry:
-    """One step of a request's own history."""
-    return HistoryEntry(at=now, action=action, detail=detail, by=actor)
+def history(now: datetime, actor: ActorRef | None, action: str, detail: Message) -> HistoryEntry:
+    """One step of a request's own history, its detail in words (Dutch as stored) and as a code."""
+    coded = CodedText.model_validate(as_stored(detail))
+    return HistoryEntry(at=now, action=action, detail=coded.text, by=actor, detail_coded=coded)
 
 
 def trajectory_event(
-    now: datetime, kind: str, record: RequestRecord, actor: ActorRef | None, detail: Mapping[str, object]
+    now: datetime, kind: EventKind, record: RequestRecord, actor: ActorRef | None, detail: Mapping[str, object]
 ) -> TrajectoryEvent:
     """One acute step as the patient's trajectory keeps it."""
     return TrajectoryEvent(
@@ -136,10 +154,16 @@ def new_record(  # noqa: PLR0917 - each input of a new record, named by the one 
         hospital_override=data.hospital_override,
         created_at=now,
         created_by=actor,
-        triage=TriageResult.model_validate(outcome.to_json()),
+        triage=TriageResult.model_validate(localise(outcome.to_json(), DEFAULT_LANGUAGE)),
         status=_status_of(outcome),
-        history=[history(now, actor, "created", f"{outcome.urgency} via {outcome.decided_by}")],
+        history=[history(now, actor, "created", _created(outcome))],
     )
+
+
+def _created(outcome: TriageOutcome) -> Message:
+    if outcome.decided_by == "default":
+        return msg("history.created_default", to_urgency=outcome.urgency)
+    return msg("history.created", to_urgency=outcome.urgency, question=outcome.decided_by)
 
 
 _PLACED_URGENCIES: dict[str, Urgency] = {"U2": "U2", "U3": "U3", "U4": "U4"}
@@ -150,7 +174,7 @@ def need_of(record: RequestRecord) -> Need:
     t, flags, plan = record.triage, record.flags, record.care_plan
     urgency = _PLACED_URGENCIES.get(t.urgency)
     if urgency is None:
-        raise InvalidTransition(f"request {record.id} is {t.urgency}: zcc does not place it")
+        raise InvalidTransition(msg("error.not_placed_urgency", request_id=record.id, urgency=t.urgency))
     return Need(
         request_id=record.id,
         urgency=urgency,

@@ -13,6 +13,7 @@ import hashlib
 import secrets
 
 from capacity.errors import IdempotencyMismatch, InvalidInput, InvalidTransition
+from capacity.messages import msg
 from capacity.service import CapacityService
 from capacity.state import Hold
 from capacity.store import IdempotencyKey
@@ -72,12 +73,10 @@ async def take_hold(capacity: CapacityService, hold: Hold, idem: IdempotencyKey 
     for attempt in range(2):
         stored, _ = await capacity.hold(hold, idem)
         if stored.request_id != hold.request_id:
-            raise InvalidInput("this Idempotency-Key was used for another request", field="Idempotency-Key")
+            raise InvalidInput(msg("error.key_other_request"), field="Idempotency-Key")
         if stored.status == "held":
             return stored
         if stored.hold_id != hold.hold_id or attempt:
-            raise InvalidTransition(
-                f"the place this reservation held was {stored.status}; reserve again with a new Idempotency-Key"
-            )
+            raise InvalidTransition(msg("error.hold_ended", hold_status=stored.status))
         hold = dataclasses.replace(hold, hold_id=secrets.token_hex(12))
     raise AssertionError("unreachable")

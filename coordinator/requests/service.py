@@ -11,12 +11,13 @@ background task, which also puts their requests back to ``open``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from capacity.clock import iso, utcnow
 from capacity.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from capacity.messages import msg
 from capacity.service import CapacityService
 from capacity.state import Hold
 from capacity.store import IdempotencyKey, RecordStore
@@ -24,7 +25,7 @@ from routing.dispatch import Place
 from routing.lookup import Routing
 from routing.matching import feasible
 
-from ..records import ActorRef, HeldPlace, Placement, RequestRecord, TrajectoryEvent
+from ..records import ActorRef, EventKind, HeldPlace, Placement, RequestRecord, TrajectoryEvent
 from ..trajectories import TrajectoryService
 from ..triage import TriageProtocol
 from .create import BorderPlaces, Intake, create_request, refuse_across
@@ -82,7 +83,7 @@ class RequestService:
         """The record and version; a hold that ran out reads as expired and the request as open."""
         found = await self.find(request_id)
         if found is None:
-            raise NotFound(f"no request {request_id}", field="id")
+            raise NotFound(msg("error.no_request", request_id=request_id), field="id")
         return found
 
     async def list_open(self) -> list[RequestRecord]:
@@ -139,30 +140,32 @@ class RequestService:
         if is_repeat(record, idem) and record.hold is not None:
             return record.hold, record
         if record.status == "escalated":
-            raise InvalidTransition(
-                f"request {request_id} is {record.triage.urgency}: escalated to 112, zcc does not place it"
-            )
+            raise InvalidTransition(msg("error.escalated_112", request_id=request_id, urgency=record.triage.urgency))
         if record.status == "advice":
-            raise InvalidTransition(f"request {request_id} is U5: advice only, no place to reserve")
+            raise InvalidTransition(msg("error.advice_only", request_id=request_id))
         held = record.hold
         if record.status == "reserved" and held is not None:
             if (held.provider_id, held.care_type) == (provider_id, care_type):
                 return held, record  # the same reservation again: same answer
             raise InvalidTransition(
-                f"request {request_id} already holds {held.care_type} at {held.provider_id}; release it first"
+                msg(
+                    "error.already_holds", request_id=request_id, care_type=held.care_type, provider_id=held.provider_id
+                )
             )
         if not record.is_open:
-            raise InvalidTransition(f"request {request_id} is {record.status}; only an open request can reserve")
+            raise InvalidTransition(msg("error.not_open", request_id=request_id, status=record.status))
         provider = region.providers.get(provider_id)
         if provider is None:
             refuse_across(record, provider_id)
-            raise InvalidInput(f"unknown provider {provider_id!r}", field="provider_id")
+            raise InvalidInput(msg("error.unknown_provider", provider=provider_id), field="provider_id")
         if care_type not in provider.offers:
-            raise InvalidInput(f"{provider_id} does not offer {care_type}", field="care_type")
+            raise InvalidInput(
+                msg("error.not_offered", provider_id=provider_id, care_type=care_type), field="care_type"
+            )
         need = need_of(record)
         if care_type not in need.care_types:
             raise InvalidInput(
-                f"{care_type} does not fit this triage outcome; fitting: {', '.join(need.care_types)}",
+                msg("error.care_type_unfit", care_type=care_type, care_types=",".join(need.care_types)),
                 field="care_type",
             )
         now = utcnow()
@@ -181,7 +184,9 @@ class RequestService:
         why = feasible(need, place, now, region.tz, region.care_types)
         if why is not None and why.why not in ("full", "stale", "stop"):
             # full, stale and stop are decided by the store atomically below; the rest are the patient's.
-            raise InvalidTransition(f"{provider_id} {care_type} does not suit this request: {why.reason}")
+            raise InvalidTransition(
+                msg("error.unsuitable", provider_id=provider_id, care_type=care_type, why=why.reason)
+            )
         hold_id = hold_id_for(request_id, version, provider_id, care_type)
         hold = Hold(hold_id, provider_id, care_type, request_id, now, now + self.hold_ttl)
         stored = await take_hold(self.capacity, hold, idem)
@@ -196,7 +201,9 @@ class RequestService:
             status="held",
             travel_minutes=round(minutes, 1),
         )
-        record.history.append(history(now, actor, "reserved", f"{care_type} at {provider_id}"))
+        record.history.append(
+            history(now, actor, "reserved", msg("history.place", care_type=care_type, provider_id=provider_id))
+        )
         remember(record, idem)
         step = trajectory_event(now, "hold", record, actor, record.hold.model_dump(mode="json"))
         try:
@@ -204,7 +211,7 @@ class RequestService:
         except Conflict:
             # Another reservation of this request won the race: give our unit back.
             await self.capacity.release(stored.hold_id)
-            raise InvalidTransition(f"request {request_id} was reserved meanwhile; reload it") from None
+            raise InvalidTransition(msg("error.reserved_meanwhile", request_id=request_id)) from None
         # Counted once the request holds it: a repeat answers above, an orphan is given back uncounted.
         self.observer.hold("taken")
         return record.hold, record
@@ -217,18 +224,19 @@ class RequestService:
         """
         found = await self.stored(request_id)
         if found is None:
-            raise NotFound(f"no request {request_id}", field="id")
+            raise NotFound(msg("error.no_request", request_id=request_id), field="id")
         record, version = found
         if record.status == "placed" or is_repeat(record, idem):
             return record
         held = record.hold
         if record.status != "reserved" or held is None:
-            detail = "its hold expired" if held is not None and held.status == "expired" else f"it is {record.status}"
-            raise InvalidTransition(f"request {request_id} cannot be confirmed: {detail}")
+            if held is not None and held.status == "expired":
+                raise InvalidTransition(msg("error.confirm_expired", request_id=request_id))
+            raise InvalidTransition(msg("error.confirm_status", request_id=request_id, status=record.status))
         if record.effective(utcnow()).status != "reserved":
             ended = await self.capacity.get_hold(held.hold_id)
             if ended is None or ended.status != "confirmed":
-                raise InvalidTransition(f"request {request_id} cannot be confirmed: its hold expired")
+                raise InvalidTransition(msg("error.confirm_expired", request_id=request_id))
             hold = ended
         else:
             hold, _ = await self.capacity.confirm(held.hold_id)
@@ -241,7 +249,7 @@ class RequestService:
         now = utcnow()
         held = record.hold
         if held is None:
-            raise InvalidTransition(f"request {record.id} holds no place")
+            raise InvalidTransition(msg("error.no_hold", request_id=record.id, status=record.status))
         record.status = "placed"
         record.hold = held.model_copy(update={"status": "confirmed"})
         record.placement = Placement(
@@ -250,7 +258,9 @@ class RequestService:
             confirmed_at=hold.ended_at or now,
             travel_minutes=held.travel_minutes,
         )
-        record.history.append(history(now, actor, "placed", f"{hold.care_type} at {hold.provider_id}"))
+        record.history.append(
+            history(now, actor, "placed", msg("history.place", care_type=hold.care_type, provider_id=hold.provider_id))
+        )
         remember(record, idem)
         trajectory = await self.trajectories.record(record.patient_ref)
         lead = trajectory.regiebehandelaar() if trajectory is not None else None
@@ -287,12 +297,16 @@ class RequestService:
         if record.status == "open" and held is not None and held.status in ("released", "expired"):
             return record
         if record.status != "reserved" or held is None:
-            raise InvalidTransition(f"request {request_id} holds no place (it is {record.status})")
+            raise InvalidTransition(msg("error.no_hold", request_id=request_id, status=record.status))
         now = utcnow()
         await self.capacity.release(held.hold_id)
         record.status = "open"
         record.hold = held.model_copy(update={"status": "released"})
-        record.history.append(history(now, actor, "released", f"{held.care_type} at {held.provider_id}"))
+        record.history.append(
+            history(
+                now, actor, "released", msg("history.place", care_type=held.care_type, provider_id=held.provider_id)
+            )
+        )
         remember(record, idem)
         await self._save(record, version, actor, now, "request.released", "release")
         self.observer.hold("released")
@@ -306,7 +320,7 @@ class RequestService:
         if record.status == "cancelled" or is_repeat(record, idem):
             return record
         if record.status == "placed":
-            raise InvalidTransition(f"request {request_id} is placed; a placement is undone with the provider")
+            raise InvalidTransition(msg("error.cancel_placed", request_id=request_id))
         now = utcnow()
         held = record.hold
         gave_back = record.status == "reserved" and held is not None
@@ -314,9 +328,15 @@ class RequestService:
             await self.capacity.release(held.hold_id)
             record.hold = held.model_copy(update={"status": "released"})
         record.status = "cancelled"
-        record.history.append(history(now, actor, "cancelled", reason))
+        record.cancel_reason = reason.strip() or None
+        note = msg("history.cancelled", reason=record.cancel_reason)
+        if record.cancel_reason is None:
+            note = msg("history.cancelled_no_reason")
+        record.history.append(history(now, actor, "cancelled", note))
         remember(record, idem)
-        await self._save(record, version, actor, now, "request.cancelled", "cancel")
+        await self._save(
+            record, version, actor, now, "request.cancelled", "cancel", note={"reason": record.cancel_reason}
+        )
         if gave_back:
             self.observer.hold("released")
         self.observer.closed(record.triage.urgency, "cancelled")
@@ -336,7 +356,9 @@ class RequestService:
         record.status = "open"
         record.hold = held.model_copy(update={"status": ended})
         action = "released" if ended == "released" else "hold_expired"
-        record.history.append(history(now, None, action, f"{hold.care_type} at {hold.provider_id}"))
+        record.history.append(
+            history(now, None, action, msg("history.place", care_type=hold.care_type, provider_id=hold.provider_id))
+        )
         try:
             await self._save(record, version, None, now, f"request.{action}", "expiry")
         except InvalidTransition:
@@ -353,15 +375,17 @@ class RequestService:
         actor: ActorRef | None,
         now: datetime,
         event: str,
-        kind: str,
+        kind: EventKind,
         *,
         extra: Sequence[TrajectoryEvent] = (),
+        note: Mapping[str, object] | None = None,
     ) -> None:
-        """Store a transition with its event and its trajectory step (and ``extra`` steps)."""
+        """Store a transition with its event and its trajectory step (and ``extra`` steps, and a ``note``)."""
         detail = {
             "hold": record.hold.model_dump(mode="json") if record.hold else None,
             "placement": record.placement.model_dump(mode="json") if record.placement else None,
             "status": record.status,
+            **(note or {}),
         }
         steps = [trajectory_event(now, kind, record, actor, detail), *extra]
         await self.write(record, version, now, event, actor, steps)
@@ -384,4 +408,4 @@ class RequestService:
         except Conflict:
             if raw_conflict or version is None:
                 raise
-            raise InvalidTransition(f"request {record.id} was changed meanwhile; reload it") from None
+            raise InvalidTransition(msg("error.changed_meanwhile", request_id=record.id)) from None

@@ -167,7 +167,12 @@ def templates(protocol: TriageProtocol) -> dict[str, list[Template]]:
         spec = protocol.complaints.get(complaint)
         if spec is None:
             continue  # a region protocol without this complaint: the others still make the mix
-        answers = {question: True} if question else {}
+        # Asked as a triagist asks: every question in order, "nee" until the one answered "ja".
+        answers: dict[str, bool] = {}
+        for q in spec.questions:
+            answers[q.id] = q.id == question
+            if q.id == question:
+                break
         age = 80 if spec.fits_age(80) else 40
         got = triage(protocol, complaint, answers, age=age).urgency
         if got != urgency:

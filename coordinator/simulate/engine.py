@@ -37,6 +37,7 @@ from routing.matching import Need, feasible
 from ..records import ActorRef, RequestRecord
 from ..requests import RequestInput, RequestService, need_of
 from ..trajectories import TrajectoryService
+from ..triage import asked_in_order
 from .demand import Arrival
 from .model import Outcome, PolicyResult, RunSettings, Scenario, audit_log
 from .streams import stream
@@ -297,7 +298,7 @@ class Run:
             lat=a.lat,
             lon=a.lon,
             complaint=a.complaint,
-            answers=a.answers,
+            answers=asked_in_order(self.service.protocol, a.complaint, a.answers),
             context=a.context,
             frail_elderly=a.frail_elderly,
         )

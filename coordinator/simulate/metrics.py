@@ -9,6 +9,7 @@ from typing import Any
 
 from capacity.jsontypes import JSONObject
 
+from ..texts import DEFAULT_LANGUAGE, catalogue
 from .model import Outcome, PolicyResult
 
 __all__ = ["FIGURES", "Figure", "percentile", "summarise", "within_window"]
@@ -30,19 +31,22 @@ class Figure:
         return {"key": self.key, "label": self.label, "unit": self.unit, "better": self.better}
 
 
+def _label(kind: str, key: str) -> str:
+    """A label of the report from the message catalogue (the report is written in Dutch)."""
+    return catalogue().label(kind, key, DEFAULT_LANGUAGE)
+
+
 #: The figures of the comparison, in the report's order.
 FIGURES: tuple[Figure, ...] = (
-    Figure("time_to_placement_mean", "tijd tot bevestigde plaatsing, gemiddeld", "min", "lower"),
-    Figure("time_to_placement_p90", "tijd tot bevestigde plaatsing, p90", "min", "lower"),
-    Figure("within_window_pct", "binnen het urgentievenster geplaatst", "%", "higher"),
-    Figure("placed_pct", "geplaatst", "%", "higher"),
-    Figure("travel_minutes_mean", "reistijd, gemiddeld", "min", "lower"),
-    Figure("travel_minutes_p90", "reistijd, p90", "min", "lower"),
-    Figure(
-        "level_mismatches", "zorgniveau-mismatches (kwetsbare oudere naar ziekenhuis, lager niveau vrij)", "", "lower"
-    ),
-    Figure("frail_to_hospital", "kwetsbare ouderen naar het ziekenhuis", "", "lower"),
-    Figure("phone_calls", "telefoontjes", "", "lower"),
+    Figure("time_to_placement_mean", _label("sim_figure", "time_to_placement_mean"), "min", "lower"),
+    Figure("time_to_placement_p90", _label("sim_figure", "time_to_placement_p90"), "min", "lower"),
+    Figure("within_window_pct", _label("sim_figure", "within_window_pct"), "%", "higher"),
+    Figure("placed_pct", _label("sim_figure", "placed_pct"), "%", "higher"),
+    Figure("travel_minutes_mean", _label("sim_figure", "travel_minutes_mean"), "min", "lower"),
+    Figure("travel_minutes_p90", _label("sim_figure", "travel_minutes_p90"), "min", "lower"),
+    Figure("level_mismatches", _label("sim_figure", "level_mismatches"), "", "lower"),
+    Figure("frail_to_hospital", _label("sim_figure", "frail_to_hospital"), "", "lower"),
+    Figure("phone_calls", _label("sim_figure", "phone_calls"), "", "lower"),
 )
 
 

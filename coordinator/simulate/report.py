@@ -8,27 +8,30 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..texts import DEFAULT_LANGUAGE, catalogue
+
 __all__ = ["VERDICT", "nl", "table", "write_outputs"]
 
 #: The verdict of a paired comparison, in words.
 VERDICT = {
-    "better": "beter",
-    "worse": "slechter",
-    "no_difference": "geen aantoonbaar verschil",
-    "no_interval": "geen interval (één seed)",
+    key: catalogue().label("verdict", key, DEFAULT_LANGUAGE)
+    for key in ("better", "worse", "no_difference", "no_interval")
 }
 
 #: Context rows under the compared figures: (key, Dutch label).
-_CONTEXT: tuple[tuple[str, str], ...] = (
-    ("requests", "aanvragen"),
-    ("to_place", "te plaatsen (U2-U4)"),
-    ("placed", "geplaatst"),
-    ("phone_calls_per_request", "telefoontjes per te plaatsen aanvraag"),
-    ("fell_through", "toegezegd bed bleek niet vrij (status quo)"),
-    ("holds_expired", "reserveringen verlopen"),
-    ("occupancy_beds_pct", "bezetting bedden, gemiddeld %"),
-    ("occupancy_pct", "bezetting alle plekken, gemiddeld %"),
-    ("capacity_violations", "overschrijdingen van de capaciteit"),
+_CONTEXT: tuple[tuple[str, str], ...] = tuple(
+    (key, catalogue().label("sim_context", key, DEFAULT_LANGUAGE))
+    for key in (
+        "requests",
+        "to_place",
+        "placed",
+        "phone_calls_per_request",
+        "fell_through",
+        "holds_expired",
+        "occupancy_beds_pct",
+        "occupancy_pct",
+        "capacity_violations",
+    )
 )
 
 

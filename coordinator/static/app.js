@@ -16,7 +16,7 @@
 
 import { explain, get, onUnauthorized, session } from "./api.js";
 import { BoardStore, BoardView } from "./board.js";
-import { fill, h, names, say } from "./dom.js";
+import { fill, h, names, say, setLabels } from "./dom.js";
 import { ForecastBadges } from "./forecast.js";
 import { printHandover } from "./handover.js";
 import { IntakeForm } from "./intake.js";
@@ -191,7 +191,12 @@ async function startApp(mapData) {
   const isProvider = caller.role === "provider";
   document.body.classList.toggle("role-provider", isProvider);
 
-  const [providers, protocol] = await Promise.allSettled([get("/api/v1/providers"), get("/api/v1/triage/protocol")]);
+  const [providers, protocol, texts] = await Promise.allSettled([
+    get("/api/v1/providers"),
+    get("/api/v1/triage/protocol"),
+    get("/api/v1/texts"),
+  ]);
+  if (texts.status === "fulfilled") setLabels(texts.value);
   if (providers.status === "fulfilled") {
     const list = providers.value.providers ?? [];
     names.providers = new Map(list.map((p) => [p.id, p]));

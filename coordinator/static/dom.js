@@ -88,23 +88,32 @@ export function kindLabel(kind) {
   return KIND_LABELS[kind] ?? kind;
 }
 
-export const STATUS_LABELS = {
-  open: "open: wacht op een plek",
-  reserved: "gereserveerd",
-  placed: "geplaatst",
-  cancelled: "geannuleerd",
-  escalated: "doorgezet naar 112",
-  advice: "advies, geen plek nodig",
-};
+// Labels from the service's message catalogue (GET /api/v1/texts, in the page's language): kind -> id -> text.
+// The page never shows a raw id where the catalogue has a word for it.
+export const labels = {};
+
+export function label(kind, id) {
+  const text = labels[kind]?.[id];
+  return text ?? String(id ?? "");
+}
+
+export function setLabels(catalogue) {
+  for (const key of Object.keys(labels)) delete labels[key];
+  Object.assign(labels, catalogue?.labels ?? {});
+}
 
 // -- time ---------------------------------------------------------------------------------------
 
-const timeFormat = new Intl.DateTimeFormat("nl-NL", { hour: "2-digit", minute: "2-digit" });
+// Times as people in the region say them: in Europe/Amsterdam, whatever the computer's own time zone.
+const ZONE = "Europe/Amsterdam";
+const timeFormat = new Intl.DateTimeFormat("nl-NL", { hour: "2-digit", minute: "2-digit", timeZone: ZONE });
+const dayFormat = new Intl.DateTimeFormat("nl-NL", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: ZONE });
 const dateTimeFormat = new Intl.DateTimeFormat("nl-NL", {
   day: "numeric",
   month: "short",
   hour: "2-digit",
   minute: "2-digit",
+  timeZone: ZONE,
 });
 
 /** "14:05" today, "23 nov. 14:05" on another day; "—" for nothing. */
@@ -112,8 +121,7 @@ export function fmtTime(iso) {
   if (!iso) return "—";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "—";
-  const today = new Date();
-  return d.toDateString() === today.toDateString() ? timeFormat.format(d) : dateTimeFormat.format(d);
+  return dayFormat.format(d) === dayFormat.format(new Date()) ? timeFormat.format(d) : dateTimeFormat.format(d);
 }
 
 /** An age in words: "zojuist", "4 min", "2 u 5 min"; null is "nooit gemeld". */

@@ -8,7 +8,8 @@ import { unrecordedAnswer } from "./unrecorded.js";
 
 const PATIENT_REF = /^[A-Za-z0-9._:-]{1,64}$/;
 const POSTCODE = /^[1-9][0-9]{3}$/;
-// A context modifier that is the same fact as one of the patient's flags: asked once, sent as both.
+// A context modifier that is the same fact as one of the patient's flags: asked once (as the flag). The
+// service counts the flag as the modifier too (one rule, coordinator/requests/intake.py one_fact).
 const FLAG_MODIFIERS = { frail_elderly: "fl-frail" };
 
 class FormError extends Error {
@@ -233,9 +234,6 @@ export class IntakeForm {
       psychogeriatric: this.$("fl-pg").checked,
       frail_elderly: this.$("fl-frail").checked,
     };
-    for (const [modifier, flagId] of Object.entries(FLAG_MODIFIERS)) {
-      if (this.$(flagId).checked && this.protocol.modifiers.some((m) => m.id === modifier)) context[modifier] = true;
-    }
     return { patient_ref: ref, age, location, complaint: c.id, answers, context, flags };
   }
 

@@ -149,7 +149,7 @@ export class RegionMap {
     if (!entries.length) return { status: "stale", text: "?", words: "nog geen capaciteit bekend" };
     if (entries.some((e) => e.stop)) return { status: "stop", text: "!", words: `stop: ${entries.find((e) => e.stop).stop.reason}` };
     const free = entries.reduce((n, e) => n + (e.free ?? 0), 0);
-    if (free > 0) return { status: "free", text: String(free), words: `${free} plekken vrij over alle zorgsoorten` };
+    if (free > 0) return { status: "free", text: String(free), words: `${free} ${free === 1 ? "plek" : "plekken"} vrij over alle zorgsoorten` };
     if (entries.every((e) => e.stale)) return { status: "stale", text: "?", words: STATUS_WORDS.stale };
     return { status: "full", text: "0", words: "alles vol" };
   }

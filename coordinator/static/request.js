@@ -3,10 +3,11 @@
 // A 409 on reserve (the place was just taken) says so and refreshes the request and its proposals.
 
 import { explain, get, idempotencyKey, post } from "./api.js";
-import { STATUS_LABELS, careTypeName, fill, fmtCountdown, fmtMinutes, fmtTime, h, listKeys, names, providerName, say } from "./dom.js";
+import { careTypeName, label, fill, fmtCountdown, fmtMinutes, fmtTime, h, listKeys, names, providerName, say } from "./dom.js";
 import { DEGRADED_WORDS } from "./unrecorded.js";
 
-const PLACE_GONE = "Place no longer available";
+// The problem type of a place taken meanwhile (the title is words, in the reader's language; the type is the code).
+const PLACE_GONE = "/place-gone";
 
 export class RequestPanel {
   constructor({ root, store, onChanged, onNew, onPatient, onRecord, on112, onHandover }) {
@@ -109,7 +110,7 @@ export class RequestPanel {
         h("dt", {}, "Zorgsoorten"),
         h("dd", { id: "req-care-types" }, r.care_types.length ? r.care_types.map(careTypeName).join(", ") : "geen"),
         h("dt", {}, "Status"),
-        h("dd", { id: "req-status" }, STATUS_LABELS[r.status] ?? r.status),
+        h("dd", { id: "req-status" }, label("status", r.status), r.cancel_reason ? ` — reden: ${r.cancel_reason}` : ""),
         r.triage?.reasons?.length
           ? [h("dt", {}, "Waarom"), h("dd", {}, h("ul", { class: "reasons" }, r.triage.reasons.map((x) => h("li", {}, x))))]
           : null,
@@ -389,9 +390,9 @@ export class RequestPanel {
       this.busy = false;
       if (err.status >= 400 && err.status < 500) this.keys.clear();
       if (err.status === 409) {
-        if (err.problem?.title === PLACE_GONE) this.taken.add(k);
+        if (String(err.problem?.type ?? "").endsWith(PLACE_GONE)) this.taken.add(k);
         const what =
-          err.problem?.title === PLACE_GONE
+          String(err.problem?.type ?? "").endsWith(PLACE_GONE)
             ? `Niet gelukt: ${careTypeName(p.care_type)} bij ${providerName(p.provider_id)} is zojuist door een ander genomen (${err.message}).`
             : `Niet gelukt: ${err.message}.`;
         await this.refresh({ quiet: true });

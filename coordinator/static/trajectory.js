@@ -4,15 +4,7 @@
 // events: [{at, type, detail}]} and read defensively: a missing or differently shaped part is skipped.
 
 import { explain, get } from "./api.js";
-import { fill, fmtTime, h, providerName } from "./dom.js";
-
-const ROLE_LABELS = {
-  gp: "Huisarts",
-  regiebehandelaar: "Regiebehandelaar (specialist ouderengeneeskunde)",
-  district_nurse: "Wijkverpleegkundige",
-  case_manager: "Casemanager",
-  poh_o: "POH ouderenzorg",
-};
+import { fill, fmtTime, h, label, providerName } from "./dom.js";
 
 const HINT_LABELS = {
   preferred_providers: "Voorkeursaanbieders",
@@ -32,17 +24,6 @@ const PHASE_LABELS = {
   vervolgfase: "Vervolgfase",
   evaluation_due: "Evaluatie nodig",
   ended: "Beëindigd",
-};
-
-const EVENT_LABELS = {
-  triage: "Triage",
-  override: "Afwijking van het zorgplan",
-  hold: "Plek gereserveerd",
-  placement: "Geplaatst",
-  notification: "Bericht aan het zorgteam",
-  release: "Plek vrijgegeven",
-  cancel: "Aanvraag geannuleerd",
-  expiry: "Reservering verlopen",
 };
 
 const MAX_EVENTS = 10;
@@ -113,7 +94,7 @@ export class TrajectoryPanel {
                 h(
                   "tr",
                   {},
-                  h("td", {}, ROLE_LABELS[m.role] ?? String(m.role ?? "")),
+                  h("td", {}, label("role", m.role)),
                   h("th", { scope: "row" }, String(m.name ?? ""), m.organisation ? h("span", { class: "muted" }, ` (${m.organisation})`) : null),
                   h("td", {}, String(m.contact ?? "")),
                 ),
@@ -132,7 +113,7 @@ export class TrajectoryPanel {
         ? h(
             "ol",
             { class: "events" },
-            events.slice(0, MAX_EVENTS).map((e) => h("li", {}, h("span", { class: "mono" }, fmtTime(e.at)), " ", h("strong", {}, EVENT_LABELS[e.type] ?? String(e.type ?? "")), detailText(e.detail))),
+            events.slice(0, MAX_EVENTS).map((e) => h("li", {}, h("span", { class: "mono" }, fmtTime(e.at)), " ", h("strong", {}, label("event", e.type)), e.description ? ` — ${e.description}` : detailText(e.detail))),
           )
         : h("p", { class: "muted" }, "Nog geen gebeurtenissen."),
     );

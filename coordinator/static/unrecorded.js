@@ -5,6 +5,7 @@
 // so however often it is sent, the request exists once.
 
 import { ApiError, post } from "./api.js";
+import { labels } from "./dom.js";
 
 const STORAGE_KEY = "zcc.unrecorded";
 
@@ -16,12 +17,8 @@ export function unrecordedAnswer(err) {
   return null;
 }
 
-/** Dutch words for why proposals are degraded (the service sends codes). */
-export const DEGRADED_WORDS = {
-  care_plan_unread: "het zorgplan kon niet worden gelezen: voorkeuren en wensen zijn niet meegewogen",
-  board_degraded: "de capaciteit kan verouderd zijn (opslag onbereikbaar)",
-  not_recorded: "de aanvraag is niet vastgelegd",
-};
+/** Words for why proposals are degraded (the service sends codes; the catalogue's label("degraded", code)). */
+export const DEGRADED_WORDS = new Proxy({}, { get: (_, code) => (typeof code === "string" ? labels.degraded?.[code] : undefined) });
 
 export class UnrecordedList extends EventTarget {
   constructor() {

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from .checker import check_protocol, check_protocol_file, load_protocol, parse_protocol
-from .engine import TriageOutcome, triage
+from .engine import TriageOutcome, asked_in_order, check_asked_in_order, triage
 from .protocol import (
     ADVICE_LEVEL,
     DEFAULT_MODIFIER_CAP,
@@ -38,7 +38,9 @@ __all__ = [
     "TriageOutcome",
     "TriageProtocol",
     "UrgencyLevel",
+    "asked_in_order",
     "care_types_for",
+    "check_asked_in_order",
     "check_protocol",
     "check_protocol_file",
     "load_protocol",

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from capacity.errors import InvalidInput
 from capacity.jsontypes import JSONObject
+from capacity.messages import Message, msg
 
 from .protocol import (
     ADVICE_LEVEL,
@@ -29,9 +30,10 @@ from .protocol import (
     Modifier,
     TriageProtocol,
     care_types_for,
+    urgency_rank,
 )
 
-__all__ = ["TriageOutcome", "triage"]
+__all__ = ["TriageOutcome", "asked_in_order", "check_asked_in_order", "triage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +47,8 @@ class TriageOutcome:
     escalate_112: bool
     #: The id of the question whose yes decided, or ``"default"``.
     decided_by: str
-    #: Short Dutch lines for the triagist and the trajectory record: the deciding answer and each modifier.
-    reasons: tuple[str, ...]
+    #: One message per step for the triagist and the trajectory record: the deciding answer and each modifier.
+    reasons: tuple[Message, ...]
     advice_only: bool
     #: The urgency the questions decided, before modifiers.
     base_urgency: str = ""
@@ -64,7 +66,8 @@ class TriageOutcome:
             "care_types": list(self.care_types),
             "escalate_112": self.escalate_112,
             "decided_by": self.decided_by,
-            "reasons": list(self.reasons),
+            "reasons": [],
+            "reasons_coded": [m.to_json() for m in self.reasons],
             "advice_only": self.advice_only,
             "base_urgency": self.base_urgency,
             "raised_by": list(self.raised_by),
@@ -87,12 +90,13 @@ def triage(
     values = _context(protocol, context)
 
     decider = next((q for q in spec.questions if yes.get(q.id) is True), None)
+    reasons: list[Message]
     if decider is not None:
         outcome, decided_by = decider.outcome, decider.id
-        reasons = [f"{decider.id}: '{decider.text}' ja → {decider.urgency}"]
+        reasons = [msg("triage.decided", question=decider.id, to_urgency=decider.urgency)]
     else:
         outcome, decided_by = spec.default, "default"
-        reasons = [f"default: geen van de {len(spec.questions)} vragen met ja beantwoord → {spec.default.urgency}"]
+        reasons = [msg("triage.default", n=len(spec.questions), to_urgency=spec.default.urgency)]
 
     level = outcome.urgency
     raised_by: list[str] = []
@@ -102,25 +106,27 @@ def triage(
             continue
         shown = _shown(modifier, value)
         if not modifier.applies(spec.id, age):
-            why = "niet bij deze klacht" if not _listed(modifier, spec.id) else f"pas vanaf {modifier.age_min} jaar"
-            reasons.append(f"{shown}: niet van toepassing ({why})")
+            if not _listed(modifier, spec.id):
+                reasons.append(msg("triage.modifier_not_for_complaint", modifier=shown))
+            else:
+                reasons.append(msg("triage.modifier_from_age", modifier=shown, age_min=modifier.age_min))
             continue
         raised = modifier.apply(level)
         if raised != level:
-            reasons.append(f"{shown}: {level} → {raised}")
+            reasons.append(msg("triage.modifier_raised", modifier=shown, from_urgency=level, to_urgency=raised))
             raised_by.append(modifier.id)
         else:
-            reasons.append(f"{shown}: geen ophoging, blijft {level}")
+            reasons.append(msg("triage.modifier_kept", modifier=shown, to_urgency=level))
         level = raised
 
     urgency = protocol.urgencies[level]
     care_types = care_types_for(spec, outcome, level)
     if urgency.escalate_112:
-        reasons.append(f"{level}: levensbedreigend, direct 112; zcc plaatst niet")
+        reasons.append(msg("triage.escalate_112", to_urgency=level))
     elif level == ADVICE_LEVEL:
-        reasons.append(f"{level}: alleen advies, geen plaats nodig")
+        reasons.append(msg("triage.advice_only", to_urgency=level))
     elif not outcome.care_types:
-        reasons.append(f"advies opgehoogd naar {level}: zorgsoorten {', '.join(care_types)}")
+        reasons.append(msg("triage.advice_raised", to_urgency=level, care_types=",".join(care_types)))
     return TriageOutcome(
         complaint=spec.id,
         urgency=level,
@@ -136,18 +142,44 @@ def triage(
     )
 
 
+def asked_in_order(protocol: TriageProtocol, complaint: str, answers: Mapping[str, bool]) -> dict[str, bool]:
+    """The answers as a triagist gives them: every question in order, "nee" where not answered, up to the first yes."""
+    out: dict[str, bool] = {}
+    for question in protocol.complaints[complaint].questions:
+        out[question.id] = answers.get(question.id, False)
+        if out[question.id]:
+            break
+    return out
+
+
+def check_asked_in_order(protocol: TriageProtocol, complaint: str, answers: Mapping[str, object]) -> None:
+    """InvalidInput naming the first red-flag question left unanswered before the answer that decided.
+
+    The questions are asked in order and the first yes decides; an unanswered question counts as no only
+    when it comes after that yes. A question before it (or any question, with no yes) whose outcome is more
+    urgent than the one that decided is a red flag: leaving it out could hide a more urgent outcome, so the
+    request is refused, as the intake page refuses it. Call after :func:`triage` validated the answers.
+    """
+    spec = protocol.complaints[complaint]
+    decider = next((q for q in spec.questions if answers.get(q.id) is True), None)
+    decided = decider.urgency if decider is not None else spec.default.urgency
+    for question in spec.questions:
+        if question is decider:
+            return
+        if question.id not in answers and urgency_rank(question.urgency) < urgency_rank(decided):
+            raise InvalidInput(msg("triage.skipped_red_flag", question=question.id), field=f"answers.{question.id}")
+
+
 # --------------------------------------------------------------------------- input checks
 
 
 def _complaint(protocol: TriageProtocol, complaint: object) -> Complaint:
     if not isinstance(complaint, str):
-        raise InvalidInput(
-            f"complaint must be a complaint id (a string), not {type(complaint).__name__}", field="complaint"
-        )
+        raise InvalidInput(msg("triage.complaint_type", got=type(complaint).__name__), field="complaint")
     spec = protocol.complaints.get(complaint)
     if spec is None:
         raise InvalidInput(
-            f"unknown complaint {complaint!r}; expected one of {', '.join(protocol.complaints)}", field="complaint"
+            msg("triage.unknown_complaint", value=complaint, known=", ".join(protocol.complaints)), field="complaint"
         )
     return spec
 
@@ -155,9 +187,9 @@ def _complaint(protocol: TriageProtocol, complaint: object) -> Complaint:
 def _check_age(protocol: TriageProtocol, spec: Complaint, age: object) -> None:
     low, high = AGE_RANGE
     if isinstance(age, bool) or not isinstance(age, int):
-        raise InvalidInput(f"age must be a whole number of years, not {type(age).__name__}", field="age")
+        raise InvalidInput(msg("triage.age_type", got=type(age).__name__), field="age")
     if not low <= age <= high:
-        raise InvalidInput(f"age must be {low} to {high} years, not {age}", field="age")
+        raise InvalidInput(msg("triage.age_range", low=low, high=high, age=age), field="age")
     if spec.fits_age(age):
         return
     detail = f"complaint {spec.id!r} ({spec.name}) is for {spec.age_text()}; the patient is {age}"
@@ -203,10 +235,10 @@ def _context(protocol: TriageProtocol, context: object) -> dict[str, bool | int]
         field = f"context.{key}"
         if modifier is None:
             known = ", ".join(m.id for m in protocol.modifiers)
-            raise InvalidInput(f"unknown context factor {key!r}; expected one of {known}", field=field)
+            raise InvalidInput(msg("triage.unknown_context", value=str(key), known=known), field=field)
         if modifier.type == "bool":
             if not isinstance(value, bool):
-                raise InvalidInput(f"{key} must be true or false, not {type(value).__name__}", field=field)
+                raise InvalidInput(msg("triage.context_bool", modifier=key, got=type(value).__name__), field=field)
         else:
             low, high = modifier.value_range or (0, 0)
             if isinstance(value, bool) or not isinstance(value, int):
@@ -214,7 +246,9 @@ def _context(protocol: TriageProtocol, context: object) -> dict[str, bool | int]
                     f"{key} must be a whole number {low} to {high}, not {type(value).__name__}", field=field
                 )
             if not low <= value <= high:
-                raise InvalidInput(f"{key} must be {low} to {high}, not {value}", field=field)
+                raise InvalidInput(
+                    msg("triage.context_range", modifier=key, low=low, high=high, value=value), field=field
+                )
         values[modifier.id] = value
     return values
 
@@ -223,8 +257,8 @@ def _listed(modifier: Modifier, complaint_id: str) -> bool:
     return modifier.applies_to is None or complaint_id in modifier.applies_to
 
 
-def _shown(modifier: Modifier, value: bool | int) -> str:
-    """How a present modifier reads in a reason line: 'pain_score 9 (Pijnscore (0-10))'."""
+def _shown(modifier: Modifier, value: bool | int) -> Message:
+    """How a present modifier reads in a reason line: its label, with the value of a number ('Pijnscore (0-10): 9')."""
     if modifier.type == "int":
-        return f"{modifier.id} {value} ({modifier.label})"
-    return f"{modifier.id} ({modifier.label})"
+        return msg("triage.modifier_value", modifier=modifier.id, value=value)
+    return msg("triage.modifier", modifier=modifier.id)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import NDArray
 
+from capacity.messages import Message, msg
 from capacity.model import CareType
 
 from ..dispatch import Place
@@ -36,8 +37,15 @@ __all__ = ["greedy", "optimize"]
 _LOGGER = logging.getLogger(__name__)
 
 
+_NONE: Final = msg("unassigned.no_feasible_place")
+
+
+def _ended(status: str) -> Message:
+    return msg("unassigned.solver_ended", solver_status=status)
+
+
 def _result(
-    net: FlowNetwork, chosen: NDArray[np.intp], status: str, *, started: float, solver: str, why_not: str
+    net: FlowNetwork, chosen: NDArray[np.intp], status: str, *, started: float, solver: str, why_not: Message
 ) -> BatchResult:
     """A BatchResult from the chosen arc indices."""
     placed: dict[int, Assignment] = {}
@@ -48,7 +56,7 @@ def _result(
     has_arc = np.zeros(len(net.needs), dtype=bool)
     has_arc[net.arc_request] = True
     unassigned = tuple(
-        (need.request_id, why_not if has_arc[i] else "no feasible place")
+        (need.request_id, why_not if has_arc[i] else msg("unassigned.no_feasible_place"))
         for i, need in enumerate(net.needs)
         if i not in placed
     )
@@ -142,11 +150,25 @@ def optimize(
     caps = _provider_caps(side_constraints)
     net = build_network(needs, candidates, now, tz, care_types)
     if len(net.arc_cost) == 0:  # nothing can be placed: nothing to solve
-        return _result(net, np.zeros(0, np.intp), "OPTIMAL", started=started, solver="min_cost_flow", why_not="")
+        return _result(
+            net,
+            np.zeros(0, np.intp),
+            "OPTIMAL",
+            started=started,
+            solver="min_cost_flow",
+            why_not=msg("unassigned.no_feasible_place"),
+        )
     status, chosen = solve_flow(net)
     if status != "OPTIMAL":
         _LOGGER.error("min-cost flow ended %s on %d requests", status, len(needs))
-        return _result(net, chosen, status, started=started, solver="min_cost_flow", why_not=f"solver ended {status}")
+        return _result(
+            net,
+            chosen,
+            status,
+            started=started,
+            solver="min_cost_flow",
+            why_not=msg("unassigned.solver_ended", solver_status=status),
+        )
     if caps:
         taken: dict[str, int] = {}
         for j in net.arc_place[chosen].tolist():
@@ -156,11 +178,11 @@ def optimize(
         if any(taken.get(pid, 0) > cap for pid, cap in caps.items()):
             status, chosen = _solve_cp_sat(net, caps, time_limit_s)
             _LOGGER.info("cp-sat %s on %d requests, %d arcs", status, len(needs), len(net.arc_cost))
-            why = "places went to more urgent or better-fitting requests (or a provider cap)"
+            why = msg("unassigned.went_elsewhere_cap")
             if status not in _CP_STATUS:
-                why = f"no solution within {time_limit_s:g} s ({status})"
+                why = msg("unassigned.no_solution", seconds=time_limit_s, solver_status=status)
             return _result(net, chosen, status, started=started, solver="cp_sat", why_not=why)
-    why = "places went to more urgent or better-fitting requests"
+    why = msg("unassigned.went_elsewhere")
     return _result(net, chosen, status, started=started, solver="min_cost_flow", why_not=why)
 
 
@@ -207,7 +229,7 @@ def greedy(
                 placed[i] = Assignment(need.request_id, offer.key[0], offer.key[1], travel, tenths(c) / 10)
                 break
     unassigned = tuple(
-        (n.request_id, "nearest places were taken by earlier calls" if i in had_any else "no feasible place")
+        (n.request_id, msg("unassigned.taken_by_earlier" if i in had_any else "unassigned.no_feasible_place"))
         for i, n in enumerate(needs)
         if i not in placed
     )

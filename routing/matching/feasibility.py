@@ -29,9 +29,10 @@ from datetime import datetime, timedelta
 from typing import Any, Final, TypeAlias
 from zoneinfo import ZoneInfo
 
+from capacity.messages import Message, msg
 from capacity.model import CareType, Hours
 
-from ..dispatch import Place, age_text, scarcity_cost
+from ..dispatch import Place, reason_line, scarcity_cost, stop_message
 from .formula import FIT_COST, LOAD_MINUTES, NO_FIT
 from .needs import Need
 from .results import Excluded, Why
@@ -110,14 +111,14 @@ class Offer:
             psychogeriatric=bool(rules.get("psychogeriatric", False)),
         )
 
-    def age_range(self) -> str | None:
-        """'18-60', '18+' or 'up to 60'; None without an age rule."""
+    def age_range(self) -> Message | None:
+        """The age rule as a message ('18-60', '18+', 'up to 60'); None without an age rule."""
         if self.min_age is not None and self.max_age is not None:
-            return f"{self.min_age}-{self.max_age}"
+            return msg("ages.range", low=self.min_age, high=self.max_age)
         if self.min_age is not None:
-            return f"{self.min_age}+"
+            return msg("ages.from", low=self.min_age)
         if self.max_age is not None:
-            return f"up to {self.max_age}"
+            return msg("ages.up_to", high=self.max_age)
         return None
 
 
@@ -146,20 +147,20 @@ class Context:
         )
 
 
-def ineligible(need: Need, offer: Offer) -> str | None:
+def ineligible(need: Need, offer: Offer) -> Message | None:
     """Why the offer's eligibility excludes the patient, or None."""
     if (offer.min_age is not None and need.age < offer.min_age) or (
         offer.max_age is not None and need.age > offer.max_age
     ):
-        return f"age {need.age} outside {offer.age_range()}"
+        return msg("ineligible.age", age=need.age, ages=offer.age_range())
     if offer.must_return_home and not need.can_return_home:
-        return "only for patients expected to return home"
+        return msg("ineligible.return_home")
     if offer.requires_wlz and not need.wlz_indication:
-        return "needs a Wlz indication"
+        return msg("ineligible.wlz")
     if offer.psychogeriatric and not need.psychogeriatric:
-        return "a psychogeriatric place, the patient is not psychogeriatric"
+        return msg("ineligible.not_psychogeriatric")
     if need.psychogeriatric and offer.level == BED_LEVEL and not offer.psychogeriatric:
-        return "a psychogeriatric patient needs a psychogeriatric bed"
+        return msg("ineligible.needs_psychogeriatric")
     return None
 
 
@@ -182,41 +183,34 @@ def reject(ctx: Context, offer: Offer, travel: float, now: datetime, tz: ZoneInf
     return None
 
 
-def _local(dt: datetime, now: datetime, tz: ZoneInfo) -> str:
-    """'18:30' today, 'Thu 07:00' on another day (local time), as dispatch writes it."""
-    local = dt.astimezone(tz)
-    return local.strftime("%H:%M") if local.date() == now.astimezone(tz).date() else local.strftime("%a %H:%M")
-
-
-def explain(why: Why, ctx: Context, offer: Offer, place: Place, *, now: datetime, tz: ZoneInfo) -> str:
-    """The human line for an exclusion, in dispatch's wording where the rule is dispatch's."""
-    travel, e, need = place.travel_minutes, place.entry, ctx.need
+def explain(why: Why, ctx: Context, offer: Offer, place: Place, *, now: datetime, tz: ZoneInfo) -> Message:
+    """The line a person reads for an exclusion (codes shared with dispatch where the rule is dispatch's)."""
+    e, need = place.entry, ctx.need
+    text: Message
     if why == "not_acceptable":
-        text = f"{offer.key[1]} is not among the triage's care types ({', '.join(need.care_types)})"
+        text = msg("excluded.not_acceptable", care_type=offer.key[1], care_types=", ".join(need.care_types))
     elif why == "no_hospital":
-        text = "no hospital admission (care plan)"
+        text = msg("excluded.no_hospital")
     elif why == "not_eligible":
-        text = f"not eligible: {ineligible(need, offer)}"
+        text = msg("excluded.not_eligible", rule=ineligible(need, offer))
     elif why == "unreachable":
-        text = "no road to this place"
+        text = msg("excluded.unreachable")
     elif why == "closed":
-        text = f"closed at arrival (open {place.provider.hours_for(place.care_type).text})"
+        text = msg("excluded.closed", hours=place.provider.hours_for(place.care_type).text)
     elif why == "stop":
         assert place.stop is not None
-        until = f" until {_local(place.stop.until, now, tz)}" if place.stop.until else ""
-        text = f"stop{until}: {place.stop.reason}"
+        text = stop_message(place.stop)
     elif why == "stale":
         if e is None or e.reported_at is None:
-            text = "no capacity report yet"
+            text = msg("excluded.no_report")
         else:
-            text = f"stale (last report {age_text((now - e.reported_at).total_seconds() / 60)})"
+            text = msg("excluded.stale", ago=(now - e.reported_at).total_seconds() / 60)
     elif why == "full":
         assert e is not None
-        text = f"full (0 of {e.total} free, {e.held} held)"
+        text = msg("excluded.full", total=e.total, held=e.held)
     else:
-        text = f"too far for {need.urgency} (window {need.window_minutes:.0f} min)"
-    border = f", across the border ({place.region_name})" if place.cross_region else ""
-    return f"{travel:.0f} min, {text}{border}" if math.isfinite(travel) else f"{text}{border}"
+        text = msg("excluded.too_far", urgency=need.urgency, window=round(need.window_minutes))
+    return reason_line(place, text)
 
 
 def feasible(

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from capacity.messages import Message, msg
 from capacity.model import CareType
 
 from ..dispatch import Place
@@ -20,20 +21,20 @@ __all__ = ["EXCLUDED_LIMIT", "propose"]
 EXCLUDED_LIMIT: Final = 5
 
 
-def _eligibility_notes(ctx: Context, offer: Offer) -> list[str]:
+def _eligibility_notes(ctx: Context, offer: Offer) -> list[Message]:
     """Which eligibility rules the patient meets, and a hospital override, for the proposal's reasons."""
     notes = []
     ages = offer.age_range()
     if ages is not None:
-        notes.append(f"eligible: {ages}")
+        notes.append(msg("eligible.age", ages=ages))
     if offer.must_return_home:
-        notes.append("eligible: expected to return home")
+        notes.append(msg("eligible.return_home"))
     if offer.requires_wlz:
-        notes.append("eligible: has a Wlz indication")
+        notes.append(msg("eligible.wlz"))
     if offer.psychogeriatric:
-        notes.append("eligible: psychogeriatric place")
+        notes.append(msg("eligible.psychogeriatric"))
     if offer.level >= HOSPITAL_LEVEL and ctx.need.no_hospital and ctx.need.hospital_override is not None:
-        notes.append(f"hospital despite the no-hospital wish: {ctx.need.hospital_override}")
+        notes.append(msg("reason.hospital_override", why=ctx.need.hospital_override))
     return notes
 
 

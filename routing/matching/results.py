@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from capacity.jsontypes import JSONObject
+from capacity.messages import Message
 
 __all__ = ["Assignment", "BatchResult", "Excluded", "Proposal", "Why"]
 
@@ -28,7 +29,7 @@ class Proposal:
     care_type: str
     travel_minutes: float
     score: float
-    reasons: tuple[str, ...]
+    reasons: tuple[Message, ...]
 
     def to_json(self) -> JSONObject:
         """The API shape of a proposal."""
@@ -37,7 +38,8 @@ class Proposal:
             "care_type": self.care_type,
             "travel_minutes": _minutes(self.travel_minutes),
             "score": round(self.score, 1),
-            "reasons": list(self.reasons),
+            "reasons": [],
+            "reasons_coded": [m.to_json() for m in self.reasons],
         }
 
 
@@ -49,7 +51,7 @@ class Excluded:
     care_type: str
     travel_minutes: float
     why: Why
-    reason: str
+    reason: Message
 
     def to_json(self) -> JSONObject:
         """The API shape of an excluded place."""
@@ -58,7 +60,8 @@ class Excluded:
             "care_type": self.care_type,
             "travel_minutes": _minutes(self.travel_minutes),
             "excluded": self.why,
-            "reason": self.reason,
+            "reason": "",
+            "reason_coded": self.reason.to_json(),
         }
 
 
@@ -91,7 +94,7 @@ class BatchResult:
     objective: float
     placed_weight: int
     assignments: tuple[Assignment, ...]
-    unassigned: tuple[tuple[str, str], ...]
+    unassigned: tuple[tuple[str, Message], ...]
     solve_seconds: float
     solver: str = "min_cost_flow"
 
@@ -102,7 +105,9 @@ class BatchResult:
             "objective": round(self.objective, 1),
             "placed_weight": self.placed_weight,
             "assignments": [a.to_json() for a in self.assignments],
-            "unassigned": [{"request_id": rid, "reason": why} for rid, why in self.unassigned],
+            "unassigned": [
+                {"request_id": rid, "reason": "", "reason_coded": why.to_json()} for rid, why in self.unassigned
+            ],
             "solve_seconds": round(self.solve_seconds, 4),
             "solver": self.solver,
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from capacity.messages import Message, msg
 from capacity.model import CareType
 
 from ..dispatch import Place, scarcity_cost
@@ -12,14 +13,10 @@ from .feasibility import Context, Offer
 from .formula import CARE_TYPE_STEP, PREFERRED_BONUS, formula
 from .needs import Need
 
-__all__ = ["cost", "cost_value", "reason_lines"]
+__all__ = ["FIT_LEVELS", "cost", "cost_value", "reason_lines"]
 
-_FIT_TEXT: Final[Mapping[int, str]] = {
-    0: "care at home ranks before a bed",
-    1: "a consult ranks after care at home",
-    2: "a bed ranks after care at home",
-    3: "hospital ranks last",
-}
+#: The care levels a fit reason names: 0 care at home, 1 a consult, 2 a bed, 3 hospital.
+FIT_LEVELS: Final = ("home", "consult", "bed", "hospital")
 
 
 def cost_value(ctx: Context, offer: Offer, travel: float) -> float:
@@ -34,29 +31,28 @@ def cost_value(ctx: Context, offer: Offer, travel: float) -> float:
     )
 
 
-def reason_lines(ctx: Context, offer: Offer, place: Place, free: int) -> list[str]:
-    """One line per cost term that is not zero, with travel and free always first."""
-    border = f", across the border ({place.region_name})" if place.cross_region else ""
-    lines = [f"{place.travel_minutes:.0f} min{border}"]
+def reason_lines(ctx: Context, offer: Offer, place: Place, free: int) -> list[Message]:
+    """One message per cost term that is not zero, with travel and free always first."""
+    lines = [msg("reason.travel", minutes=round(place.travel_minutes))]
+    if place.cross_region:
+        lines.append(msg("reason.border", region=place.region_name))
     scarcity = scarcity_cost(free)
-    lines.append(f"{free} free (+{scarcity:.0f}: may be gone on arrival)" if scarcity else f"{free} free")
+    lines.append(msg("reason.free_scarce", n=free, cost=round(scarcity)) if scarcity else msg("reason.free", n=free))
     idx = ctx.rank[place.care_type]
     if idx:
-        lines.append(f"choice {idx + 1} of the triage's care types (+{CARE_TYPE_STEP * idx:.0f})")
+        lines.append(msg("reason.care_type_choice", choice=idx + 1, cost=round(CARE_TYPE_STEP * idx)))
     if ctx.fit:
-        who = "home-first" if ctx.need.home_first else "frail elderly"
-        fit = ctx.fit.get(offer.level, 0.0)
-        lines.append(
-            f"{who}: {_FIT_TEXT.get(offer.level, 'level ' + str(offer.level))}" + (f" (+{fit:.0f})" if fit else "")
-        )
+        who = "home_first" if ctx.need.home_first else "frail_elderly"
+        level = FIT_LEVELS[min(max(offer.level, 0), len(FIT_LEVELS) - 1)]
+        lines.append(msg(f"reason.fit.{who}.{level}", cost=round(ctx.fit.get(offer.level, 0.0))))
     if place.provider.id in ctx.preferred:
-        lines.append(f"preferred provider (care plan, {PREFERRED_BONUS:.0f})")
+        lines.append(msg("reason.preferred", bonus=round(PREFERRED_BONUS)))
     if offer.load:
-        lines.append(f"busy: {offer.held} of {offer.total} held (+{offer.load:.1f})")
+        lines.append(msg("reason.busy", held=offer.held, total=offer.total, cost=round(offer.load, 1)))
     return lines
 
 
-def cost(need: Need, place: Place, care_types: Mapping[str, CareType], free: int) -> tuple[float, list[str]]:
+def cost(need: Need, place: Place, care_types: Mapping[str, CareType], free: int) -> tuple[float, list[Message]]:
     """The cost in minutes of placing ``need`` at ``place`` with ``free`` units free, and one reason per term.
 
     The place is assumed feasible (its care type acceptable to the need); see :mod:`routing.matching.formula`.

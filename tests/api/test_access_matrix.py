@@ -79,7 +79,15 @@ NURSE = "AGB-31"  # the triage nurse who placed the patient (bases placed_by_me*
 BODY = {"patient_ref": REF, "age": 86, "location": {"lat": 50.90, "lon": 5.72}, "complaint": "dyspnoe"}
 BODIES: dict[str, Any] = {
     "trajectory.update": {"hints": {"mobility": "rollator"}},
-    "request.create": BODY | {"answers": {"dys_copd_hartfalen": True}},
+    "request.create": BODY
+    | {
+        "answers": {
+            "dys_ademt_niet": False,
+            "dys_geen_zinnen": False,
+            "dys_pijn_borst": False,
+            "dys_copd_hartfalen": True,
+        }
+    },
 }
 
 

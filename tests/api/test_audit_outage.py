@@ -87,7 +87,12 @@ async def create(session: aiohttp.ClientSession, url: str, tok: str, ref: str) -
         "age": 80,
         "location": MAASTRICHT,
         "complaint": "dyspnoe",
-        "answers": {"dys_copd_hartfalen": True},
+        "answers": {
+            "dys_ademt_niet": False,
+            "dys_geen_zinnen": False,
+            "dys_pijn_borst": False,
+            "dys_copd_hartfalen": True,
+        },
     }
     headers = {"Authorization": f"Bearer {tok}", "Idempotency-Key": f"k-{ref}"}
     async with session.post(url + "/api/v1/requests", json=body, headers=headers) as resp:

@@ -18,7 +18,10 @@ from ..http_helpers import Client, auth, iso, make_app, report, started, token
 from ..regions import tiny_region
 
 AT_B = {"lat": 50.90, "lon": 5.72}
-U2 = {"complaint": "dyspnoe", "answers": {"dys_copd_hartfalen": True}}
+U2 = {
+    "complaint": "dyspnoe",
+    "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
+}
 TEAM = {"care_team": [{"role": "gp", "name": "Huisartsenpraktijk De Linde", "practitioner": "AGB-1"}]}
 
 

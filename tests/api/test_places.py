@@ -17,7 +17,10 @@ from coordinator.keys import STORES
 
 from ..http_helpers import Client, auth, make_app, report, started, token
 
-U3_FALL = {"complaint": "dyspnoe", "answers": {"dys_copd_hartfalen": True}}
+U3_FALL = {
+    "complaint": "dyspnoe",
+    "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
+}
 TABLE = "\n".join(
     [
         "postcode,lat,lon,place,municipality",

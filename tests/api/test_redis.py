@@ -115,7 +115,12 @@ async def test_two_instances_100_reserves_on_5_free_places_exactly_5_win(
         "age": 84,
         "location": {"lat": 50.95, "lon": 5.74},
         "complaint": "dyspnoe",
-        "answers": {"dys_copd_hartfalen": True},
+        "answers": {
+            "dys_ademt_niet": False,
+            "dys_geen_zinnen": False,
+            "dys_pijn_borst": False,
+            "dys_copd_hartfalen": True,
+        },
     }
     ids = []
     for i in range(100):

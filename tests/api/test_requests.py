@@ -16,7 +16,10 @@ from ..http_helpers import Client, auth, make_app, report, started, token
 from ..regions import tiny_region
 
 AT_A = {"lat": 50.85, "lon": 5.70}
-U2_DYSPNOE = {"complaint": "dyspnoe", "answers": {"dys_copd_hartfalen": True}}  # U2: hap_visit, seh, elv_hoog
+U2_DYSPNOE = {
+    "complaint": "dyspnoe",
+    "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
+}  # U2: hap_visit, seh, elv_hoog
 
 
 @pytest.fixture
@@ -79,7 +82,7 @@ async def test_a_request_is_triaged_and_gets_ranked_proposals_with_reasons(clien
 async def test_u1_escalates_to_112_and_is_never_placed(client: Client) -> None:
     nurse = await token(client.app, "triage")
     await fill(client, report("vvt-a", "elv_hoog", 2, 5))
-    req = await create(client, nurse, answers={"dys_geen_zinnen": True})
+    req = await create(client, nurse, answers={"dys_ademt_niet": False, "dys_geen_zinnen": True})
     assert (req["urgency"], req["escalate_112"], req["status"], req["proposals"]) == ("U1", True, "escalated", [])
     status, problem = await act(client, nurse, req["id"], "reserve", {"provider_id": "vvt-a", "care_type": "elv_hoog"})
     assert status == 409 and "112" in problem["detail"]
@@ -119,7 +122,9 @@ async def test_a_gone_place_is_a_409_and_nothing_changes(client: Client) -> None
         client, nurse, second["id"], "reserve", {"provider_id": "vvt-a", "care_type": "elv_hoog"}
     )
     assert status == 409 and problem["title"] == "Place no longer available"
-    assert "no free elv_hoog" in problem["detail"]
+    assert (
+        "no free ELV hoog left at VVT-A" in problem["detail"] and problem["detail_coded"]["code"] == "error.gone_full"
+    )
     got = await (await client.get(f"/api/v1/requests/{second['id']}", headers=auth(nurse))).json()
     assert got["status"] == "open" and got["hold"] is None
     assert (await entry(client, nurse, "vvt-a", "elv_hoog"))["held"] == 1

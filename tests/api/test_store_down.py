@@ -22,7 +22,10 @@ pytestmark = pytest.mark.redis
 
 AT_A = {"lat": 50.85, "lon": 5.70}
 U1_CHEST_PAIN = {"complaint": "pijn_op_de_borst", "answers": {"pob_ademt_niet": False, "pob_acs_nu": True}}
-U2_DYSPNOE = {"complaint": "dyspnoe", "answers": {"dys_copd_hartfalen": True}}
+U2_DYSPNOE = {
+    "complaint": "dyspnoe",
+    "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
+}
 
 
 async def post_request(client: Client, tok: str, body: dict[str, Any], key: str) -> tuple[int, Any, float]:

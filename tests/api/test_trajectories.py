@@ -15,7 +15,10 @@ from ..http_helpers import Client, auth, make_app, report, started, token
 from ..regions import tiny_region
 
 AT_B = {"lat": 50.90, "lon": 5.72}  # 10 minutes from both VVTs (A and C), 30 from the hospital (E)
-U2 = {"complaint": "dyspnoe", "answers": {"dys_copd_hartfalen": True}}  # hap_visit, seh, elv_hoog
+U2 = {
+    "complaint": "dyspnoe",
+    "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
+}  # hap_visit, seh, elv_hoog
 LEAD = {"role": "regiebehandelaar", "name": "SO mw. Peters", "practitioner": "AGB-111", "contact": "tel:+31431234567"}
 PLAN: dict[str, Any] = {
     "care_team": [LEAD, {"role": "gp", "name": "Huisartsenpraktijk De Linde", "practitioner": "AGB-222"}],
@@ -159,7 +162,9 @@ async def test_three_acute_requests_in_30_days_set_evaluation_due(client: Client
     assert got["evaluation_due"]["due"] is False
     await create(client, nurse, ref="p-often")
     got = await (await client.get("/api/v1/trajectories/p-often", headers=auth(admin))).json()
-    assert got["evaluation_due"] == {"due": True, "reason": "3 acute requests within 30 days"}
+    due = got["evaluation_due"]
+    assert (due["due"], due["reason"]) == (True, "3 acute requests within 30 days")
+    assert due["reason_coded"]["params"]["parts"][0]["code"] == "trajectory.acute_requests"
 
 
 @pytest.mark.parametrize("ref", ["111222333", "111 222 333"])

@@ -303,7 +303,12 @@ async def test_a_place_taken_meanwhile_is_a_409_and_the_proposals_refresh(servic
                 "age": 80,
                 "location": {"lat": 50.85, "lon": 5.70},
                 "complaint": "dyspnoe",
-                "answers": {"dys_copd_hartfalen": True},
+                "answers": {
+                    "dys_ademt_niet": False,
+                    "dys_geen_zinnen": False,
+                    "dys_pijn_borst": False,
+                    "dys_copd_hartfalen": True,
+                },
             },
             colleague,
         )
@@ -385,7 +390,12 @@ async def test_open_requests_turn_red_when_overdue_and_optimise_proposes_before_
         "age": 84,
         "location": {"lat": 50.85, "lon": 5.70},
         "complaint": "dyspnoe",
-        "answers": {"dys_copd_hartfalen": True},
+        "answers": {
+            "dys_ademt_niet": False,
+            "dys_geen_zinnen": False,
+            "dys_pijn_borst": False,
+            "dys_copd_hartfalen": True,
+        },
     }
     ids = [(await service.post("/api/v1/requests", body | {"patient_ref": f"p-q{i}"}, nurse))["id"] for i in range(3)]
     async with new_page(browser) as (page, errors):

@@ -123,7 +123,12 @@ async def test_when_the_spool_cannot_be_written_the_access_is_refused(
         "age": 84,
         "location": {"lat": 50.85, "lon": 5.7},
         "complaint": "dyspnoe",
-        "answers": {"dys_copd_hartfalen": True},
+        "answers": {
+            "dys_ademt_niet": False,
+            "dys_geen_zinnen": False,
+            "dys_pijn_borst": False,
+            "dys_copd_hartfalen": True,
+        },
     }
     resp = await client.post("/api/v1/requests", json=body, headers=auth(nurse))
     problem = await resp.json()

@@ -11,7 +11,10 @@ from ..http_helpers import Client, auth
 __all__ = ["AT_A", "U2", "Samples", "act", "create", "scrape"]
 
 AT_A = {"lat": 50.85, "lon": 5.70}
-U2 = {"complaint": "dyspnoe", "answers": {"dys_copd_hartfalen": True}}  # U2: hap_visit, seh, elv_hoog
+U2 = {
+    "complaint": "dyspnoe",
+    "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
+}  # U2: hap_visit, seh, elv_hoog
 
 
 class Samples:

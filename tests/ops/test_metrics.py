@@ -82,7 +82,7 @@ async def test_requests_by_urgency_and_outcome_escalations_and_time_to_placement
     client = await started(aiohttp_client, make_app(f"sqlite:///{tmp_path}/z.db", tiny_region()))
     nurse = await token(client.app, "triage")
     await fill(client, report("vvt-a", "elv_hoog", 4, 5))
-    u1 = await create(client, nurse, answers={"dys_geen_zinnen": True})
+    u1 = await create(client, nurse, answers={"dys_ademt_niet": False, "dys_geen_zinnen": True})
     assert u1["urgency"] == "U1"
     u2 = await create(client, nurse, patient_ref="p-9")
     assert (await act(client, nurse, u2["id"], "reserve", VVT_A))[0] == 200

@@ -10,6 +10,7 @@ import pytest
 from capacity.model import Provider
 from routing.dispatch import Place
 from routing.matching import Need, greedy, optimize
+from tests.words import en
 
 from .helpers import CT, TZ, WINTER, fresh, need, offer, where
 
@@ -49,7 +50,7 @@ def test_greedy_leaves_a_request_unplaced_that_optimize_places() -> None:
     )
     g = greedy(needs, cands, WINTER, TZ, CT)
     assert where(g) == {"r1": "vvt-a"}
-    assert g.unassigned == (("r2", "nearest places were taken by earlier calls"),)
+    assert [(r, en(m)) for r, m in g.unassigned] == [("r2", "nearest places were taken by earlier calls")]
     o = optimize(needs, cands, WINTER, TZ, CT)
     assert where(o) == {"r1": "vvt-b", "r2": "vvt-a"} and o.objective == 47.0 and o.placed_weight == 4
     body: dict[str, Any] = o.to_json()
@@ -69,7 +70,7 @@ def test_urgency_weight_wins_over_cost() -> None:
     needs, cands = batch({"u4": {"vvt-a": 1}, "u2": {"vvt-a": 50}}, {"vvt-a": 1}, needs=needs)
     o = optimize(needs, cands, WINTER, TZ, CT)
     assert where(o) == {"u2": "vvt-a"} and o.placed_weight == 4 and o.objective == 60.0
-    assert o.unassigned == (("u4", "places went to more urgent or better-fitting requests"),)
+    assert [(r, en(m)) for r, m in o.unassigned] == [("u4", "places went to more urgent or better-fitting requests")]
 
 
 def test_more_weight_placed_beats_a_cheaper_assignment_with_negative_costs() -> None:
@@ -90,7 +91,11 @@ def test_more_weight_placed_beats_a_cheaper_assignment_with_negative_costs() -> 
 def test_no_feasible_place_is_said_so() -> None:
     needs, cands = batch({"r1": {"vvt-a": 500}}, {"vvt-a": 1})
     o = optimize(needs, cands, WINTER, TZ, CT)
-    assert o.assignments == () and o.unassigned == (("r1", "no feasible place"),) and o.objective == 0.0
+    assert (
+        o.assignments == ()
+        and [(r, en(m)) for r, m in o.unassigned] == [("r1", "no feasible place")]
+        and o.objective == 0.0
+    )
     assert optimize([], {}, WINTER, TZ, CT).status == "OPTIMAL"
 
 

@@ -14,6 +14,7 @@ from capacity.state import CapacityEntry, ProviderStatus
 from routing.dispatch import Option, Place, rank_places
 from routing.graph import ACCESS_SPEED_KMH, RoadGraph, TravelMatrix, haversine_km
 from routing.lookup import Routing
+from tests.words import en
 
 from ..regions import line_region, tiny_region
 
@@ -94,7 +95,7 @@ def test_nearest_is_proposed_first_when_it_has_room() -> None:
         places(routing, 50.85, 5.70, entries), WINTER, routing.home.tz, limit=3, sorted_by_travel=True
     )
     assert ids(options) == ["vvt-a", "vvt-b", "vvt-c"]
-    assert options[0].reason == "0 min, 4 free, updated 5 min ago"
+    assert en(options[0].reason) == "0 min, 4 free, updated 5 min ago"
 
 
 def test_when_the_nearest_is_full_the_second_is_proposed() -> None:
@@ -112,7 +113,7 @@ def test_when_the_nearest_is_full_the_second_is_proposed() -> None:
     assert ids(options) == ["vvt-b"]
     assert options[0].place.travel_minutes == pytest.approx(10.0)
     assert [(o.place.provider.id, o.excluded) for o in excluded] == [("vvt-a", "full")]
-    assert excluded[0].reason == "0 min, full (0 of 6 free, 2 held)"
+    assert en(excluded[0].reason) == "0 min, full (0 of 6 free, 2 held)"
 
 
 def test_closed_stopped_stale_and_full_places_are_never_proposed() -> None:
@@ -130,10 +131,10 @@ def test_closed_stopped_stale_and_full_places_are_never_proposed() -> None:
         places(routing, 50.85, 5.70, entries, stops), WINTER, tz, limit=5, include_excluded=True, sorted_by_travel=True
     )
     assert ids(options) == ["vvt-e"]
-    assert options[0].reason == "40 min, 1 free, updated 5 min ago"
-    why = {o.place.provider.id: (o.excluded, o.reason) for o in excluded}
+    assert en(options[0].reason) == "40 min, 1 free, updated 5 min ago"
+    why = {o.place.provider.id: (o.excluded, en(o.reason)) for o in excluded}
     assert why["vvt-a"][0] == "full"
-    assert why["vvt-b"] == ("stop", "10 min, stop until 18:00: griepuitbraak")
+    assert why["vvt-b"] == ("stop", "10 min, stop until Wed 14 Jan 18:00: griepuitbraak")
     assert why["vvt-c"][0] == "stale" and "last report 2 h ago" in why["vvt-c"][1]
     assert why["vvt-d"][0] == "closed" and "17:00-08:00" in why["vvt-d"][1]
 

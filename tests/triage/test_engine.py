@@ -9,6 +9,7 @@ import pytest
 
 from capacity.errors import InvalidInput
 from coordinator.triage import triage
+from tests.words import nl
 
 from .helpers import COMPLAINT_IDS, shipped
 
@@ -18,7 +19,14 @@ CASES: list[tuple[str, int, dict[str, bool], str, str, tuple[str, ...]]] = [
     ("dyspnoe", 60, {"dys_ademt_niet": True}, "U0", "dys_ademt_niet", ()),
     ("dyspnoe", 60, {"dys_geen_zinnen": True}, "U1", "dys_geen_zinnen", ()),
     ("dyspnoe", 60, {"dys_pijn_borst": True, "dys_copd_hartfalen": True}, "U1", "dys_pijn_borst", ()),
-    ("dyspnoe", 70, {"dys_copd_hartfalen": True}, "U2", "dys_copd_hartfalen", ("hap_visit", "seh", "elv_hoog")),
+    (
+        "dyspnoe",
+        70,
+        {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
+        "U2",
+        "dys_copd_hartfalen",
+        ("hap_visit", "seh", "elv_hoog"),
+    ),
     (
         "dyspnoe",
         84,
@@ -158,7 +166,11 @@ def test_first_yes_decides(
     assert outcome.escalate_112 is (urgency in ("U0", "U1"))
     assert outcome.advice_only is (urgency == "U5")
     assert outcome.target_minutes == shipped().urgencies[urgency].target_minutes
-    assert outcome.reasons[0].startswith(f"{decided_by}:")
+    first = outcome.reasons[0]
+    if decided_by == "default":
+        assert first.code == "triage.default"
+    else:
+        assert (first.code, first.params["question"]) == ("triage.decided", decided_by)
 
 
 def test_u1_escalates_to_112_without_care_types() -> None:
@@ -166,7 +178,7 @@ def test_u1_escalates_to_112_without_care_types() -> None:
     assert outcome.escalate_112
     assert outcome.care_types == ()
     assert outcome.target_minutes == 15
-    assert any("112" in r for r in outcome.reasons)
+    assert any(r.code == "triage.escalate_112" and "112" in nl(r) for r in outcome.reasons)
 
 
 def test_advice_outcome_carries_its_advice() -> None:
