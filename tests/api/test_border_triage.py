@@ -85,13 +85,13 @@ async def test_triage_proposes_places_across_the_border_when_none_at_home_fits(
     assert (first["cross_region"], first["region"]) == (True, "nijmegen-boxmeer")
     assert first["region_name"] == "Nijmegen en Land van Cuijk (buurregio)"
     assert first["travel_minutes"] <= rec["target_minutes"]
-    assert any(r.startswith("over de grens (Nijmegen en Land van Cuijk") for r in first["reasons"])
+    assert any(r.startswith("across the border (Nijmegen en Land van Cuijk") for r in first["reasons"])
     assert all(p["cross_region"] for p in rec["proposals"])
     assert "zh-radboudumc" not in {p["provider_id"] for p in rec["proposals"]}  # full there too
     # zcc holds no place in another region: the nurse is told to reserve it through that region's ZCC.
     place = {"provider_id": "zh-maasziekenhuis", "care_type": "seh"}
     held = await client.post(f"/api/v1/requests/{rec['id']}/reserve", json=place, headers=auth(nurse))
-    assert held.status == 409 and "over de grens" in (await held.json())["detail"]
+    assert held.status == 409 and "across the border" in (await held.json())["detail"]
 
     # As soon as a place at home fits the window, the home region is proposed and nothing across the border.
     await post(client, admin, report("zh-venlo", "seh", 2, 9))

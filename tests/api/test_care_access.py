@@ -19,7 +19,7 @@ BODY = {
     "age": 86,
     "location": {"lat": 50.90, "lon": 5.72},
     "complaint": "dyspnoe",
-    "answers": {"dys_copd_hartfalen": True},
+    "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
 }
 
 

@@ -181,7 +181,12 @@ async def test_matching_passes_over_a_stopped_seh_and_a_reserve_of_it_is_refused
         "age": 84,
         "location": {"lat": 51.05, "lon": 5.78},
         "complaint": "dyspnoe",
-        "answers": {"dys_copd_hartfalen": True},
+        "answers": {
+            "dys_ademt_niet": False,
+            "dys_geen_zinnen": False,
+            "dys_pijn_borst": False,
+            "dys_copd_hartfalen": True,
+        },
     }
     before = await post(client, "/api/v1/requests", body, nurse, expect=201)
     assert ("zh-e", "seh") in {(p["provider_id"], p["care_type"]) for p in before["proposals"]}

@@ -104,6 +104,12 @@ async def test_a_valid_token_names_the_person_and_role_in_the_audit_log(
     fill = {"updates": [report("vvt-a", "elv_hoog", 3, 5)]}
     assert (await client.post("/api/v1/capacity", json=fill, headers=auth(admin))).status == 200
     body = {"patient_ref": "p-oidc", "age": 80, "location": {"lat": 50.9, "lon": 5.72}, "complaint": "dyspnoe"}
+    body["answers"] = {
+        "dys_ademt_niet": False,
+        "dys_geen_zinnen": False,
+        "dys_pijn_borst": False,
+        "dys_copd_hartfalen": True,
+    }
     created = await client.post("/api/v1/requests", json=body, headers=auth(nurse))
     assert created.status == 201, await created.text()
     by = (await created.json())["created_by"]

@@ -38,7 +38,7 @@ U2 = {
     "age": 84,
     "location": {"lat": 50.85, "lon": 5.70},
     "complaint": "dyspnoe",
-    "answers": {"dys_copd_hartfalen": True},
+    "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
 }
 ELV_C = {"provider_id": "vvt-c", "care_type": "elv_hoog"}
 

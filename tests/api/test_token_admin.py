@@ -171,7 +171,12 @@ async def test_the_audit_log_and_the_events_name_the_person_and_role(
         "age": 86,
         "location": {"lat": 50.90, "lon": 5.72},
         "complaint": "dyspnoe",
-        "answers": {"dys_copd_hartfalen": True},
+        "answers": {
+            "dys_ademt_niet": False,
+            "dys_geen_zinnen": False,
+            "dys_pijn_borst": False,
+            "dys_copd_hartfalen": True,
+        },
     }
     created = await client.post("/api/v1/requests", json=body, headers=auth(nurse))
     assert created.status == 201, await created.text()

@@ -152,7 +152,18 @@ async def test_every_screen_at_every_size(service: Service, browser: Browser, si
         body = {"age": 80, "location": {"lat": 50.9, "lon": 5.72}, "complaint": "dyspnoe"}
         for ref in ("p-open-1", "p-open-2"):
             await service.post(
-                "/api/v1/requests", body | {"patient_ref": ref, "answers": {"dys_copd_hartfalen": True}}, nurse
+                "/api/v1/requests",
+                body
+                | {
+                    "patient_ref": ref,
+                    "answers": {
+                        "dys_ademt_niet": False,
+                        "dys_geen_zinnen": False,
+                        "dys_pijn_borst": False,
+                        "dys_copd_hartfalen": True,
+                    },
+                },
+                nurse,
             )
         await page.get_by_role("button", name="Ververs", exact=True).click()
         await expect(page.locator("#req-body tr")).to_have_count(2)
@@ -192,7 +203,18 @@ async def test_every_list_is_walked_with_the_arrow_keys(service: Service, browse
     body = {"age": 84, "location": {"lat": 50.85, "lon": 5.70}, "complaint": "dyspnoe"}
     for i in range(2):
         await service.post(
-            "/api/v1/requests", body | {"patient_ref": f"p-k{i}", "answers": {"dys_copd_hartfalen": True}}, nurse
+            "/api/v1/requests",
+            body
+            | {
+                "patient_ref": f"p-k{i}",
+                "answers": {
+                    "dys_ademt_niet": False,
+                    "dys_geen_zinnen": False,
+                    "dys_pijn_borst": False,
+                    "dys_copd_hartfalen": True,
+                },
+            },
+            nurse,
         )
     async with sized_page(browser, "1920x1080") as (page, errors):
         await login(page, service.url, nurse)
