@@ -21,6 +21,11 @@ _SERVER_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
     "ZCC_MAX_HEADER_BYTES": ("max_header_bytes", int),
     "ZCC_LOG_REPEAT_SECONDS": ("log_repeat_seconds", float),
 }
+# After the placement (issue 15): variable -> (field, type).
+_FOLLOWUP_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
+    "ZCC_ARRIVAL_ALERT_MINUTES": ("arrival_alert_minutes", float),
+    "ZCC_REFUSAL_PENALTY_DAYS": ("refusal_penalty_days", float),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +85,10 @@ class Settings:
     # Geocoding by address (PDOK Locatieserver's ``free`` URL); None: off, no address leaves the service.
     geocoder_url: str | None = None
     geocoder_timeout_seconds: float = 1.0
+    # A placement with no arrival reported after this long shows "niet aangekomen?" on the board.
+    arrival_alert_minutes: float = 60.0
+    # A place that refused a patient at the door ranks lower for that patient's requests this long.
+    refusal_penalty_days: float = 30.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -119,7 +128,7 @@ class Settings:
             env["reconcile_interval_seconds"] = float(v)
         if v := os.environ.get("ZCC_RECONCILE_GRACE_SECONDS"):
             env["reconcile_grace_seconds"] = float(v)
-        for name, (attr, kind) in _SERVER_ENV.items():
+        for name, (attr, kind) in (_SERVER_ENV | _FOLLOWUP_ENV).items():
             if v := os.environ.get(name):
                 env[attr] = kind(v)
         if v := os.environ.get("ZCC_GEOCODER_URL"):

@@ -48,7 +48,7 @@ ERRORS: Mapping[str, type[ZccError]] = {
 }
 
 # Scripts that call the prelude's helpers.
-_WITH_PRELUDE = ("apply_updates", "set_status", "hold", "end_hold", "expire_holds", "put_doc")
+_WITH_PRELUDE = ("apply_updates", "set_status", "hold", "end_hold", "expire_holds", "put_doc", "return_unit")
 
 
 @cache
@@ -73,6 +73,7 @@ class Scripts:
     append_event: AsyncScript
     snapshot: AsyncScript
     put_doc: AsyncScript
+    return_unit: AsyncScript
 
 
 def register_scripts(client: Redis) -> Scripts:
@@ -87,6 +88,7 @@ def register_scripts(client: Redis) -> Scripts:
         append_event=reg(lua_source("append_event")),
         snapshot=reg(lua_source("snapshot")),
         put_doc=reg(lua_source("put_doc")),
+        return_unit=reg(lua_source("return_unit")),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import capacity, forecast, ops, requests, trajectories
+from . import capacity, followup, forecast, ops, requests, trajectories
 from .common import PROBLEM_RESPONSE, PROBLEM_SCHEMA, Spec, model_schemas
 
 __all__ = ["build_openapi", "openapi_handler"]
@@ -18,7 +18,7 @@ __all__ = ["build_openapi", "openapi_handler"]
 
 def build_openapi() -> Spec:
     """The whole OpenAPI 3.1 document."""
-    schemas = model_schemas((*capacity.MODELS, *requests.MODELS, *trajectories.MODELS))
+    schemas = model_schemas((*capacity.MODELS, *requests.MODELS, *trajectories.MODELS, *followup.MODELS))
     schemas.update(capacity.SCHEMAS)
     schemas.update(forecast.SCHEMAS)
     schemas["Problem"] = PROBLEM_SCHEMA
@@ -37,7 +37,8 @@ def build_openapi() -> Spec:
             "schemas": schemas,
             "responses": {"Problem": PROBLEM_RESPONSE},
         },
-        "paths": {**ops.paths(), **capacity.paths(), **forecast.paths(), **requests.paths(), **trajectories.paths()},
+        "paths": {**ops.paths(), **capacity.paths(), **forecast.paths(), **requests.paths(), **trajectories.paths()}
+        | followup.paths(),
     }
 
 

@@ -76,6 +76,8 @@ class TrajectoryRecord(Record):
     started_at: Instant
     ended_at: Instant | None = None
     stop_criteria: dict[str, bool] = Field(default_factory=_no_criteria_met)
+    # Why the record was marked evaluation_due by an event (a refusal, a readmission): {code, text, request_id, at}.
+    evaluation_reason: dict[str, Any] | None = None
     created_at: Instant
     updated_at: Instant
 

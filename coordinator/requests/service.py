@@ -28,6 +28,7 @@ from ..records import ActorRef, HeldPlace, Placement, RequestRecord, TrajectoryE
 from ..trajectories import TrajectoryService
 from ..triage import TriageProtocol
 from .create import Intake, create_request
+from .followup import FollowUpObserver, NoFollowUpObserver
 from .intake import RequestInput, candidate_places, doc_write, history, need_of, trajectory_event
 from .observer import LifecycleObserver, NoObserver
 from .replay import hold_id_for, is_repeat, remember, take_hold
@@ -63,6 +64,8 @@ class RequestService:
         self.on_placed = on_placed
         # Told of each transition once it is stored (the metrics); never of a replay.
         self.observer: LifecycleObserver = observer or NoObserver()
+        # Told of each report after the placement (arrival, outcome, discharge): the loop's metrics.
+        self.followup: FollowUpObserver = NoFollowUpObserver()
 
     # -- reading ----------------------------------------------------------------
 
@@ -96,6 +99,10 @@ class RequestService:
         """Every request of one patient as stored, open or not, oldest first."""
         records = (RequestRecord.from_store(d.body) for d in await self._records.list_requests(open_only=False))
         return [r for r in records if r.patient_ref == patient_ref]
+
+    async def list_all(self) -> list[RequestRecord]:
+        """Every request as stored, open or not, oldest first (the follow-up lists and the indicators)."""
+        return [RequestRecord.from_store(d.body) for d in await self._records.list_requests(open_only=False)]
 
     def candidates(self, record: RequestRecord, routing: Routing) -> list[Place]:
         """A request's candidate places, for the batch optimisation."""
