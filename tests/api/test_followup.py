@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from fhir.resources.R4B.bundle import Bundle
 from pytest_aiohttp import AiohttpClient
 
 from ..eventually import eventually
@@ -129,6 +130,12 @@ async def test_a_placement_is_followed_to_arrival_outcome_and_discharge_and_the_
     kinds = [e["type"] for e in trail["events"] if e.get("request_id") == rid]
     assert kinds[-3:] == ["arrived", "outcome", "discharged"]  # each report in the patient's trajectory
     assert trail["events"][-1]["detail"]["destination"] == "home_with_district_nursing"
+    # and in the FHIR export, which still validates
+    bundle = await (await client.get("/api/v1/trajectories/p-7f3a/fhir", headers=auth(admin))).json()
+    Bundle.model_validate(bundle)
+    (enc,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Encounter"]
+    assert enc["status"] == "finished" and set(enc["period"]) == {"start", "end"}
+    assert enc["hospitalization"]["dischargeDisposition"]["coding"][0]["code"] == "home"
 
 
 async def test_reports_that_do_not_fit_are_409_and_change_nothing(client: Client) -> None:
