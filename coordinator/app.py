@@ -122,6 +122,7 @@ def create_app(
         on_placed=notifier.notify,
         observer=metrics,
     )
+    app[REQUESTS].refusal_days = settings.refusal_penalty_days
     app[STREAM_SLOTS] = StreamSlots(
         settings.max_streams, settings.max_streams_per_client, retry_after=settings.retry_after_seconds
     )

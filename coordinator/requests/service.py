@@ -66,6 +66,8 @@ class RequestService:
         self.observer: LifecycleObserver = observer or NoObserver()
         # Told of each report after the placement (arrival, outcome, discharge): the loop's metrics.
         self.followup: FollowUpObserver = NoFollowUpObserver()
+        #: How long a place that refused a patient at the door ranks lower for that patient (days).
+        self.refusal_days = 30.0
 
     # -- reading ----------------------------------------------------------------
 

@@ -237,3 +237,56 @@ async def test_no_alert_before_the_configured_time(aiohttp_client: AiohttpClient
     await place(client, nurse)
     overdue = await (await client.get("/api/v1/arrivals/overdue", headers=auth(nurse))).json()
     assert overdue == {"alert_minutes": 60.0, "alerts": []}
+
+
+async def test_a_readmission_within_30_days_raises_urgency_notifies_and_marks_evaluation_due(
+    client: Client, hook: Hook
+) -> None:
+    admin, nurse, vvt_a = await setup(client)
+    resp = await client.patch("/api/v1/trajectories/p-7f3a", json={"care_team": [LEAD]}, headers=auth(admin))
+    assert resp.status == 200
+    rid = await place(client, nurse)
+    assert (await post(client, vvt_a, rid, "arrived", {}))[0] == 200
+    assert (await post(client, vvt_a, rid, "discharge", {"destination": "home"}))[0] == 200
+
+    # dyspnoe without a yes is U4; after a discharge in the last 30 days it is U3, and says why
+    body = {"patient_ref": "p-7f3a", "age": 86, "location": AT_B, "complaint": "dyspnoe", "answers": {}}
+    resp = await client.post("/api/v1/requests", json=body, headers=auth(nurse))
+    assert resp.status == 201, await resp.text()
+    again = await resp.json()
+    assert again["urgency"] == "U3" and again["triage"]["raised_by"] == ["recent_discharge_30d"]
+    assert any("Ontslagen in de afgelopen 30 dagen" in r for r in again["triage"]["reasons"])
+    assert again["previous"]["provider_id"] == "vvt-a" and again["previous"]["ended"] == "discharged"
+    assert again["previous"]["text"] == "ontslagen naar huis"
+    # another patient with the same complaint stays U4
+    resp = await client.post("/api/v1/requests", json=body | {"patient_ref": "p-0009"}, headers=auth(nurse))
+    assert (await resp.json())["urgency"] == "U4"
+
+    trail = await (await client.get("/api/v1/trajectories/p-7f3a", headers=auth(admin))).json()
+    assert trail["evaluation_due"]["code"] == "readmission" and trail["phase"] == "evaluation_due"
+
+    def told() -> None:
+        assert any(m["event"] == "readmission" for m in hook.received), hook.received
+
+    await eventually(told, what="the readmission webhook")
+
+
+async def test_a_place_that_refused_the_patient_ranks_lower_next_time_with_the_reason(client: Client) -> None:
+    _, nurse, vvt_a = await setup(client)
+    first = await place(client, nurse, pid="vvt-a")
+    refusal = {"outcome": "refused", "reason": "no_bed_after_all"}
+    assert (await post(client, vvt_a, first, "outcome", refusal))[0] == 200
+    assert (await post(client, nurse, first, "cancel", {"reason": "elders opgelost"}))[0] == 200
+
+    body = {"patient_ref": "p-7f3a", "age": 86, "location": AT_B, **U2}
+    nxt = await (await client.post("/api/v1/requests", json=body, headers=auth(nurse))).json()
+    order = [(p["provider_id"], p["care_type"]) for p in nxt["proposals"]]
+    assert order.index(("vvt-c", "elv_hoog")) < order.index(("vvt-a", "elv_hoog"))  # vvt-a came first before
+    refused = next(p for p in nxt["proposals"] if p["provider_id"] == "vvt-a")
+    assert any("weigerde deze patiënt" in r and "toch geen plek vrij" in r for r in refused["reasons"])
+    assert nxt["previous"]["provider_id"] == "vvt-a" and nxt["previous"]["ended"] == "refused"
+    # another patient still gets vvt-a first
+    other = await (
+        await client.post("/api/v1/requests", json=body | {"patient_ref": "p-0009"}, headers=auth(nurse))
+    ).json()
+    assert other["proposals"][0]["provider_id"] == "vvt-a" and other["previous"] is None
