@@ -126,12 +126,15 @@ def rank_refused_lower(proposals: list[Proposal], past: PatientPast, limit: int)
     if not past.refusals:
         return proposals[:limit]
     out = []
-    for p in proposals:
-        refusal = past.refusals.get(p.provider_id)
-        if refusal is not None:
-            reason = REFUSAL_REASONS.get(str(refusal["reason"]), "")
-            line = f"weigerde deze patiënt op {refusal['at'][:10]} ({reason}): +{REFUSAL_PENALTY:.0f}"
-            p = dataclasses.replace(p, score=p.score + REFUSAL_PENALTY, reasons=(*p.reasons, line))
-        out.append(p)
+    for proposal in proposals:
+        refusal = past.refusals.get(proposal.provider_id)
+        if refusal is None:
+            out.append(proposal)
+            continue
+        reason = REFUSAL_REASONS.get(str(refusal["reason"]), "")
+        line = f"weigerde deze patiënt op {refusal['at'][:10]} ({reason}): +{REFUSAL_PENALTY:.0f}"
+        out.append(
+            dataclasses.replace(proposal, score=proposal.score + REFUSAL_PENALTY, reasons=(*proposal.reasons, line))
+        )
     out.sort(key=lambda p: (p.score, p.travel_minutes, p.provider_id, p.care_type))
     return out[:limit]
