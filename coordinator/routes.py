@@ -42,6 +42,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/api/v1/requests/{request_id}/outcome", followup.outcome, name="request_outcome")
     r.add_post("/api/v1/requests/{request_id}/discharge", followup.discharge, name="request_discharge")
     r.add_get("/api/v1/providers/{provider_id}/patients", followup.provider_patients, name="provider_patients")
+    r.add_get("/api/v1/receiving", followup.receiving, name="receiving")
     r.add_get("/api/v1/arrivals/overdue", followup.not_arrived, name="arrivals_overdue")
     r.add_post("/api/v1/optimize", requests.optimize_requests, name="optimize")
     r.add_get("/api/v1/trajectories/{patient_ref}", trajectories.get_trajectory, name="trajectory_get")

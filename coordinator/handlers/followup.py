@@ -41,6 +41,7 @@ __all__ = [
     "outcome",
     "provider_patients",
     "provider_view",
+    "receiving",
 ]
 
 
@@ -127,12 +128,28 @@ async def provider_patients(request: web.Request) -> web.Response:
     if not who.may_write_provider(provider_id):
         await audit(request, who, "search", None, allowed=False, basis="none")
         raise Forbidden(f"only {provider_id} itself (or an admin) sees its patients")
+    return json_response({"provider_id": provider_id, **await _patients(request, who, {provider_id})})
+
+
+async def receiving(request: web.Request) -> web.Response:
+    """The patients of every provider the caller's token is for (the page's "Mijn patiënten"); admin: all."""
+    who = principal(request)
+    if who.role not in ("provider", "admin"):
+        await audit(request, who, "search", None, allowed=False, basis="none")
+        raise Forbidden("only a receiving provider's token (or an admin) has patients to report on")
+    scope = None if who.role == "admin" else set(who.providers)
+    return json_response({"providers": sorted(who.providers), **await _patients(request, who, scope)})
+
+
+async def _patients(request: web.Request, who: Principal, providers: set[str] | None) -> dict[str, Any]:
+    """Incoming, current and in the last 24 hours ended patients of ``providers`` (None: all); audited per patient."""
     since = utcnow() - timedelta(hours=24)
     incoming: list[RequestRecord] = []
     current: list[RequestRecord] = []
     ended: list[RequestRecord] = []
     for record in await request.app[REQUESTS].list_all():
-        if receiver_of(record) != provider_id:
+        receiver = receiver_of(record)
+        if receiver is None or (providers is not None and receiver not in providers):
             continue
         stay = record.stay
         if record.status == "placed" and (stay is None or not stay.ended):
@@ -145,14 +162,11 @@ async def provider_patients(request: web.Request) -> web.Response:
     basis = "admin" if who.role == "admin" else "receiving_provider"
     for ref in dict.fromkeys(r.patient_ref for r in shown) or [None]:
         await audit(request, who, "search", ref, allowed=True, basis=basis)
-    return json_response(
-        {
-            "provider_id": provider_id,
-            "incoming": [provider_view(r) for r in incoming],
-            "current": [provider_view(r) for r in current],
-            "ended": [provider_view(r) for r in ended],
-        }
-    )
+    return {
+        "incoming": [provider_view(r) for r in incoming],
+        "current": [provider_view(r) for r in current],
+        "ended": [provider_view(r) for r in ended],
+    }
 
 
 async def not_arrived(request: web.Request) -> web.Response:

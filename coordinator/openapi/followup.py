@@ -72,6 +72,21 @@ def _list(items: Spec) -> Spec:
     return {"type": "array", "items": items}
 
 
+def _patients(scope: str) -> Spec:
+    """Incoming, current and recently ended patients, and the provider(s) they are of."""
+    scope_schema: Spec = {"type": "string"} if scope == "provider_id" else _list({"type": "string"})
+    return {
+        "type": "object",
+        "required": [scope, "incoming", "current", "ended"],
+        "properties": {
+            scope: scope_schema,
+            "incoming": _list(PATIENT_VIEW),
+            "current": _list(PATIENT_VIEW),
+            "ended": _list(PATIENT_VIEW),
+        },
+    }
+
+
 def paths() -> Spec:
     """The reports, the provider's patient list and the arrival alerts."""
     alert: Spec = {"type": "object", "required": ["request_id", "code", "text"]}
@@ -93,22 +108,14 @@ def paths() -> Spec:
                 "operationId": "providerPatients",
                 "summary": "Incoming, current and recently ended patients of a provider (its own token, or admin)",
                 "parameters": [path_param("provider_id")],
-                "responses": {
-                    "200": json_response(
-                        {
-                            "type": "object",
-                            "required": ["provider_id", "incoming", "current", "ended"],
-                            "properties": {
-                                "provider_id": {"type": "string"},
-                                "incoming": _list(PATIENT_VIEW),
-                                "current": _list(PATIENT_VIEW),
-                                "ended": _list(PATIENT_VIEW),
-                            },
-                        }
-                    ),
-                    **AUTH_ERRORS,
-                    "503": PROBLEM,
-                },
+                "responses": {"200": json_response(_patients("provider_id")), **AUTH_ERRORS, "503": PROBLEM},
+            }
+        },
+        "/api/v1/receiving": {
+            "get": {
+                "operationId": "receivingPatients",
+                "summary": "The patients of every provider of the caller's token (role provider; admin: all)",
+                "responses": {"200": json_response(_patients("providers")), **AUTH_ERRORS, "503": PROBLEM},
             }
         },
         "/api/v1/arrivals/overdue": {

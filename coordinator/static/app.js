@@ -10,12 +10,13 @@
 // Modules: api.js (calls, token), stream.js (SSE over fetch), board.js (live board), map.js (SVG map),
 // intake.js (intake form), request.js (one request: proposals, reserve, confirm), queue.js (open
 // requests, batch optimisation), trajectory.js (zorgtraject), forecast.js (chance of full per care type),
-// unrecorded.js (triages the store could not record yet, recorded later with the same key), dom.js
-// (helpers, Dutch formatting).
+// unrecorded.js (triages the store could not record yet, recorded later with the same key), followup.js
+// (the receiving provider's patients and reports, "niet aangekomen?"), dom.js (helpers, Dutch formatting).
 
 import { explain, get, onUnauthorized, session } from "./api.js";
 import { BoardStore, BoardView } from "./board.js";
 import { fill, h, names, say } from "./dom.js";
+import { ArrivalAlerts, ReceivingPanel } from "./followup.js";
 import { ForecastBadges } from "./forecast.js";
 import { IntakeForm } from "./intake.js";
 import { RegionMap } from "./map.js";
@@ -38,6 +39,8 @@ function showLogin(message = "") {
   stream?.stop();
   queue.stop();
   forecast.stop();
+  receiving.stop();
+  alerts.stop();
   stream = null;
   $("app-view").hidden = true;
   $("login-view").hidden = false;
@@ -102,6 +105,14 @@ const map = new RegionMap({
 });
 
 const forecast = new ForecastBadges({ body: $("board-body") });
+
+const receiving = new ReceivingPanel({
+  section: $("receiving"),
+  body: $("rcv-body"),
+  status: $("rcv-status"),
+  refreshButton: $("rcv-refresh"),
+});
+const alerts = new ArrivalAlerts({ root: $("arrival-alerts") });
 
 const trajectory = new TrajectoryPanel({ form: $("traj-form"), input: $("traj-ref"), view: $("traj-view") });
 
@@ -183,6 +194,7 @@ async function startApp(mapData) {
     $("intake-form").hidden = false;
     $("requests").hidden = false;
     queue.start();
+    alerts.start();
   } else {
     const denied = protocol.reason?.status === 403;
     $("intake-unavailable").textContent = denied
@@ -210,6 +222,7 @@ async function startApp(mapData) {
   stream.start();
   boardView.render();
   forecast.start();
+  receiving.start();
 }
 
 // -- connection and health marker ---------------------------------------------------------------

@@ -1,0 +1,239 @@
+// After the placement (issue 15): the receiving provider's "Mijn patiënten" (incoming and current patients,
+// one action per report), the board's "niet aangekomen?" alerts for the triage staff, and the refusal note
+// beside a reopened request. Every Dutch text of this part is in TEXT below, keyed, for the catalogue.
+
+import { explain, get, idempotencyKey, post } from "./api.js";
+import { careTypeName, fill, fmtTime, h, names, providerName, say } from "./dom.js";
+
+export const TEXT = {
+  title: "Mijn patiënten",
+  incoming: "Onderweg naar u",
+  current: "Aanwezig",
+  ended: "Afgerond (laatste 24 uur)",
+  none: "Geen patiënten.",
+  refresh: "Ververs",
+  arrived: "Aangekomen",
+  admitted: "Opgenomen",
+  treatedAndHome: "Behandeld, naar huis",
+  referredOn: "Doorverwezen",
+  referredWhere: "Doorverwezen naar",
+  refuse: "Weiger aan de deur",
+  refuseReason: "Reden van weigeren",
+  refuseText: "Toelichting (optioneel)",
+  discharge: "Ontslag",
+  destination: "Bestemming na ontslag",
+  placedAt: "geplaatst",
+  arrivedAt: "aangekomen",
+  saved: "Vastgelegd.",
+  notArrivedTitle: "Niet aangekomen?",
+  notArrivedNone: "Alle geplaatste patiënten zijn aangekomen of nog binnen de tijd.",
+  notArrivedRow: (minutes) => `geplaatst ${minutes} min geleden, aankomst niet gemeld`,
+  refusedBy: (provider, reason) => `Geweigerd door ${provider}: ${reason}`,
+  stage: {
+    placed: "onderweg",
+    arrived: "aangekomen",
+    admitted: "opgenomen",
+    treated_and_home: "behandeld en naar huis",
+    referred_on: "doorverwezen",
+    discharged: "ontslagen",
+    refused: "geweigerd aan de deur",
+  },
+  reasons: {
+    no_bed_after_all: "toch geen plek vrij",
+    care_need_too_high: "zorgvraag te zwaar voor deze plek",
+    care_need_too_low: "zorgvraag te licht voor deze plek",
+    not_indicated: "geen indicatie",
+    patient_declined: "patiënt wilde niet",
+    other: "andere reden",
+  },
+  destinations: {
+    home: "naar huis",
+    home_with_district_nursing: "naar huis met wijkverpleging",
+    other_place: "naar een andere plek",
+    deceased: "overleden",
+  },
+};
+
+/** The line shown beside a request that was refused at the door and reopened; null when it was not. */
+export function refusalNote(record) {
+  const last = record.refused?.at?.(-1);
+  if (!last) return null;
+  const reason = TEXT.reasons[last.refusal_reason] ?? last.refusal_reason ?? "";
+  const text = last.refusal_text ? `${reason} (${last.refusal_text})` : reason;
+  return h("span", { class: "tag tag-refused" }, TEXT.refusedBy(providerName(last.provider_id), text));
+}
+
+function options(map) {
+  return Object.entries(map).map(([value, label]) => h("option", { value }, label));
+}
+
+/** The receiving provider's panel: its patients, each with the reports that fit its stage. */
+export class ReceivingPanel {
+  constructor({ section, body, status, refreshButton }) {
+    this.section = section;
+    this.body = body;
+    this.status = status;
+    refreshButton.addEventListener("click", () => this.load());
+    this.timer = null;
+  }
+
+  async start() {
+    this.section.hidden = true;
+    try {
+      await this.load();
+    } catch {
+      return; // not a provider token: the panel stays hidden
+    }
+    this.section.hidden = false;
+    this.timer = setInterval(() => this.load().catch(() => {}), 30_000);
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.timer = null;
+    fill(this.body);
+    this.section.hidden = true;
+  }
+
+  async load() {
+    const data = await get("/api/v1/receiving");
+    fill(
+      this.body,
+      this.list(TEXT.incoming, data.incoming, "incoming"),
+      this.list(TEXT.current, data.current, "current"),
+      this.list(TEXT.ended, data.ended, "ended"),
+    );
+  }
+
+  list(title, patients, kind) {
+    return h(
+      "div",
+      { class: `receiving-list receiving-${kind}` },
+      h("h3", {}, `${title} (${patients.length})`),
+      patients.length
+        ? h("ul", { class: "patients" }, patients.map((p) => this.card(p)))
+        : h("p", { class: "muted" }, TEXT.none),
+    );
+  }
+
+  card(p) {
+    const urgency = h("span", { class: `urgency u-${String(p.urgency).toLowerCase()}` }, p.urgency);
+    const facts = [
+      `${careTypeName(p.care_type)} · ${names.complaints.get(p.complaint) ?? p.complaint}`,
+      `${TEXT.placedAt} ${fmtTime(p.placed_at)}`,
+    ];
+    if (p.arrived_at) facts.push(`${TEXT.arrivedAt} ${fmtTime(p.arrived_at)}`);
+    return h(
+      "li",
+      { class: "patient-card", dataset: { request: p.id, stage: p.stage } },
+      h(
+        "div",
+        { class: "patient-head" },
+        urgency,
+        h("strong", { class: "mono" }, p.patient_ref),
+        h("span", { class: "tag" }, TEXT.stage[p.stage] ?? p.stage),
+      ),
+      h("p", { class: "patient-facts" }, facts.join(" · ")),
+      this.actions(p),
+    );
+  }
+
+  actions(p) {
+    const box = h("div", { class: "report-actions" });
+    const message = h("p", { class: "error", role: "alert" });
+    const send = (what, body) => async (ev) => {
+      ev.target.disabled = true;
+      try {
+        await post(`/api/v1/requests/${encodeURIComponent(p.id)}/${what}`, body(), {
+          headers: { "Idempotency-Key": idempotencyKey() },
+        });
+        say(this.status, `${p.patient_ref}: ${TEXT.saved}`);
+        await this.load();
+      } catch (err) {
+        ev.target.disabled = false;
+        say(message, explain(err));
+      }
+    };
+    const button = (label, what, body, cls = "") =>
+      h("button", { type: "button", class: `small ${cls}`, onclick: send(what, body) }, label);
+    const id = (name) => `${name}-${p.id}`;
+    const refuse = () => {
+      const reason = h("select", { id: id("reason"), "aria-label": TEXT.refuseReason }, options(TEXT.reasons));
+      const text = h("input", { id: id("rtext"), type: "text", maxlength: "300", "aria-label": TEXT.refuseText, placeholder: TEXT.refuseText });
+      return h(
+        "div",
+        { class: "report-row" },
+        reason,
+        text,
+        button(TEXT.refuse, "outcome", () => ({ outcome: "refused", reason: reason.value, ...(text.value.trim() ? { text: text.value.trim() } : {}) }), "danger"),
+      );
+    };
+    if (p.stage === "placed") {
+      box.append(h("div", { class: "report-row" }, button(TEXT.arrived, "arrived", () => ({}), "primary")), refuse());
+    } else if (p.stage === "arrived") {
+      const where = h("input", { id: id("where"), type: "text", maxlength: "200", "aria-label": TEXT.referredWhere, placeholder: TEXT.referredWhere });
+      box.append(
+        h(
+          "div",
+          { class: "report-row" },
+          button(TEXT.admitted, "outcome", () => ({ outcome: "admitted" }), "primary"),
+          button(TEXT.treatedAndHome, "outcome", () => ({ outcome: "treated_and_home" })),
+        ),
+        h("div", { class: "report-row" }, where, button(TEXT.referredOn, "outcome", () => ({ outcome: "referred_on", referred_to: where.value.trim() }))),
+        refuse(),
+      );
+    } else if (p.stage === "admitted") {
+      const dest = h("select", { id: id("dest"), "aria-label": TEXT.destination }, options(TEXT.destinations));
+      box.append(h("div", { class: "report-row" }, dest, button(TEXT.discharge, "discharge", () => ({ destination: dest.value }), "primary")));
+    }
+    box.append(message);
+    return box;
+  }
+}
+
+/** "Niet aangekomen?": placements without a reported arrival after the region's alert time (triage staff). */
+export class ArrivalAlerts {
+  constructor({ root }) {
+    this.root = root;
+    this.timer = null;
+  }
+
+  async start() {
+    try {
+      await this.load();
+      this.timer = setInterval(() => this.load().catch(() => {}), 60_000);
+    } catch {
+      fill(this.root);
+    }
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    fill(this.root);
+  }
+
+  async load() {
+    const data = await get("/api/v1/arrivals/overdue");
+    const alerts = data.alerts ?? [];
+    fill(
+      this.root,
+      h("h3", {}, `${TEXT.notArrivedTitle} (${alerts.length})`),
+      alerts.length
+        ? h(
+            "ul",
+            { class: "arrival-alerts" },
+            alerts.map((a) =>
+              h(
+                "li",
+                { class: "arrival-alert" },
+                h("span", { class: `urgency u-${String(a.urgency).toLowerCase()}` }, a.urgency),
+                " ",
+                h("strong", { class: "mono" }, a.patient_ref),
+                ` — ${careTypeName(a.care_type)} bij ${providerName(a.provider_id)}: ${TEXT.notArrivedRow(a.minutes_since_placement)}`,
+              ),
+            ),
+          )
+        : h("p", { class: "muted" }, TEXT.notArrivedNone),
+    );
+  }
+}
