@@ -26,6 +26,7 @@ from .auth import setup_auth
 from .board_cache import BoardCache
 from .deadline import budget, current_budget, setup_deadline
 from .forecast import ForecastService
+from .indicators import FollowUpMetrics
 from .keys import (
     AUDIT,
     AUTH,
@@ -123,6 +124,7 @@ def create_app(
         observer=metrics,
     )
     app[REQUESTS].refusal_days = settings.refusal_penalty_days
+    app[REQUESTS].followup = FollowUpMetrics(metrics.registry, {p.id: p.kind for p in region.providers.values()})
     app[STREAM_SLOTS] = StreamSlots(
         settings.max_streams, settings.max_streams_per_client, retry_after=settings.retry_after_seconds
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationInfo, field_validator
@@ -9,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, Validat
 from .fields import AS_INT, Timestamp
 from .records.stay import RefusalReason
 
-__all__ = ["ArrivedIn", "DischargeIn", "OutcomeIn"]
+__all__ = ["ArrivedIn", "DischargeIn", "IndicatorsQuery", "OutcomeIn"]
 
 
 class _In(BaseModel):
@@ -71,3 +72,18 @@ class DischargeIn(_In):
     available: Annotated[StrictInt, Field(ge=0, le=100_000), AS_INT] | None = Field(
         default=None, description="Units free after the discharge, as the provider counts them (default: one more)"
     )
+
+
+class IndicatorsQuery(_In):
+    """The window of the region's figures: placements confirmed from ``from`` up to ``to``."""
+
+    from_: Timestamp | None = Field(default=None, alias="from", description="From this time (ISO 8601 with offset)")
+    to: Timestamp | None = Field(default=None, description="Up to this time (ISO 8601 with offset)")
+
+    @field_validator("to")
+    @classmethod
+    def _after_from(cls, to: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("from_")
+        if to is not None and start is not None and to <= start:
+            raise ValueError("to must lie after from")
+        return to

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .handlers import capacity, dispatch, followup, forecast, health, providers, requests, trajectories
+from .handlers import capacity, dispatch, followup, forecast, health, indicators, providers, requests, trajectories
 from .handlers import web as page
 from .openapi import openapi_handler
 
@@ -44,6 +44,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/v1/providers/{provider_id}/patients", followup.provider_patients, name="provider_patients")
     r.add_get("/api/v1/receiving", followup.receiving, name="receiving")
     r.add_get("/api/v1/arrivals/overdue", followup.not_arrived, name="arrivals_overdue")
+    r.add_get("/api/v1/indicators", indicators.get_indicators, name="indicators")
     r.add_post("/api/v1/optimize", requests.optimize_requests, name="optimize")
     r.add_get("/api/v1/trajectories/{patient_ref}", trajectories.get_trajectory, name="trajectory_get")
     r.add_patch("/api/v1/trajectories/{patient_ref}", trajectories.patch_trajectory, name="trajectory_patch")

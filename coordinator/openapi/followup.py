@@ -14,6 +14,7 @@ from .common import (
     json_body,
     json_response,
     path_param,
+    query_param,
     schema_ref,
 )
 
@@ -22,6 +23,7 @@ __all__ = ["MODELS", "paths"]
 #: The request models of these paths, in the order their schemas are listed.
 MODELS: tuple[type[BaseModel], ...] = (ArrivedIn, OutcomeIn, DischargeIn)
 
+_TIME: Spec = {"type": "string", "format": "date-time"}
 _NULLABLE_TIME: Spec = {"type": ["string", "null"], "format": "date-time"}
 
 #: What the receiving provider sees of one patient (seed 003: no more than it needs).
@@ -116,6 +118,30 @@ def paths() -> Spec:
                 "operationId": "receivingPatients",
                 "summary": "The patients of every provider of the caller's token (role provider; admin: all)",
                 "responses": {"200": json_response(_patients("providers")), **AUTH_ERRORS, "503": PROBLEM},
+            }
+        },
+        "/api/v1/indicators": {
+            "get": {
+                "operationId": "getIndicators",
+                "summary": "The region's figures per provider kind and care type: within the urgency window, request "
+                "to arrival, refusals at the door, readmissions within 30 days, length of stay (roles triage, ops, "
+                "admin); CSV with Accept: text/csv",
+                "parameters": [
+                    query_param("from", "Placements confirmed from this time (ISO 8601 with offset)", schema=_TIME),
+                    query_param("to", "Up to this time (ISO 8601 with offset)", schema=_TIME),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {"schema": {"type": "object", "required": ["region", "groups"]}},
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "422": PROBLEM,
+                    "503": PROBLEM,
+                    **AUTH_ERRORS,
+                },
             }
         },
         "/api/v1/arrivals/overdue": {

@@ -167,7 +167,8 @@ async def report_outcome(
         raise InvalidTransition(f"request {request_id} already has the outcome {stay.outcome}")
     now = utcnow()
     moment = _when(report.at, now, stay.arrived_at or stay.placed_at, "the outcome")
-    if stay.arrived_at is None:
+    implied = stay.arrived_at is None
+    if implied:
         stay.arrived_at = moment  # an outcome at the door means the patient came
     stay.outcome, stay.outcome_at, stay.reported_by = report.outcome, moment, actor
     stay.referred_to = report.referred_to
@@ -189,6 +190,8 @@ async def report_outcome(
         words = f"{words} door {stay.provider_id}: {reason}{extra}"
     remember(record, idem)
     await _store(svc, record, version, now, "refused" if report.outcome == "refused" else "outcome", actor, words)
+    if implied:
+        svc.followup.followed("arrived", record)
     svc.followup.followed(report.outcome, record)
     if report.outcome == "refused":
         await tell_team(svc, record, "refusal", f"Geweigerd aan de deur: {words}")

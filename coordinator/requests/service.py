@@ -269,6 +269,7 @@ class RequestService:
         self.observer.hold("confirmed")
         self.observer.closed(record.triage.urgency, "placed")
         self.observer.placed(record.triage.urgency, max(0.0, (now - record.created_at).total_seconds()))
+        self.followup.followed("placed", record)
         if self.on_placed is not None:
             self.on_placed(
                 {
