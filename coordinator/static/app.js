@@ -16,7 +16,7 @@
 import { explain, get, onUnauthorized, session } from "./api.js";
 import { BoardStore, BoardView } from "./board.js";
 import { fill, h, names, say } from "./dom.js";
-import { ArrivalAlerts, ReceivingPanel } from "./followup.js";
+import { ArrivalAlerts, ReceivingPanel, RegionFigures } from "./followup.js";
 import { ForecastBadges } from "./forecast.js";
 import { IntakeForm } from "./intake.js";
 import { RegionMap } from "./map.js";
@@ -41,6 +41,7 @@ function showLogin(message = "") {
   forecast.stop();
   receiving.stop();
   alerts.stop();
+  regionFigures.stop();
   stream = null;
   $("app-view").hidden = true;
   $("login-view").hidden = false;
@@ -113,6 +114,7 @@ const receiving = new ReceivingPanel({
   refreshButton: $("rcv-refresh"),
 });
 const alerts = new ArrivalAlerts({ root: $("arrival-alerts") });
+const regionFigures = new RegionFigures({ section: $("region-figures"), body: $("region-figures-body") });
 
 const trajectory = new TrajectoryPanel({ form: $("traj-form"), input: $("traj-ref"), view: $("traj-view") });
 
@@ -223,6 +225,7 @@ async function startApp(mapData) {
   boardView.render();
   forecast.start();
   receiving.start();
+  regionFigures.start();
 }
 
 // -- connection and health marker ---------------------------------------------------------------

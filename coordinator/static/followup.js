@@ -3,7 +3,7 @@
 // beside a reopened request. Every Dutch text of this part is in TEXT below, keyed, for the catalogue.
 
 import { explain, get, idempotencyKey, post } from "./api.js";
-import { careTypeName, fill, fmtTime, h, names, providerName, say } from "./dom.js";
+import { careTypeName, fill, fmtTime, h, kindLabel, names, providerName, say } from "./dom.js";
 
 export const TEXT = {
   title: "Mijn patiënten",
@@ -29,6 +29,22 @@ export const TEXT = {
   notArrivedNone: "Alle geplaatste patiënten zijn aangekomen of nog binnen de tijd.",
   notArrivedRow: (minutes) => `geplaatst ${minutes} min geleden, aankomst niet gemeld`,
   refusedBy: (provider, reason) => `Geweigerd door ${provider}: ${reason}`,
+  regionNone: "Nog geen plaatsingen in deze periode.",
+  regionPeriod: (days) => `Plaatsingen van de laatste ${days} dagen`,
+  regionAll: "Hele regio",
+  regionColumns: [
+    "Soort aanbieder",
+    "Zorgsoort",
+    "Plaatsingen",
+    "Binnen urgentievenster",
+    "Aanvraag tot aankomst (mediaan / p90)",
+    "Geweigerd aan de deur",
+    "Heropnames ≤ 30 dagen",
+    "Ligduur (mediaan / p90)",
+  ],
+  minutes: (m) => (m === null || m === undefined ? "—" : `${Math.round(m)} min`),
+  hours: (u) => (u === null || u === undefined ? "—" : `${u.toLocaleString("nl-NL", { maximumFractionDigits: 1 })} u`),
+  share: (x) => (x === null || x === undefined ? "—" : `${Math.round(100 * x)}%`),
   stage: {
     placed: "onderweg",
     arrived: "aangekomen",
@@ -234,6 +250,67 @@ export class ArrivalAlerts {
             ),
           )
         : h("p", { class: "muted" }, TEXT.notArrivedNone),
+    );
+  }
+}
+
+/** The region's figures for the coordinator (GET /api/v1/indicators), per provider kind and care type. */
+export class RegionFigures {
+  constructor({ section, body, days = 30 }) {
+    this.section = section;
+    this.body = body;
+    this.days = days;
+  }
+
+  async start() {
+    try {
+      await this.load();
+      this.section.hidden = false;
+    } catch {
+      this.section.hidden = true; // a role without the figures
+    }
+  }
+
+  stop() {
+    fill(this.body);
+  }
+
+  async load() {
+    const from = new Date(Date.now() - this.days * 86_400_000).toISOString().replace(/\.\d+Z$/, "Z");
+    const data = await get(`/api/v1/indicators?from=${encodeURIComponent(from)}`);
+    const row = (g, kind, care) =>
+      h(
+        "tr",
+        {},
+        h("th", { scope: "row" }, kind),
+        h("td", {}, care),
+        h("td", { class: "num" }, String(g.placements)),
+        h("td", { class: "num" }, TEXT.share(g.within_window_share)),
+        h("td", { class: "num" }, `${TEXT.minutes(g.request_to_arrival_minutes.median)} / ${TEXT.minutes(g.request_to_arrival_minutes.p90)}`),
+        h("td", { class: "num" }, String(g.refusals_at_door)),
+        h("td", { class: "num" }, String(g.readmissions_30d)),
+        h("td", { class: "num" }, `${TEXT.hours(g.length_of_stay_hours.median)} / ${TEXT.hours(g.length_of_stay_hours.p90)}`),
+      );
+    fill(
+      this.body,
+      h("p", { class: "muted" }, TEXT.regionPeriod(this.days)),
+      data.groups.length
+        ? h(
+            "div",
+            { class: "table-wrap" },
+            h(
+              "table",
+              { class: "data region-figures" },
+              h("thead", {}, h("tr", {}, TEXT.regionColumns.map((c) => h("th", { scope: "col" }, c)))),
+              h(
+                "tbody",
+                {},
+                data.groups.map((g) => row(g, kindLabel(g.provider_kind), careTypeName(g.care_type))),
+                row(data.region, TEXT.regionAll, ""),
+              ),
+            ),
+          )
+        : h("p", { class: "muted" }, TEXT.regionNone),
     );
   }
 }

@@ -116,4 +116,12 @@ async def test_the_receiving_provider_reports_arrival_outcome_discharge_and_a_re
         await expect(page.locator("#arrival-alerts")).to_contain_text("Niet aangekomen? (1)")
         await expect(page.locator("#arrival-alerts")).to_contain_text("p-0004")
         await page.locator("#requests").screenshot(path=str(ARTIFACTS / "receiving-nurse.png"))
+        # the coordinator's region figures: four placements at VVT-A (ELV hoog), one refused at the door
+        figures = page.locator("#region-figures")
+        await expect(figures).to_be_visible()
+        row = figures.locator("tbody tr").first
+        await expect(row.locator("th")).to_have_text("VVT")
+        await expect(row.locator("td").nth(1)).to_have_text("4")
+        await expect(row.locator("td").nth(4)).to_have_text("1")
+        await figures.screenshot(path=str(ARTIFACTS / "region-figures.png"))
         assert errors == []
