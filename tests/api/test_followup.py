@@ -290,3 +290,29 @@ async def test_a_place_that_refused_the_patient_ranks_lower_next_time_with_the_r
         await client.post("/api/v1/requests", json=body | {"patient_ref": "p-0009"}, headers=auth(nurse))
     ).json()
     assert other["proposals"][0]["provider_id"] == "vvt-a" and other["previous"] is None
+
+
+async def test_privacy_the_provider_sees_only_its_part_the_care_team_sees_the_outcome_all_audited(
+    client: Client,
+) -> None:
+    admin, nurse, vvt_a = await setup(client)
+    lead = await token(client.app, "triage", practitioner="AGB-111")
+    resp = await client.patch("/api/v1/trajectories/p-7f3a", json={"care_team": [LEAD]}, headers=auth(admin))
+    assert resp.status == 200
+    rid = await place(client, nurse)
+    assert (await post(client, vvt_a, rid, "arrived", {}))[0] == 200
+    assert (await post(client, vvt_a, rid, "discharge", {"destination": "deceased"}))[0] == 200
+    # the receiving provider never reads the request or the record
+    assert (await client.get(f"/api/v1/requests/{rid}", headers=auth(vvt_a))).status == 403
+    assert (await client.get("/api/v1/trajectories/p-7f3a", headers=auth(vvt_a))).status == 403
+    mine = await (await client.get("/api/v1/receiving", headers=auth(vvt_a))).json()
+    assert mine["providers"] == ["vvt-a"] and [p["id"] for p in mine["ended"]] == [rid]
+    assert set(mine["ended"][0]) <= PROVIDER_FIELDS
+    # the regiebehandelaar sees the outcome in the trajectory
+    trail = await (await client.get("/api/v1/trajectories/p-7f3a", headers=auth(lead))).json()
+    discharged = [e for e in trail["events"] if e["type"] == "discharged"]
+    assert discharged and discharged[0]["detail"]["destination"] == "deceased"
+    # every access is in the audit log, on the basis it was allowed
+    audit = await (await client.get("/api/v1/audit", params={"patient_ref": "p-7f3a"}, headers=auth(admin))).json()
+    seen = {(e["action"], e["outcome"], e["basis"]) for e in audit["entries"] if e["user"]["role"] == "provider"}
+    assert {("update", "allowed", "receiving_provider"), ("search", "allowed", "receiving_provider")} <= seen
