@@ -23,6 +23,7 @@ from capacity.store import IdempotencyKey
 from ..records import ActorRef, RequestRecord
 from ..records.stay import DESTINATIONS, OUTCOMES, REFUSAL_REASONS, Destination, OutcomeCode, RefusalReason, Stay
 from .intake import history, trajectory_event
+from .past import refused_ranked_lower
 from .replay import is_repeat, remember
 
 if TYPE_CHECKING:
@@ -160,6 +161,9 @@ async def report_outcome(
     record, version = await _placed(svc, request_id)
     if is_repeat(record, idem):
         return record
+    last = record.refused[-1] if record.refused else None
+    if record.status != "placed" and report.outcome == "refused" and last is not None and last.outcome == "refused":
+        return record  # the same refusal again: the request was reopened by it
     stay = _stay_of(record, "outcome")
     if stay.outcome is not None:
         if stay.outcome == report.outcome:
@@ -185,6 +189,7 @@ async def report_outcome(
         record.refused.append(stay)
         record.stay, record.placement, record.hold = None, None, None
         record.status = "open"
+        record.proposals = refused_ranked_lower(record.proposals, stay.provider_id, moment, report.refusal_reason)
         reason = REFUSAL_REASONS[report.refusal_reason or "other"]
         extra = f" ({report.refusal_text})" if report.refusal_text else ""
         words = f"{words} door {stay.provider_id}: {reason}{extra}"

@@ -18,7 +18,7 @@ from typing import Any
 from capacity.clock import iso
 from routing.matching import Proposal
 
-from ..records import TrajectoryEvent
+from ..records import ProposalRef, TrajectoryEvent
 from ..records.stay import DESTINATIONS, OUTCOMES, REFUSAL_REASONS
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "PatientPast",
     "past_of",
     "rank_refused_lower",
+    "refused_ranked_lower",
 ]
 
 #: The triage context (a modifier id in config/triage.yaml) a recent discharge sets.
@@ -131,10 +132,29 @@ def rank_refused_lower(proposals: list[Proposal], past: PatientPast, limit: int)
         if refusal is None:
             out.append(proposal)
             continue
-        reason = REFUSAL_REASONS.get(str(refusal["reason"]), "")
-        line = f"weigerde deze patiënt op {refusal['at'][:10]} ({reason}): +{REFUSAL_PENALTY:.0f}"
+        line = _refusal_line(str(refusal["at"]), refusal["reason"])
         out.append(
             dataclasses.replace(proposal, score=proposal.score + REFUSAL_PENALTY, reasons=(*proposal.reasons, line))
         )
     out.sort(key=lambda p: (p.score, p.travel_minutes, p.provider_id, p.care_type))
     return out[:limit]
+
+
+def _refusal_line(at: str, reason: str | None) -> str:
+    words = REFUSAL_REASONS.get(str(reason), "")
+    return f"weigerde deze patiënt op {at[:10]} ({words}): +{REFUSAL_PENALTY:.0f}"
+
+
+def refused_ranked_lower(
+    proposals: list[ProposalRef], provider_id: str, at: datetime, reason: str | None
+) -> list[ProposalRef]:
+    """A reopened request's own proposals with the place that just refused the patient costed higher, re-ranked."""
+    line = _refusal_line(iso(at) or "", reason)
+    out = [
+        p.model_copy(update={"score": p.score + REFUSAL_PENALTY, "reasons": [*p.reasons, line]})
+        if p.provider_id == provider_id
+        else p
+        for p in proposals
+    ]
+    out.sort(key=lambda p: (p.score, p.travel_minutes or 0.0, p.provider_id, p.care_type))
+    return out

@@ -139,6 +139,7 @@ export class ReceivingPanel {
       `${TEXT.placedAt} ${fmtTime(p.placed_at)}`,
     ];
     if (p.arrived_at) facts.push(`${TEXT.arrivedAt} ${fmtTime(p.arrived_at)}`);
+    if (p.discharged_at) facts.push(`${TEXT.stage.discharged} ${fmtTime(p.discharged_at)} ${TEXT.destinations[p.destination] ?? ""}`.trim());
     return h(
       "li",
       { class: "patient-card", dataset: { request: p.id, stage: p.stage } },

@@ -191,6 +191,13 @@ async def test_a_refusal_at_the_door_frees_the_unit_reopens_the_request_and_tell
     assert reopened["status"] == "open" and reopened["placement"] is None
     assert reopened["refused"][0]["refusal_reason"] == "care_need_too_high"
     assert reopened["refused"][0]["refusal_text"] == "zuurstof nodig"
+    # the place that refused comes after the others now, with the reason
+    assert reopened["proposals"][0]["provider_id"] != "vvt-a"
+    refusing = next(p for p in reopened["proposals"] if p["provider_id"] == "vvt-a")
+    assert any("weigerde deze patiënt" in r for r in refusing["reasons"])
+    # the same refusal again, without a key, answers the same and gives nothing back twice
+    assert (await post(client, vvt_a, rid, "outcome", refusal))[0] == 200
+    assert (await board_entry(client, admin, "vvt-a", "elv_hoog"))["available"] == 3
     # it can be placed again, elsewhere
     resp = await client.post(
         f"/api/v1/requests/{rid}/reserve", json={"provider_id": "vvt-c", "care_type": "elv_hoog"}, headers=auth(nurse)
