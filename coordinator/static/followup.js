@@ -22,6 +22,7 @@ export const TEXT = {
   refuseText: "Toelichting (optioneel)",
   discharge: "Ontslag",
   destination: "Bestemming na ontslag",
+  freeAfter: "Vrije plekken na ontslag (leeg: één erbij)",
   placedAt: "geplaatst",
   arrivedAt: "aangekomen",
   saved: "Vastgelegd.",
@@ -201,7 +202,10 @@ export class ReceivingPanel {
       );
     } else if (p.stage === "admitted") {
       const dest = h("select", { id: id("dest"), "aria-label": TEXT.destination }, options(TEXT.destinations));
-      box.append(h("div", { class: "report-row" }, dest, button(TEXT.discharge, "discharge", () => ({ destination: dest.value }), "primary")));
+      // The provider confirms the free count the board gets back (one more), or sets its own.
+      const free = h("input", { id: id("free"), type: "number", min: "0", step: "1", inputmode: "numeric", "aria-label": TEXT.freeAfter, placeholder: TEXT.freeAfter });
+      const body = () => ({ destination: dest.value, ...(free.value.trim() !== "" ? { available: Number(free.value) } : {}) });
+      box.append(h("div", { class: "report-row" }, dest, free, button(TEXT.discharge, "discharge", body, "primary")));
     }
     box.append(message);
     return box;

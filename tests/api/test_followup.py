@@ -323,3 +323,14 @@ async def test_privacy_the_provider_sees_only_its_part_the_care_team_sees_the_ou
     audit = await (await client.get("/api/v1/audit", params={"patient_ref": "p-7f3a"}, headers=auth(admin))).json()
     seen = {(e["action"], e["outcome"], e["basis"]) for e in audit["entries"] if e["user"]["role"] == "provider"}
     assert {("update", "allowed", "receiving_provider"), ("search", "allowed", "receiving_provider")} <= seen
+
+
+async def test_the_provider_can_set_its_own_free_count_with_the_discharge(client: Client) -> None:
+    admin, nurse, vvt_a = await setup(client)
+    rid = await place(client, nurse)
+    assert (await post(client, vvt_a, rid, "arrived", {}))[0] == 200
+    status, _ = await post(client, vvt_a, rid, "discharge", {"destination": "other_place", "available": 1})
+    assert status == 200
+    assert (await board_entry(client, admin, "vvt-a", "elv_hoog"))["available"] == 1  # its count, not 2 + 1
+    status, problem = await post(client, vvt_a, rid, "discharge", {"destination": "home"})
+    assert status == 409, problem  # discharged already, elsewhere

@@ -77,6 +77,7 @@ async def test_the_receiving_provider_reports_arrival_outcome_discharge_and_a_re
         one = page.locator(f'#receiving li.patient-card[data-request="{first}"]')
         await expect(one).to_have_attribute("data-stage", "admitted")
         await one.get_by_label("Bestemming na ontslag").select_option("home_with_district_nursing")
+        await expect(one.get_by_label("Vrije plekken na ontslag (leeg: één erbij)")).to_have_value("")
         await one.get_by_role("button", name="Ontslag").click()
         await expect(panel.locator(".receiving-ended")).to_contain_text("ontslagen")
         assert await free_units(service, admin) == 2  # the discharge gave the unit back
