@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationInfo, field_validator
@@ -75,15 +74,7 @@ class DischargeIn(_In):
 
 
 class IndicatorsQuery(_In):
-    """The window of the region's figures: placements confirmed from ``from`` up to ``to``."""
+    """The window of the figures: placements confirmed from ``from`` up to ``to`` (empty when ``to`` <= ``from``)."""
 
     from_: Timestamp | None = Field(default=None, alias="from", description="From this time (ISO 8601 with offset)")
     to: Timestamp | None = Field(default=None, description="Up to this time (ISO 8601 with offset)")
-
-    @field_validator("to")
-    @classmethod
-    def _after_from(cls, to: datetime | None, info: ValidationInfo) -> datetime | None:
-        start = info.data.get("from_")
-        if to is not None and start is not None and to <= start:
-            raise ValueError("to must lie after from")
-        return to

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from ..fields import TIMESTAMP_PATTERN
 from ..followup_schemas import ArrivedIn, DischargeIn, OutcomeIn
 from .common import (
     AUTH_ERRORS,
@@ -23,7 +24,7 @@ __all__ = ["MODELS", "paths"]
 #: The request models of these paths, in the order their schemas are listed.
 MODELS: tuple[type[BaseModel], ...] = (ArrivedIn, OutcomeIn, DischargeIn)
 
-_TIME: Spec = {"type": "string", "format": "date-time"}
+_TIME: Spec = {"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN}
 _NULLABLE_TIME: Spec = {"type": ["string", "null"], "format": "date-time"}
 
 #: What the receiving provider sees of one patient (seed 003: no more than it needs).
