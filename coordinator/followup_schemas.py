@@ -30,11 +30,14 @@ class OutcomeIn(_In):
             "allOf": [
                 {
                     "if": {"properties": {"outcome": {"const": "refused"}}},
-                    "then": {"required": ["reason"]},
+                    "then": {"required": ["reason"], "properties": {"reason": {"type": "string"}}},
                 },
                 {
                     "if": {"properties": {"outcome": {"const": "referred_on"}}},
-                    "then": {"required": ["referred_to"]},
+                    "then": {
+                        "required": ["referred_to"],
+                        "properties": {"referred_to": {"type": "string", "pattern": r"\S"}},
+                    },
                 },
             ]
         }
