@@ -22,6 +22,7 @@ __all__ = [
     "check_fingerprint",
     "confirm",
     "end_hold",
+    "give_back",
     "next_doc_version",
     "next_status",
     "release",
@@ -100,6 +101,16 @@ def end_hold(entry: CapacityEntry, hold: Hold, status: HoldStatus, now: datetime
         version=entry.version + 1,
     )
     return hold.ended(status, _ms(now)), new
+
+
+def give_back(entry: CapacityEntry, available: int | None) -> CapacityEntry:
+    """The entry once a placed patient left (discharge, refusal at the door): one unit free again.
+
+    ``available`` is the provider's own count when it gives one (it confirms or sets the number);
+    without it one unit comes back. Never more than the total, never below zero.
+    """
+    count = entry.available + 1 if available is None else available
+    return replace(entry, available=max(0, min(entry.total, count)), version=entry.version + 1)
 
 
 @dataclass(frozen=True, slots=True)

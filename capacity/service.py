@@ -215,6 +215,12 @@ class CapacityService:
         await self._entry_shown(entry)
         return hold, entry
 
+    async def return_unit(self, hold_id: str, available: int | None = None) -> CapacityEntry:
+        """Give back the unit a placement used (the patient left): one more free, or the provider's count."""
+        entry = await self._store.return_unit(hold_id, utcnow(), available)
+        await self._entry_shown(entry)
+        return entry
+
     async def expire(self) -> list[Hold]:
         """End every hold past its time; returns the holds that ended now."""
         ended = await self._store.expire_holds(utcnow())

@@ -27,6 +27,7 @@ from .board_cache import BoardCache
 from .deadline import budget, current_budget, setup_deadline
 from .fhir_api import setup_fhir_errors
 from .forecast import ForecastService
+from .indicators import FollowUpMetrics
 from .keys import (
     AUDIT,
     AUTH,
@@ -133,6 +134,8 @@ def create_app(
         on_placed=notifier.notify,
         observer=metrics,
     )
+    app[REQUESTS].refusal_days = settings.refusal_penalty_days
+    app[REQUESTS].followup = FollowUpMetrics(metrics.registry, {p.id: p.kind for p in region.providers.values()})
     app[STREAM_SLOTS] = StreamSlots(
         settings.max_streams, settings.max_streams_per_client, retry_after=settings.retry_after_seconds
     )

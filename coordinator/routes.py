@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .handlers import capacity, dispatch, fhir, forecast, have, health, providers, requests, texts, tokens, trajectories
+from .handlers import (
+    capacity,
+    dispatch,
+    fhir,
+    followup,
+    forecast,
+    have,
+    health,
+    indicators,
+    providers,
+    requests,
+    texts,
+    tokens,
+    trajectories,
+)
 from .handlers import web as page
 from .openapi import openapi_handler
 
@@ -38,6 +52,14 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/api/v1/requests/{request_id}/confirm", requests.confirm_request, name="request_confirm")
     r.add_post("/api/v1/requests/{request_id}/release", requests.release_request, name="request_release")
     r.add_post("/api/v1/requests/{request_id}/cancel", requests.cancel_request, name="request_cancel")
+    # After the placement (issue 15): the receiving provider's reports and lists, the board's alerts, the figures.
+    r.add_post("/api/v1/requests/{request_id}/arrived", followup.arrived, name="request_arrived")
+    r.add_post("/api/v1/requests/{request_id}/outcome", followup.outcome, name="request_outcome")
+    r.add_post("/api/v1/requests/{request_id}/discharge", followup.discharge, name="request_discharge")
+    r.add_get("/api/v1/providers/{provider_id}/patients", followup.provider_patients, name="provider_patients")
+    r.add_get("/api/v1/receiving", followup.receiving, name="receiving")
+    r.add_get("/api/v1/arrivals/overdue", followup.not_arrived, name="arrivals_overdue")
+    r.add_get("/api/v1/indicators", indicators.get_indicators, name="indicators")
     r.add_post("/api/v1/optimize", requests.optimize_requests, name="optimize")
     r.add_get("/api/v1/trajectories/{patient_ref}", trajectories.get_trajectory, name="trajectory_get")
     r.add_patch("/api/v1/trajectories/{patient_ref}", trajectories.patch_trajectory, name="trajectory_patch")

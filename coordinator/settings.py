@@ -22,6 +22,11 @@ _SERVER_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
     "ZCC_LOG_REPEAT_SECONDS": ("log_repeat_seconds", float),
     "ZCC_WORKERS": ("workers", int),
 }
+# After the placement (issue 15): variable -> (field, type).
+_FOLLOWUP_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
+    "ZCC_ARRIVAL_ALERT_MINUTES": ("arrival_alert_minutes", float),
+    "ZCC_REFUSAL_PENALTY_DAYS": ("refusal_penalty_days", float),
+}
 
 # OpenID Connect: variable -> field.
 _OIDC_ENV: dict[str, str] = {
@@ -110,6 +115,10 @@ class Settings:
     oidc_name_claim: str = "name"
     oidc_practitioner_claim: str | None = None
     oidc_min_refresh_seconds: float = 30.0  # an unknown kid fetches the keys again at most this often
+    # A placement with no arrival reported after this long shows "niet aangekomen?" on the board.
+    arrival_alert_minutes: float = 60.0
+    # A place that refused a patient at the door ranks lower for that patient's requests this long.
+    refusal_penalty_days: float = 30.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -153,7 +162,7 @@ class Settings:
             env["reconcile_interval_seconds"] = float(v)
         if v := os.environ.get("ZCC_RECONCILE_GRACE_SECONDS"):
             env["reconcile_grace_seconds"] = float(v)
-        for name, (attr, kind) in _SERVER_ENV.items():
+        for name, (attr, kind) in (_SERVER_ENV | _FOLLOWUP_ENV).items():
             if v := os.environ.get(name):
                 env[attr] = kind(v)
         if v := os.environ.get("ZCC_GEOCODER_URL"):

@@ -39,7 +39,7 @@ _T = TypeVar("_T")
 #: The methods of each store that write (each may have been applied when its answer is lost).
 WRITES: Mapping[str, frozenset[str]] = {
     "capacity": frozenset(
-        {"seed", "apply_updates", "set_status", "hold", "confirm_hold", "release_hold", "expire_holds"}
+        {"seed", "apply_updates", "set_status", "hold", "confirm_hold", "release_hold", "expire_holds", "return_unit"}
     ),
     "events": frozenset({"append_event"}),
     "records": frozenset({"put_request", "put_trajectory"}),

@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from capacity.clock import utcnow
-from capacity.errors import InvalidTransition
+from capacity.errors import Conflict, InvalidTransition
 from capacity.jsontypes import JSONObject
 from capacity.messages import Message, msg
 from capacity.store import DocWrite, LogEvent, RecordStore
@@ -95,6 +95,9 @@ def derived(record: TrajectoryRecord, events: Sequence[TrajectoryEvent], now: da
     acute = [e for e in events if e.type == "triage" and e.at >= now - ACUTE_WINDOW]
     nxt = next_evaluation(record.started_at.date(), now.date())
     reasons: list[Message] = []
+    if record.phase == "evaluation_due" and record.evaluation_reason:
+        # A refusal or a readmission marked it (issue 15): its reason as written then (Dutch).
+        reasons.append(msg("trajectory.marked_due", text=str(record.evaluation_reason.get("text", ""))))
     if len(acute) >= ACUTE_THRESHOLD:
         reasons.append(msg("trajectory.acute_requests", n=len(acute)))
     if record.phase not in ("intake", "ended") and nxt <= now.date():
@@ -105,6 +108,8 @@ def derived(record: TrajectoryRecord, events: Sequence[TrajectoryEvent], now: da
         "reason": "",
         "reason_coded": msg("trajectory.evaluation_due", parts=tuple(reasons)).to_json(),
     }
+    if record.phase == "evaluation_due" and record.evaluation_reason:
+        out["evaluation_due"]["code"] = record.evaluation_reason.get("code")
     out["acute_events_30d"] = len(acute)
     out["stop_criteria_met"] = all(record.stop_criteria.get(c) for c in STOP_CRITERIA)
     return out
@@ -205,6 +210,45 @@ class TrajectoryService:
         """The care-plan hints the matcher reads (defaults when there is no record)."""
         record = await self.record(patient_ref)
         return record.hints if record is not None else Hints()
+
+    async def mark_evaluation_due(self, patient_ref: str, code: str, text: str, request_id: str) -> None:
+        """Mark the record ``evaluation_due`` because of an event (a refusal, a readmission), with the reason.
+
+        Compare-and-set, retried once on a lost race; an ended trajectory is left as it is.
+        """
+        for _ in range(3):
+            now = utcnow()
+            record, version, _ = await self.read(patient_ref)
+            current = record or TrajectoryRecord.new(patient_ref, now)
+            if current.phase == "ended":
+                return
+            new = current.model_copy(deep=True)
+            if new.phase != "evaluation_due":
+                new.phase, new.phase_since = "evaluation_due", now
+            new.evaluation_reason = {"code": code, "text": text, "request_id": request_id, "at": now.isoformat()}
+            new.updated_at = now
+            step = TrajectoryEvent(
+                id="ev-" + secrets.token_hex(6),
+                at=now,
+                type="evaluation_due",
+                request_id=request_id,
+                detail={"code": code, "reason": text},
+            )
+            write = DocWrite(
+                doc_id=patient_ref,
+                body=new.to_store(),
+                expected_version=version if record is not None else None,
+                op_id=secrets.token_hex(12),
+                now=now,
+                event=LogEvent("trajectory.evaluation_due", {"patient_ref": patient_ref, "code": code}),
+                patient_ref=patient_ref,
+                trajectory_events=(step.to_store(),),
+            )
+            try:
+                await self._records.put_trajectory(write)
+            except Conflict:
+                continue
+            return
 
     async def patch(
         self, patient_ref: str, changes: Mapping[str, Any], actor: ActorRef, op_id: str | None = None

@@ -194,6 +194,17 @@ class RedisCapacityStore:
         return await self._end_hold(hold_id, status, now)
 
     @unavailable_as_store_error
+    async def return_unit(self, hold_id: str, now: datetime, available: int | None = None) -> CapacityEntry:
+        """Give back the unit of a confirmed hold in one script; once per hold (a repeat answers the first)."""
+        k = self._keys
+        result = await self._run(
+            self._lua.return_unit,
+            [k.capacity, k.holds, k.events, k.op(f"return:{hold_id}")],
+            [to_ms(now), hold_id, "" if available is None else available, self._backend.maxlen, IDEMPOTENCY_TTL_S],
+        )
+        return CapacityEntry.from_dict(result["entry"])
+
+    @unavailable_as_store_error
     async def expire_holds(self, now: datetime) -> list[Hold]:
         """Expire the holds past their time, up to a bound per call (the rest on the next call)."""
         k = self._keys

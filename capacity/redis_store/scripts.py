@@ -48,7 +48,7 @@ ERRORS: Mapping[str, type[ZccError]] = {
 }
 
 # Scripts that call the prelude's helpers.
-_WITH_PRELUDE = ("apply_updates", "set_status", "hold", "end_hold", "expire_holds", "put_doc")
+_WITH_PRELUDE = ("apply_updates", "set_status", "hold", "end_hold", "expire_holds", "put_doc", "return_unit")
 
 
 @cache
@@ -76,6 +76,7 @@ class Scripts:
     mark_used: AsyncScript
     revoke_token: AsyncScript
     append_audit: AsyncScript
+    return_unit: AsyncScript
 
 
 def register_scripts(client: AnyRedis) -> Scripts:
@@ -93,6 +94,7 @@ def register_scripts(client: AnyRedis) -> Scripts:
         mark_used=reg(lua_source("mark_used")),
         revoke_token=reg(lua_source("revoke_token")),
         append_audit=reg(lua_source("append_audit")),
+        return_unit=reg(lua_source("return_unit")),
     )
 
 

@@ -9,11 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from ..clock import from_ms, to_ms
+from ..errors import InvalidTransition
 from ..model import Region
 from ..rules import (
     HoldEnd,
     apply_report,
     confirm,
+    give_back,
     next_status,
     release,
     release_status,
@@ -241,6 +243,28 @@ class SqliteCapacity:
 
         end = await self._db.write(fn)
         return end.hold, end.entry
+
+    async def return_unit(self, hold_id: str, now: datetime, available: int | None = None) -> CapacityEntry:
+        """Give back the unit of a confirmed hold (the patient left); once per hold, a repeat answers the first."""
+        op = IdempotencyKey(f"op:return:{hold_id}", "")
+
+        def fn(db: sqlite3.Connection) -> CapacityEntry:
+            done = idem_get(db, op, now)
+            if done is not None:
+                return CapacityEntry.from_dict(done)
+            hold = _hold(db, hold_id)
+            if hold is None:
+                raise unknown_hold(hold_id)
+            if hold.status != "confirmed":
+                raise InvalidTransition(f"the hold was {hold.status}: only a placement's unit is given back")
+            entry = give_back(_entry_of_hold(db, hold), available)
+            _put_entry(db, entry)
+            d = entry.to_dict()
+            log_event(db, "capacity.returned", {"hold_id": hold_id, "entry": d}, now)
+            idem_put(db, op, d, now)
+            return entry
+
+        return await self._db.write(fn)
 
     async def expire_holds(self, now: datetime) -> list[Hold]:
         """Expire every hold past its time (earliest first); drops idempotency records past theirs."""

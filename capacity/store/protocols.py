@@ -97,6 +97,14 @@ class CapacityStore(Protocol):
         NotFound when unknown.
         """
 
+    async def return_unit(self, hold_id: str, now: datetime, available: int | None = None) -> CapacityEntry:
+        """Give back the unit a confirmed hold used (the patient left): available + 1, or ``available``.
+
+        Capped at the entry's total; appends ``capacity.returned``. Done once per hold: a repeat answers
+        the entry of the first call and changes nothing. InvalidTransition for a hold that is not
+        confirmed, NotFound when unknown.
+        """
+
     async def expire_holds(self, now: datetime) -> list[Hold]:
         """Release every hold whose ``held_until`` has passed, as ``expired`` (bounded per call)."""
 

@@ -66,7 +66,22 @@ def service_request(b: Builder, request: Mapping[str, Any], *, episode: JSONDict
             placement=placement,
             sr_ref=sr_ref,
             episode=episode,
+            stay=request.get("stay"),
         )
+    # Placements refused at the door: each its own (cancelled) Encounter, with the refusal.
+    for i, refused in enumerate(request.get("refused") or []):
+        if isinstance(refused, Mapping) and refused.get("provider_id"):
+            add_encounter(
+                b,
+                request_id=request_id,
+                cancelled=False,
+                complaint=complaint,
+                placement=refused,
+                sr_ref=sr_ref,
+                episode=episode,
+                stay=refused,
+                key=f"refused/{i}",
+            )
     placement_in_hold = bool(
         placement
         and hold

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import capacity, forecast, interop, ops, requests, texts, tokens, trajectories
+from . import capacity, followup, forecast, interop, ops, requests, texts, tokens, trajectories
 from .common import PROBLEM_RESPONSE, PROBLEM_SCHEMA, Spec, model_schemas
 
 __all__ = ["build_openapi", "openapi_handler"]
@@ -20,7 +20,7 @@ __all__ = ["build_openapi", "openapi_handler"]
 
 def build_openapi() -> Spec:
     """The whole OpenAPI 3.1 document."""
-    schemas = model_schemas((*capacity.MODELS, *requests.MODELS, *trajectories.MODELS))
+    schemas = model_schemas((*capacity.MODELS, *requests.MODELS, *trajectories.MODELS, *followup.MODELS))
     schemas.update(capacity.SCHEMAS)
     schemas.update(forecast.SCHEMAS)
     schemas.update(texts.SCHEMAS)
@@ -49,6 +49,7 @@ def build_openapi() -> Spec:
             **tokens.paths(),
             **interop.paths(),
             **texts.paths(),
+            **followup.paths(),
         },
     }
 

@@ -16,6 +16,7 @@ from pydantic import Field
 from capacity.jsontypes import JSONObject
 
 from .common import ActorRef, CodedText, Instant, Record
+from .stay import Stay, stage_of
 
 __all__ = [
     "OPEN_STATUSES",
@@ -161,6 +162,12 @@ class RequestRecord(Record):
     history: list[HistoryEntry] = Field(default_factory=list)
     #: Why the request was cancelled, as the triagist wrote it (None: not cancelled, or no reason given).
     cancel_reason: str | None = None
+    # After the placement: what the receiving provider reported (arrival, outcome, discharge).
+    stay: Stay | None = None
+    # Placements refused at the door, each with its reason (the request was reopened after each).
+    refused: list[Stay] = Field(default_factory=list)
+    # Where this patient was last placed before this request, and how it ended (shown with the proposals).
+    previous: dict[str, Any] | None = None
     # The Idempotency-Keys this request was written with (hash of the scoped key -> the request's fingerprint),
     # stored with the record so a repeat is recognised in the same compare-and-set; not shown by the API.
     idempotency: dict[str, str] = Field(default_factory=dict)
@@ -198,5 +205,6 @@ class RequestRecord(Record):
             "care_types": t["care_types"],
             "escalate_112": t["escalate_112"],
             "proposals": body.pop("proposals"),
+            "stage": stage_of(self.stay) if self.status == "placed" else self.status,
             **body,
         }

@@ -77,6 +77,8 @@ class TrajectoryRecord(Record):
     started_at: Instant
     ended_at: Instant | None = None
     stop_criteria: dict[str, bool] = Field(default_factory=_no_criteria_met)
+    # Why the record was marked evaluation_due by an event (a refusal, a readmission): {code, text, request_id, at}.
+    evaluation_reason: dict[str, Any] | None = None
     created_at: Instant
     updated_at: Instant
 
@@ -101,7 +103,19 @@ class TrajectoryRecord(Record):
 
 #: Every kind of step the service writes into a trajectory (the catalogue words each as ``event.KIND``).
 EventKind: TypeAlias = Literal[
-    "triage", "override", "hold", "placement", "notification", "release", "cancel", "expiry", "update"
+    "triage",
+    "override",
+    "hold",
+    "placement",
+    "notification",
+    "release",
+    "cancel",
+    "expiry",
+    "update",
+    "arrived",
+    "outcome",
+    "refused",
+    "discharged",
 ]
 
 

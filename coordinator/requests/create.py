@@ -11,6 +11,7 @@ creation whose answer was lost) finds the first one and never opens a second.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +32,9 @@ from ..records import ActorRef, Hints, ProposalRef, RequestRecord
 from ..records import Excluded as ExcludedRef
 from ..texts import DEFAULT_LANGUAGE, localise
 from ..triage import check_asked_in_order, triage
+from .followup import tell_team
 from .intake import RequestInput, candidate_places, need_of, new_record, one_fact, trajectory_event
+from .past import RECENT_DISCHARGE, PatientPast, past_of, rank_refused_lower
 from .replay import is_repeat, remember, request_id_for
 
 if TYPE_CHECKING:
@@ -109,26 +112,37 @@ async def create_request(
     capacity = service.capacity
     region = capacity.region
     check_patient_ref(data.patient_ref)
+    # The answers are checked before any store call: a refused intake never waits for the store.
     data = one_fact(data, service.protocol)
-    outcome = triage(service.protocol, data.complaint, data.answers, age=data.age, context=data.context)
     check_asked_in_order(service.protocol, data.complaint, data.answers)
     degraded: list[str] = []
     failure: StoreUnavailable | None = None
+    now = utcnow()
+    past = PatientPast()
     try:
-        hints = await service.trajectories.hints(data.patient_ref)
+        trajectory, _, events = await service.trajectories.read(data.patient_ref)
+        hints = trajectory.hints if trajectory is not None else Hints()
+        past = past_of(events, now, service.refusal_days)
     except StoreUnavailable as exc:
         hints, failure = Hints(), exc
         degraded.append("care_plan_unread")
+    context = dict(data.context)
+    if past.last_discharge is not None and any(m.id == RECENT_DISCHARGE for m in service.protocol.modifiers):
+        context[RECENT_DISCHARGE] = True  # a modifier: it can only raise the urgency, and says so among the reasons
+    data = dataclasses.replace(data, context=context)
+    outcome = triage(service.protocol, data.complaint, data.answers, age=data.age, context=data.context)
     if capacity.view.degraded:
         degraded.append("board_degraded")
     snap = routing.snap(data.lat, data.lon)
-    now = utcnow()
     record = new_record(data, outcome, hints, snap, actor, now, request_id_for(idem) if idem else None)
+    record.previous = past.previous
     remember(record, idem)
     if record.status == "open":
         need = need_of(record)
         places = candidate_places(capacity.view, routing, snap, need.care_types, now)
-        proposals, excluded = propose(need, places, now, region.tz, region.care_types)
+        # A few more than shown, so that a place that refused this patient can drop below the others.
+        proposals, excluded = propose(need, places, now, region.tz, region.care_types, limit=5 + len(past.refusals))
+        proposals = rank_refused_lower(proposals, past, 5)
         record.proposals = [ProposalRef.model_validate(localise(p.to_json(), DEFAULT_LANGUAGE)) for p in proposals]
         record.excluded = [ExcludedRef.model_validate(localise(e.to_json(), DEFAULT_LANGUAGE)) for e in excluded]
         if not record.proposals and service.border is not None:
@@ -159,6 +173,11 @@ async def create_request(
     except StoreUnavailable as exc:
         return Intake(record, "not_recorded", tuple(degraded), exc)
     service.observer.created(outcome.urgency)
+    if past.last_discharge is not None and record.status in ("open", "escalated"):
+        left = past.last_discharge
+        text = f"Heropname binnen 30 dagen: ontslagen bij {left['provider_id']} op {str(left['discharged_at'])[:10]}"
+        service.followup.followed("readmission", record)
+        await tell_team(service, record, "readmission", text)
     if record.status in ("escalated", "advice"):
         service.observer.closed(outcome.urgency, "escalated" if record.status == "escalated" else "advice")
     return Intake(record, "created", tuple(degraded))

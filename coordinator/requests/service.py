@@ -29,6 +29,7 @@ from ..records import ActorRef, EventKind, HeldPlace, Placement, RequestRecord, 
 from ..trajectories import TrajectoryService
 from ..triage import TriageProtocol
 from .create import BorderPlaces, Intake, create_request, refuse_across
+from .followup import FollowUpObserver, NoFollowUpObserver
 from .intake import RequestInput, candidate_places, doc_write, history, need_of, trajectory_event
 from .observer import LifecycleObserver, NoObserver
 from .replay import hold_id_for, is_repeat, remember, take_hold
@@ -66,6 +67,10 @@ class RequestService:
         self.observer: LifecycleObserver = observer or NoObserver()
         #: The neighbouring regions' places (RoutingState.border_places), proposed when none at home fits.
         self.border: BorderPlaces | None = None
+        # Told of each report after the placement (arrival, outcome, discharge): the loop's metrics.
+        self.followup: FollowUpObserver = NoFollowUpObserver()
+        #: How long a place that refused a patient at the door ranks lower for that patient (days).
+        self.refusal_days = 30.0
 
     # -- reading ----------------------------------------------------------------
 
@@ -99,6 +104,10 @@ class RequestService:
         """Every request of one patient as stored, open or not, oldest first."""
         records = (RequestRecord.from_store(d.body) for d in await self._records.list_requests(open_only=False))
         return [r for r in records if r.patient_ref == patient_ref]
+
+    async def list_all(self) -> list[RequestRecord]:
+        """Every request as stored, open or not, oldest first (the follow-up lists and the indicators)."""
+        return [RequestRecord.from_store(d.body) for d in await self._records.list_requests(open_only=False)]
 
     def candidates(self, record: RequestRecord, routing: Routing) -> list[Place]:
         """A request's candidate places, for the batch optimisation."""
@@ -273,6 +282,7 @@ class RequestService:
         self.observer.hold("confirmed")
         self.observer.closed(record.triage.urgency, "placed")
         self.observer.placed(record.triage.urgency, max(0.0, (now - record.created_at).total_seconds()))
+        self.followup.followed("placed", record)
         if self.on_placed is not None:
             self.on_placed(
                 {

@@ -337,7 +337,12 @@ class Run:
         self.world[key].occupied += 1
         rng = stream(self.settings.seed, "stay", a.index)
         low, high = los_minutes(care_type)
-        self.push(vacate_at(care_type, self.now, rng.uniform(low, high), rng.random(), self.region.tz), "vacate", key)
+        left = vacate_at(care_type, self.now, rng.uniform(low, high), rng.random(), self.region.tz)
+        self.push(left, "vacate", key)
+        # What the receiving provider would report: arrival after the travel, discharge when the unit is vacated.
+        provider = self.region.providers.get(key[0])
+        out.provider_kind = provider.kind if provider is not None else "unknown"
+        out.at_place, out.left_at = self.now + timedelta(minutes=travel), left
 
 
 def scratch_dir() -> Path | None:

@@ -9,10 +9,11 @@ from typing import Any
 
 from capacity.jsontypes import JSONObject
 
+from ..indicators import StayFacts, figures
 from ..texts import DEFAULT_LANGUAGE, catalogue
 from .model import Outcome, PolicyResult
 
-__all__ = ["FIGURES", "Figure", "percentile", "summarise", "within_window"]
+__all__ = ["FIGURES", "Figure", "facts_of_outcomes", "percentile", "summarise", "within_window"]
 
 OVERFLOW_NOTE = "no neighbouring regions configured in the simulation: nothing can overflow across the border"
 
@@ -133,7 +134,27 @@ def summarise(result: PolicyResult) -> JSONObject:
         "occupancy_beds_pct": _mean_pct([b for _, b, _ in result.occupancy]),
         "occupancy_pct": _mean_pct([a for _, _, a in result.occupancy]),
         "by_urgency": by_urgency,
+        # The same figures the service reports at GET /api/v1/indicators (issue 15), over the whole run;
+        # the simulation has no refusals at the door and no readmissions, so those are 0.
+        "indicators": figures(facts_of_outcomes(placed), None, None),
     }
+
+
+def facts_of_outcomes(placed: Sequence[Outcome]) -> list[StayFacts]:
+    """The placements of a run as the service's indicators count them."""
+    return [
+        StayFacts(
+            provider_kind=o.provider_kind or "unknown",
+            care_type=o.care_type or "unknown",
+            requested_at=o.arrived,
+            target_minutes=o.target_minutes,
+            placed_at=o.placed_at,
+            arrived_at=o.at_place,
+            discharged_at=o.left_at,
+        )
+        for o in placed
+        if o.arrived is not None and o.placed_at is not None
+    ]
 
 
 def _mean_pct(xs: Sequence[float]) -> float | None:

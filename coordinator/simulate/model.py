@@ -82,6 +82,10 @@ class Outcome:
     holds_expired: int = 0
     mismatch: bool = False  # of the reservation that was confirmed (see Run.level_mismatch)
     phone_calls: int = 0
+    # After the placement (issue 15): the provider's kind, when the patient got there and left.
+    provider_kind: str | None = None
+    at_place: datetime | None = None
+    left_at: datetime | None = None
 
     @property
     def wait_minutes(self) -> float | None:

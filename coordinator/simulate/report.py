@@ -100,6 +100,7 @@ def table(doc: Mapping[str, Any]) -> str:
     for key, label in _CONTEXT:
         cells = "  ".join(f"{_with_ci(policies[n].get(key)):>{col}}" for n in names)
         lines.append(f"{label:<{width}}  {cells}")
+    lines += _indicator_lines(doc, names, width, col)
     for key, comp in doc.get("comparisons", {}).items():
         lines += ["", f"{_comparison_title(key)} (verschil per seed, gepaard; 95%-interval; relatief):"]
         for f in doc["figures"]:
@@ -107,6 +108,37 @@ def table(doc: Mapping[str, Any]) -> str:
             verdict = VERDICT[d["verdict"]]
             lines.append(f"  {f['label']:<{width}}  {_diff_cell(d, f['unit']):<40}  {verdict}")
     return "\n".join(lines)
+
+
+#: The service's region figures (GET /api/v1/indicators) as the text table shows them: (path, Dutch label).
+_INDICATORS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("within_window_share",), "binnen urgentievenster (aandeel)"),
+    (("request_to_arrival_minutes", "median"), "aanvraag tot aankomst, mediaan (min)"),
+    (("request_to_arrival_minutes", "p90"), "aanvraag tot aankomst, p90 (min)"),
+    (("refusals_at_door",), "geweigerd aan de deur"),
+    (("readmissions_30d",), "heropnames binnen 30 dagen"),
+    (("length_of_stay_hours", "median"), "ligduur, mediaan (uur)"),
+    (("length_of_stay_hours", "p90"), "ligduur, p90 (uur)"),
+)
+
+
+def _indicator_lines(doc: Mapping[str, Any], names: Sequence[str], width: int, col: int) -> list[str]:
+    """The first seed's region figures, as the service reports them, so a simulated day and a real one compare."""
+    per_seed = doc.get("per_seed") or []
+    if not per_seed:
+        return []
+    seed = per_seed[0]
+    lines = ["", f"Regiocijfers zoals GET /api/v1/indicators (seed {seed['seed']}):"]
+    for path, label in _INDICATORS:
+        cells = []
+        for n in names:
+            value: Any = seed["policies"][n].get("indicators", {}).get("region", {})
+            for part in path:
+                value = value.get(part) if isinstance(value, Mapping) else None
+            digits = 2 if path[0] == "within_window_share" else 0 if isinstance(value, int) else 1
+            cells.append(f"{nl(value, digits) if isinstance(value, int | float) else '-':>{col}}")
+        lines.append(f"{label:<{width}}  " + "  ".join(cells))
+    return lines
 
 
 def _html_table(doc: Mapping[str, Any]) -> str:

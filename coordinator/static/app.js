@@ -11,12 +11,14 @@
 // intake.js (intake form), request.js (one request: proposals, reserve, confirm), queue.js (open
 // requests, batch optimisation), trajectory.js (zorgtraject), forecast.js (chance of full per care type),
 // unrecorded.js (triages the store could not record yet, recorded later with the same key), provider.js
-// (a provider's own capacity and stops, by hand), handover.js (the printed hand-over sheet), dom.js
-// (helpers, Dutch formatting, keyboard lists).
+// (a provider's own capacity and stops, by hand), handover.js (the printed hand-over sheet), followup.js
+// (the receiving provider's patients and reports, "niet aangekomen?"), dom.js (helpers, Dutch formatting,
+// keyboard lists).
 
 import { explain, get, onUnauthorized, session } from "./api.js";
 import { BoardStore, BoardView } from "./board.js";
 import { fill, h, names, say, setLabels } from "./dom.js";
+import { ArrivalAlerts, ReceivingPanel, RegionFigures } from "./followup.js";
 import { ForecastBadges } from "./forecast.js";
 import { printHandover } from "./handover.js";
 import { IntakeForm } from "./intake.js";
@@ -41,6 +43,9 @@ function showLogin(message = "") {
   stream?.stop();
   queue.stop();
   forecast.stop();
+  receiving.stop();
+  alerts.stop();
+  regionFigures.stop();
   stream = null;
   $("app-view").hidden = true;
   $("login-view").hidden = false;
@@ -108,6 +113,15 @@ const map = new RegionMap({
 });
 
 const forecast = new ForecastBadges({ body: $("board-body") });
+
+const receiving = new ReceivingPanel({
+  section: $("receiving"),
+  body: $("rcv-body"),
+  status: $("rcv-status"),
+  refreshButton: $("rcv-refresh"),
+});
+const alerts = new ArrivalAlerts({ root: $("arrival-alerts") });
+const regionFigures = new RegionFigures({ section: $("region-figures"), body: $("region-figures-body") });
 
 const trajectory = new TrajectoryPanel({ form: $("traj-form"), input: $("traj-ref"), view: $("traj-view") });
 
@@ -213,6 +227,7 @@ async function startApp(mapData) {
     $("intake-form").hidden = false;
     $("requests").hidden = false;
     queue.start();
+    alerts.start();
   } else {
     const denied = protocol.reason?.status === 403;
     $("intake-unavailable").textContent = denied
@@ -240,6 +255,8 @@ async function startApp(mapData) {
   stream.start();
   boardView.render();
   forecast.start();
+  receiving.start();
+  regionFigures.start();
 }
 
 // -- connection and health marker ---------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 import { explain, get, idempotencyKey, post } from "./api.js";
 import { careTypeName, fill, fmtCountdown, fmtMinutes, h, listKeys, names, providerName, say } from "./dom.js";
+import { refusalNote } from "./followup.js";
 
 const POLL_MS = 15_000;
 
@@ -75,7 +76,7 @@ export class RequestQueue {
             {},
             r.status === "reserved" && r.hold
               ? [`${careTypeName(r.hold.care_type)} bij ${providerName(r.hold.provider_id)} `, hold]
-              : "—",
+              : (refusalNote(r) ?? "—"),
           ),
           h(
             "td",

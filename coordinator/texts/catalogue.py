@@ -50,6 +50,9 @@ LABEL_PARAMS: Final[Mapping[str, str]] = {
     "status": "status",
     "role": "role",
     "hold_status": "hold_status",
+    "outcome": "outcome",
+    "destination": "destination",
+    "refusal_reason": "refusal_reason",
 }
 _DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_WORD = re.compile(r"\b(" + "|".join(_DAYS) + r")\b")

@@ -42,4 +42,17 @@ def describe(kind: str, detail: Mapping[str, Any]) -> Message:
         return msg("event.update", fields=names)
     if kind in ("placement", "release", "expiry"):
         return msg(f"event.{kind}_bare")
+    if kind in ("arrived", "outcome", "refused", "discharged"):
+        return _followed(kind, provider, detail)
     return msg("event.other", event=kind)
+
+
+def _followed(kind: str, provider: str, detail: Mapping[str, Any]) -> Message:
+    """A report of the receiving provider after the placement (issue 15): arrival, outcome, refusal, discharge."""
+    if kind == "arrived":
+        return msg("event.arrived", provider_id=provider)
+    if kind == "refused":
+        return msg("event.refused", provider_id=provider, refusal_reason=str(detail.get("refusal_reason") or "other"))
+    if kind == "discharged":
+        return msg("event.discharged", provider_id=provider, destination=str(detail.get("destination") or ""))
+    return msg("event.outcome", provider_id=provider, outcome=str(detail.get("outcome") or ""))

@@ -16,6 +16,7 @@ __all__ = [
     "SCENARIOS",
     "by_url",
     "export",
+    "followed_requests",
     "make_hold",
     "make_placement",
     "make_record",
@@ -333,8 +334,39 @@ def tasks_for(bundle: dict[str, Any], request_id: str) -> list[dict[str, Any]]:
     return [t for t in resources(bundle, "Task") if t["focus"]["reference"] == sr_url]
 
 
+def followed_requests() -> list[dict[str, Any]]:
+    """Placements followed up (issue 15): one discharged, one refused at the door and reopened."""
+    stay = {
+        "provider_id": "vvt-venlo-2",
+        "care_type": "elv_hoog",
+        "hold_id": "h-vvt-venlo-2-confirmed",
+        "placed_at": "2026-11-23T14:20:00Z",
+        "arrived_at": "2026-11-23T15:02:00Z",
+        "outcome": "admitted",
+        "outcome_at": "2026-11-23T15:02:00Z",
+        "discharged_at": "2026-11-30T10:00:00Z",
+        "destination": "home_with_district_nursing",
+        "unit_returned": True,
+    }
+    discharged = make_request("req-mn23", hold=make_hold("confirmed"), placement=make_placement()) | {"stay": stay}
+    refused = make_request("req-op45", status="open", hold=None) | {
+        "refused": [
+            stay
+            | {
+                "outcome": "refused",
+                "discharged_at": None,
+                "destination": None,
+                "refusal_reason": "care_need_too_high",
+                "outcome_at": "2026-11-23T15:10:00Z",
+            }
+        ]
+    }
+    return [discharged, refused]
+
+
 SCENARIOS = {
     "full": lambda: export(),
+    "followed": lambda: export(requests=sample_requests() + followed_requests()),
     "no_requests": lambda: export(requests=[]),
     "intake_minimal": lambda: export(
         make_record(phase="intake", care_team=[], hints={}, next_evaluation=None, evaluation_due={}, stop_criteria={}),

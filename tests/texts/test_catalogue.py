@@ -20,6 +20,7 @@ from capacity.messages import Message
 from coordinator.problems import STATUS_OF
 from coordinator.records import TEAM_ROLES, EventKind, RequestStatus
 from coordinator.records.request import HeldPlace
+from coordinator.records.stay import DESTINATIONS, OUTCOMES, REFUSAL_REASONS
 from coordinator.schemas import VALIDATION_CODES
 from coordinator.simulate.metrics import FIGURES
 from coordinator.simulate.report import _CONTEXT as CONTEXT_ROWS
@@ -96,6 +97,10 @@ def label_codes() -> set[str]:
             "not_recorded",
         ),
         "role": tuple(TEAM_ROLES),
+        # what a receiving provider reports after the placement (issue 15)
+        "outcome": tuple(OUTCOMES),
+        "destination": tuple(DESTINATIONS),
+        "refusal_reason": tuple(REFUSAL_REASONS),
         # the simulation report's figures, verdicts and context rows
         "sim_figure": tuple(f.key for f in FIGURES),
         "verdict": tuple(VERDICT),
