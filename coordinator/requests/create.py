@@ -112,8 +112,10 @@ async def create_request(
     capacity = service.capacity
     region = capacity.region
     check_patient_ref(data.patient_ref)
-    # The answers are checked before any store call: a refused intake never waits for the store.
+    # The answers are checked before any store call: a refused intake never waits for the store (triage
+    # names an unknown complaint or question first; it runs again below if the patient's past adds context).
     data = one_fact(data, service.protocol)
+    outcome = triage(service.protocol, data.complaint, data.answers, age=data.age, context=data.context)
     check_asked_in_order(service.protocol, data.complaint, data.answers)
     degraded: list[str] = []
     failure: StoreUnavailable | None = None
@@ -126,11 +128,10 @@ async def create_request(
     except StoreUnavailable as exc:
         hints, failure = Hints(), exc
         degraded.append("care_plan_unread")
-    context = dict(data.context)
     if past.last_discharge is not None and any(m.id == RECENT_DISCHARGE for m in service.protocol.modifiers):
-        context[RECENT_DISCHARGE] = True  # a modifier: it can only raise the urgency, and says so among the reasons
-    data = dataclasses.replace(data, context=context)
-    outcome = triage(service.protocol, data.complaint, data.answers, age=data.age, context=data.context)
+        # A modifier: it can only raise the urgency, and says so among the reasons.
+        data = dataclasses.replace(data, context={**data.context, RECENT_DISCHARGE: True})
+        outcome = triage(service.protocol, data.complaint, data.answers, age=data.age, context=data.context)
     if capacity.view.degraded:
         degraded.append("board_degraded")
     snap = routing.snap(data.lat, data.lon)

@@ -16,23 +16,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from capacity.clock import iso, utcnow
-from capacity.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from capacity.errors import Conflict, InvalidTransition, NotFound
 from capacity.messages import msg
 from capacity.service import CapacityService
 from capacity.state import Hold
 from capacity.store import IdempotencyKey, RecordStore
 from routing.dispatch import Place
 from routing.lookup import Routing
-from routing.matching import feasible
 
 from ..records import ActorRef, EventKind, HeldPlace, Placement, RequestRecord, TrajectoryEvent
 from ..trajectories import TrajectoryService
 from ..triage import TriageProtocol
-from .create import BorderPlaces, Intake, create_request, refuse_across
+from .create import BorderPlaces, Intake, create_request
 from .followup import FollowUpObserver, NoFollowUpObserver
-from .intake import RequestInput, candidate_places, doc_write, history, need_of, trajectory_event
+from .intake import RequestInput, candidate_places, doc_write, history, trajectory_event
 from .observer import LifecycleObserver, NoObserver
 from .replay import hold_id_for, is_repeat, remember, take_hold
+from .reservable import held_already, reservable_place
 
 __all__ = ["RequestService", "Reservation"]
 
@@ -145,57 +145,15 @@ class RequestService:
         A request that already holds this place answers that hold (a repeat takes nothing more).
         """
         record, version = await self.get(request_id)
-        region = self.capacity.region
         if is_repeat(record, idem) and record.hold is not None:
             return record.hold, record
-        if record.status == "escalated":
-            raise InvalidTransition(msg("error.escalated_112", request_id=request_id, urgency=record.triage.urgency))
-        if record.status == "advice":
-            raise InvalidTransition(msg("error.advice_only", request_id=request_id))
+        same = held_already(record, provider_id, care_type)
+        if same is not None:
+            return same, record  # the same reservation again: same answer
         held = record.hold
-        if record.status == "reserved" and held is not None:
-            if (held.provider_id, held.care_type) == (provider_id, care_type):
-                return held, record  # the same reservation again: same answer
-            raise InvalidTransition(
-                msg(
-                    "error.already_holds", request_id=request_id, care_type=held.care_type, provider_id=held.provider_id
-                )
-            )
-        if not record.is_open:
-            raise InvalidTransition(msg("error.not_open", request_id=request_id, status=record.status))
-        provider = region.providers.get(provider_id)
-        if provider is None:
-            refuse_across(record, provider_id)
-            raise InvalidInput(msg("error.unknown_provider", provider=provider_id), field="provider_id")
-        if care_type not in provider.offers:
-            raise InvalidInput(
-                msg("error.not_offered", provider_id=provider_id, care_type=care_type), field="care_type"
-            )
-        need = need_of(record)
-        if care_type not in need.care_types:
-            raise InvalidInput(
-                msg("error.care_type_unfit", care_type=care_type, care_types=",".join(need.care_types)),
-                field="care_type",
-            )
         now = utcnow()
-        snap = routing.snap(record.location.lat, record.location.lon)
-        minutes = routing.matrix.provider_minutes(snap.index, region.id, provider_id) + snap.access_minutes
-        view = self.capacity.view
-        place = Place(
-            region.id,
-            region.name,
-            provider,
-            care_type,
-            view.entries.get((provider_id, care_type)),
-            view.stop_of(provider_id, now, care_type),
-            minutes,
-        )
-        why = feasible(need, place, now, region.tz, region.care_types)
-        if why is not None and why.why not in ("full", "stale", "stop"):
-            # full, stale and stop are decided by the store atomically below; the rest are the patient's.
-            raise InvalidTransition(
-                msg("error.unsuitable", provider_id=provider_id, care_type=care_type, why=why.reason)
-            )
+        place = reservable_place(self.capacity, record, provider_id, care_type, routing, now)
+        minutes = place.travel_minutes
         hold_id = hold_id_for(request_id, version, provider_id, care_type)
         hold = Hold(hold_id, provider_id, care_type, request_id, now, now + self.hold_ttl)
         stored = await take_hold(self.capacity, hold, idem)
