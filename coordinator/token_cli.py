@@ -40,6 +40,9 @@ def _run(args: argparse.Namespace, job: Job) -> int:
     async def go(region: Region) -> int:
         stores = stores_for(settings, region.id)
         await stores.backend.open()
+        # Which store (the resolved file or the servers, never a password): a token written to another file
+        # than the server's is the classic first-day mistake.
+        args.store_where = str(getattr(stores.backend, "where", ""))
         try:
             return await job(TokenAuth(stores.tokens), region, args)
         finally:
@@ -65,7 +68,8 @@ async def _create(tokens: TokenAuth, region: Region, args: argparse.Namespace) -
     token, record = await tokens.create(
         args.role, tuple(args.provider or ()), args.practitioner, args.label or "", args.name
     )
-    store = redact(_settings(args).store_url)
+    url, where = redact(_settings(args).store_url), getattr(args, "store_where", "")
+    store = url if not where or where in url else f"{url} ({where})"
     print(f"token id {record.token_id}, role {record.role}, for {record.name}, stored in {store}", file=sys.stderr)
     print(token)
     return 0

@@ -39,7 +39,7 @@ def test_token_create_from_another_directory_writes_to_the_data_directory_and_sa
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZCC_")}
     env |= {"PYTHONPATH": str(ROOT), "ZCC_DATA_DIR": str(data)}
     done = subprocess.run(
-        [sys.executable, "-m", "coordinator.cli", "token", "create", "--role", "admin"],
+        [sys.executable, "-m", "coordinator.cli", "token", "create", "--name", "Test", "--role", "admin"],
         cwd=elsewhere,
         capture_output=True,
         text=True,
@@ -49,5 +49,5 @@ def test_token_create_from_another_directory_writes_to_the_data_directory_and_sa
     )
     assert done.returncode == 0, done.stderr
     where = data / "var" / "zcc.db"
-    assert f"stored in {where}" in done.stderr
+    assert "stored in sqlite:///var/zcc.db" in done.stderr and f"({where})" in done.stderr
     assert where.is_file() and not (elsewhere / "var").exists()

@@ -7,8 +7,7 @@ import asyncio
 import itertools
 import sqlite3
 from datetime import timedelta
-
-import redis
+from typing import Any
 
 from capacity.clock import utcnow
 from capacity.store import Stores, open_stores
@@ -53,7 +52,11 @@ async def test_concurrent_writers_on_two_connections_never_fork_the_chain(stores
     assert (check.checked, check.broken) == (100, None)
 
 
-def _tamper(backend_url: str, region_id: str, new_body: str) -> None:
+def _text(v: Any) -> str:
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+async def _tamper(stores: Stores, backend_url: str, new_body: str) -> None:
     """Change the text of the third stored entry behind the service's back, as an intruder with store access."""
     if backend_url.startswith("sqlite"):
         db = sqlite3.connect(backend_url.removeprefix("sqlite:///"))
@@ -63,14 +66,14 @@ def _tamper(backend_url: str, region_id: str, new_body: str) -> None:
         db.commit()
         db.close()
         return
-    r = redis.Redis.from_url(backend_url, decode_responses=True)
-    key = f"zcc:{{{region_id}}}:audit"
-    members: list[tuple[str, float]] = r.zrange(key, 0, -1, withscores=True)  # type: ignore[assignment]
+    # Redis in any mode (one server, Sentinel's primary, the cluster node of the region's slot): its own client.
+    r: Any = stores.backend.client  # type: ignore[attr-defined]
+    key = f"zcc:{{{stores.capacity.region_id}}}:audit"
+    members = [(_text(m), sc) for m, sc in await r.zrange(key, 0, -1, withscores=True)]
     member, score = sorted(members, key=lambda m: int(m[0].split(" ")[1]))[2]
-    head = " ".join(str(member).split(" ")[:4])
-    r.zrem(key, member)
-    r.zadd(key, {f"{head} {new_body}": score})
-    r.close()
+    head = " ".join(member.split(" ")[:4])
+    await r.zrem(key, member)
+    await r.zadd(key, {f"{head} {new_body}": score})
 
 
 async def test_an_altered_entry_is_the_first_broken_link(stores: Stores, backend_url: str) -> None:
@@ -78,7 +81,7 @@ async def test_an_altered_entry_is_the_first_broken_link(stores: Stores, backend
     for i in range(5):
         await stores.audit.append(entry(i, "p-1"), now + timedelta(milliseconds=i), "p-1", 30)
     third = (await stores.audit.chain())[2]
-    _tamper(backend_url, stores.capacity.region_id, entry(2, "p-1", action="update"))
+    await _tamper(stores, backend_url, entry(2, "p-1", action="update"))
     check = await verify(stores.audit)
     assert check.broken is not None
     assert (check.broken.seq, check.broken.id, check.broken.code) == (third.seq, third.id, "altered")
@@ -95,10 +98,9 @@ async def test_a_removed_entry_breaks_the_link_of_the_next(stores: Stores, backe
         db.commit()
         db.close()
     else:
-        r = redis.Redis.from_url(backend_url, decode_responses=True)
+        r: Any = stores.backend.client  # type: ignore[attr-defined]
         key = f"zcc:{{{stores.capacity.region_id}}}:audit"
-        all_members: list[str] = r.zrange(key, 0, -1)  # type: ignore[assignment]
-        r.zrem(key, next(m for m in all_members if m.startswith(rows[1].id + " ")))
-        r.close()
+        all_members = [_text(m) for m in await r.zrange(key, 0, -1)]
+        await r.zrem(key, next(m for m in all_members if m.startswith(rows[1].id + " ")))
     check = await verify(stores.audit)
     assert check.broken is not None and (check.broken.id, check.broken.code) == (rows[2].id, "unlinked")
