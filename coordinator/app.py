@@ -24,6 +24,7 @@ from .audit import AuditLog
 from .audit_spool import AuditSpool
 from .auth import setup_auth
 from .board_cache import BoardCache
+from .connectors_setup import setup_connectors
 from .deadline import budget, current_budget, setup_deadline
 from .forecast import ForecastService
 from .keys import (
@@ -145,6 +146,7 @@ def create_app(
     app.cleanup_ctx.append(_background_ctx)
     app.cleanup_ctx.append(_notifier_ctx)
     app.cleanup_ctx.append(geocoder_ctx)
+    setup_connectors(app)  # polled feeds, history, webhooks: after the store opens, before it closes
     app.on_shutdown.append(_close_streams)
     add_routes(app)
     return app

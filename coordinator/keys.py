@@ -11,6 +11,7 @@ from capacity.store import Stores
 
 from .audit import AuditLog
 from .board_cache import BoardCache
+from .connectors import Connectors
 from .forecast import ForecastService
 from .metrics import Metrics
 from .notify import Notifier
@@ -28,6 +29,7 @@ __all__ = [
     "BACKGROUND",
     "BOARD_CACHE",
     "CAPACITY",
+    "CONNECTORS",
     "FORECAST",
     "HEARTBEAT",
     "METRICS",
@@ -57,3 +59,4 @@ HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
 RELOAD = web.AppKey("reload", asyncio.Event)  # set by SIGHUP: reload the region file and triage protocol now
 STREAM_SLOTS = web.AppKey("stream_slots", StreamSlots)
 BACKGROUND = web.AppKey("background", list[asyncio.Task[None]])
+CONNECTORS = web.AppKey("connectors", Connectors)  # polled feeds, history, webhooks (issue 16)

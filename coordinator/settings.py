@@ -22,6 +22,15 @@ _SERVER_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
     "ZCC_LOG_REPEAT_SECONDS": ("log_repeat_seconds", float),
 }
 
+# Connectors: variable -> (field, type).
+_CONNECTOR_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
+    "ZCC_FEED_TIMEOUT": ("feed_timeout_seconds", float),
+    "ZCC_FEED_MAX_BACKOFF": ("feed_max_backoff_seconds", float),
+    "ZCC_HISTORY_RETENTION_DAYS": ("history_retention_days", int),
+    "ZCC_HISTORY_FINE_DAYS": ("history_fine_days", int),
+    "ZCC_WEBHOOK_ATTEMPTS": ("webhook_attempts", int),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -80,6 +89,16 @@ class Settings:
     # Geocoding by address (PDOK Locatieserver's ``free`` URL); None: off, no address leaves the service.
     geocoder_url: str | None = None
     geocoder_timeout_seconds: float = 1.0
+    # Connectors (issue 16): polled feeds, capacity history, webhook subscriptions.
+    feed_timeout_seconds: float = 10.0  # one poll, at most (and at most the feed's interval)
+    feed_max_backoff_seconds: float = 900.0  # a failing feed is retried at most this far apart
+    history_retention_days: int = 400  # hourly and daily history
+    history_fine_days: int = 35  # 5-minute history
+    webhook_attempts: int = 6
+    webhook_first_backoff_seconds: float = 1.0  # doubling after each failed attempt
+    webhook_timeout_seconds: float = 5.0
+    subscription_refresh_seconds: float = 2.0  # how soon a subscription made on another instance is served
+    event_check_seconds: float = 1.0  # how often staleness and neighbours' stops are looked for
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -126,5 +145,8 @@ class Settings:
             env["geocoder_url"] = v
         if v := os.environ.get("ZCC_GEOCODER_TIMEOUT"):
             env["geocoder_timeout_seconds"] = float(v)
+        for name, (attr, kind) in _CONNECTOR_ENV.items():
+            if v := os.environ.get(name):
+                env[attr] = kind(v)
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)  # type: ignore[arg-type]

@@ -79,7 +79,9 @@ async def test_history_prunes_old_buckets(interop: InteropStores) -> None:
 
 async def test_subscriptions_and_their_deliveries(interop: InteropStores) -> None:
     subs = interop.subscriptions
-    a = Subscription("s1", "http://x/hook", "geheim", ("provider.stopped",), {"elv_hoog": 2}, from_ms(to_ms(utcnow())), "tok")
+    a = Subscription(
+        "s1", "http://x/hook", "geheim", ("provider.stopped",), {"elv_hoog": 2}, from_ms(to_ms(utcnow())), "tok"
+    )
     await subs.put(a)
     assert await subs.get("s1") == a
     assert await subs.get("nope") is None

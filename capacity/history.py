@@ -1,0 +1,71 @@
+"""Capacity history as a time series: the state of entries at evenly spaced points, summed (pure, no I/O).
+
+Each point ``t`` takes, per entry, the last sample at or before ``t``; an entry counts only while that
+sample was fresh at ``t`` (a report valid then). A point where no entry was fresh is a gap (``None``
+values), never zeros: unknown is not empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .state import EntryKey
+from .store.interop import RESOLUTIONS, Sample
+
+__all__ = ["LOOKBACK_MS", "Point", "pick_resolution", "points"]
+
+#: How far before the first point samples are read: no report stays fresh longer (24 hours).
+LOOKBACK_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """The summed state at one instant; ``free``/``held``/``total`` are None where nothing was fresh."""
+
+    at_ms: int
+    free: int | None
+    held: int | None
+    total: int | None
+    reporting: int
+    entries: int
+
+
+def pick_resolution(step_s: int, first_ms: int, now_ms: int, keep_s: Mapping[int, int]) -> int:
+    """The finest kept resolution that divides ``step_s`` and still holds data from ``first_ms``.
+
+    Falls back to the finest one that divides ``step_s`` (older points are then gaps).
+    """
+    fitting = [r for r in RESOLUTIONS if step_s % r == 0]
+    for r in fitting:
+        if now_ms - keep_s.get(r, 0) * 1000 <= first_ms:
+            return r
+    return fitting[-1] if fitting else RESOLUTIONS[0]
+
+
+def points(samples: Mapping[EntryKey, Sequence[Sample]], times: Sequence[int]) -> list[Point]:
+    """The summed state at each of ``times`` (epoch ms, ascending) from each entry's samples (oldest first)."""
+    n = len(times)
+    free = [0] * n
+    held = [0] * n
+    total = [0] * n
+    reporting = [0] * n
+    for series in samples.values():
+        i, m = 0, len(series)
+        cur: Sample | None = None
+        for j, t in enumerate(times):
+            while i < m and series[i].at_ms <= t:
+                cur = series[i]
+                i += 1
+            if cur is not None and cur.valid_until_ms is not None and cur.valid_until_ms > t:
+                free[j] += max(0, cur.available - cur.held)
+                held[j] += cur.held
+                total[j] += cur.total
+                reporting[j] += 1
+    count = len(samples)
+    return [
+        Point(t, free[j], held[j], total[j], reporting[j], count)
+        if reporting[j]
+        else Point(t, None, None, None, 0, count)
+        for j, t in enumerate(times)
+    ]
