@@ -3,14 +3,15 @@
 Each module holds the paths of one group of resources: :mod:`.ops` (health, metrics,
 this document, the triage board page), :mod:`.capacity` (providers, the board and its
 stream, dispatch, the region map), :mod:`.requests` and :mod:`.trajectories` (records,
-FHIR export, audit), :mod:`.forecast`; :mod:`.common` the helpers, the Problem schema and response.
+FHIR export, audit), :mod:`.forecast`, :mod:`.connectors` (history, subscriptions); :mod:`.common` the
+helpers, the Problem schema and response.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from . import capacity, forecast, ops, requests, trajectories
+from . import capacity, connectors, forecast, ops, requests, trajectories
 from .common import PROBLEM_RESPONSE, PROBLEM_SCHEMA, Spec, model_schemas
 
 __all__ = ["build_openapi", "openapi_handler"]
@@ -21,6 +22,7 @@ def build_openapi() -> Spec:
     schemas = model_schemas((*capacity.MODELS, *requests.MODELS, *trajectories.MODELS))
     schemas.update(capacity.SCHEMAS)
     schemas.update(forecast.SCHEMAS)
+    schemas.update(connectors.SCHEMAS)
     schemas["Problem"] = PROBLEM_SCHEMA
     return {
         "openapi": "3.1.0",
@@ -37,7 +39,14 @@ def build_openapi() -> Spec:
             "schemas": schemas,
             "responses": {"Problem": PROBLEM_RESPONSE},
         },
-        "paths": {**ops.paths(), **capacity.paths(), **forecast.paths(), **requests.paths(), **trajectories.paths()},
+        "paths": {
+            **ops.paths(),
+            **capacity.paths(),
+            **forecast.paths(),
+            **connectors.paths(),
+            **requests.paths(),
+            **trajectories.paths(),
+        },
     }
 
 
