@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -99,7 +100,7 @@ async def test_a_failing_feed_lets_its_entries_go_stale_and_backs_off(
     assert await metric(client, "zcc_feed_polls_total", provider="vvt-a", outcome="http_error") >= 1
 
     def backed_off() -> None:
-        gaps = [b - a for a, b in zip(server.hits[failed_from:], server.hits[failed_from + 1 :], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(server.hits[failed_from:])]
         assert len(gaps) >= 2 and gaps[-1] > 0.5, gaps  # 0.3 s interval, doubling after each failure
 
     await eventually(backed_off, timeout=10)

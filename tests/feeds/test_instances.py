@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -32,7 +33,7 @@ async def test_two_instances_poll_each_feed_once_per_interval(
 
     await eventually(enough, timeout=15, what="eight polls")
     hits = list(server.hits)
-    gaps = [b - a for a, b in zip(hits, hits[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(hits)]
     # The lease lasts one interval: no poll follows another sooner, whichever instance made it.
     assert min(gaps) >= INTERVAL * 0.8, gaps
     span = hits[-1] - hits[0]
