@@ -21,7 +21,7 @@ from .helpers import Receiver, signed
 
 ClientFactory = Callable[..., Awaitable[Client]]
 SECRET = "een-geheim-van-de-zcc-1234"
-FAST = {
+FAST: dict[str, Any] = {
     "webhook_first_backoff_seconds": 0.05,
     "subscription_refresh_seconds": 0.2,
     "event_check_seconds": 0.1,
