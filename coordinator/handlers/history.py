@@ -64,7 +64,7 @@ async def get_history(request: web.Request) -> web.Response:
     if not keys:
         raise InvalidInput(f"{provider} does not offer {care_type}", field="care_type")
     now = utcnow()
-    end = _time(request, "to", now)
+    end = min(_time(request, "to", now), now)  # the future is the forecast's business, not history's
     start = _time(request, "from", end - timedelta(hours=24))
     if start >= end:
         raise InvalidInput("from must be before to", field="from")
