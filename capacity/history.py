@@ -13,10 +13,7 @@ from dataclasses import dataclass
 from .state import EntryKey
 from .store.interop import RESOLUTIONS, Sample
 
-__all__ = ["LOOKBACK_MS", "Point", "pick_resolution", "points"]
-
-#: How far before the first point samples are read: no report stays fresh longer (24 hours).
-LOOKBACK_MS = 24 * 3600 * 1000
+__all__ = ["Point", "pick_resolution", "points"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,15 +29,17 @@ class Point:
 
 
 def pick_resolution(step_s: int, first_ms: int, now_ms: int, keep_s: Mapping[int, int]) -> int:
-    """The finest kept resolution that divides ``step_s`` and still holds data from ``first_ms``.
+    """The coarsest kept resolution that divides ``step_s`` and still holds data from ``first_ms``.
 
-    Falls back to the finest one that divides ``step_s`` (older points are then gaps).
+    The coarsest reads the fewest rows and gives the same answer: a point at a multiple of the step is
+    a multiple of the resolution, and the bucket ending there holds the last sample before it.
+    Falls back to the coarsest one that divides ``step_s`` (older points are then gaps).
     """
-    fitting = [r for r in RESOLUTIONS if step_s % r == 0]
+    fitting = [r for r in reversed(RESOLUTIONS) if step_s % r == 0]
     for r in fitting:
         if now_ms - keep_s.get(r, 0) * 1000 <= first_ms:
             return r
-    return fitting[-1] if fitting else RESOLUTIONS[0]
+    return fitting[0] if fitting else RESOLUTIONS[0]
 
 
 def points(samples: Mapping[EntryKey, Sequence[Sample]], times: Sequence[int]) -> list[Point]:

@@ -3,8 +3,8 @@
 Every instance follows the region's event log, so every instance records each changed entry; the
 store keeps one sample per bucket (the highest version), so the records of several instances are the
 same write repeated, and an instance that was down misses nothing another recorded. Old buckets are
-dropped per resolution: the 5-minute ones after ``fine_days``, the hourly and daily ones after
-``retention_days``.
+dropped per resolution: the 5-minute ones after ``fine_days``, the hourly, 6-hourly and daily ones
+after ``retention_days``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 
 from capacity.clock import from_ms, to_ms, utcnow
 from capacity.errors import InvalidInput, StoreUnavailable
-from capacity.history import LOOKBACK_MS, Point, pick_resolution, points
+from capacity.history import Point, pick_resolution, points
 from capacity.service import CapacityService, raise_if_cancelling
 from capacity.state import CapacityEntry, EntryKey, Event
-from capacity.store.interop import HistoryStore, Sample, bucket_of
+from capacity.store.interop import RESOLUTIONS, HistoryStore, Sample, bucket_of
 
 __all__ = ["MAX_POINTS", "HistoryAnswer", "HistoryRecorder", "HistoryService", "default_step", "parse_step"]
 
@@ -54,7 +54,7 @@ class HistoryRecorder:
         self._capacity = capacity
         self._pending: dict[tuple[EntryKey, int], Sample] = {}
         self._versions: dict[EntryKey, int] = {}
-        self.keep_s = {300: fine_days * 86400, 3600: retention_days * 86400, 86400: retention_days * 86400}
+        self.keep_s = {r: (fine_days if r == 300 else retention_days) * 86400 for r in RESOLUTIONS}
 
     def apply_event(self, event: Event) -> None:
         """Queue the entry an event carries (skipped when this version was queued already)."""
@@ -142,8 +142,8 @@ class HistoryService:
                 f"{count} points asked; at most {MAX_POINTS}: take a larger step or a shorter range", field="step"
             )
         now_ms = to_ms(utcnow())
-        res = pick_resolution(step_s, first - LOOKBACK_MS, now_ms, self.keep_s)
-        samples = await self._store.samples(keys, res, bucket_of(first - LOOKBACK_MS, res), bucket_of(last, res))
+        res = pick_resolution(step_s, first, now_ms, self.keep_s)
+        samples = await self._store.samples(keys, res, bucket_of(first, res), bucket_of(last, res))
         times = list(range(first, last + 1, step_ms))
         return HistoryAnswer(points(samples, times), step_s, res, from_ms(first), from_ms(last))
 

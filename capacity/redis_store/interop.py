@@ -112,12 +112,14 @@ class RedisHistory(_Base):
     async def samples(
         self, keys: Sequence[EntryKey], resolution: int, first_bucket: int, last_bucket: int
     ) -> dict[EntryKey, list[Sample]]:
-        """One pipelined range read per entry."""
+        """Per entry one look back and one range read, pipelined."""
         async with self._backend.client.pipeline(transaction=False) as pipe:
             for key in keys:
-                pipe.zrange(self._key(resolution, key), first_bucket, last_bucket, byscore=True)
+                k = self._key(resolution, key)
+                pipe.zrange(k, f"({first_bucket}", "-inf", byscore=True, desc=True, offset=0, num=1)
+                pipe.zrange(k, first_bucket, last_bucket, byscore=True)
             replies = await pipe.execute()
-        return {key: [_sample(m) for m in members] for key, members in zip(keys, replies, strict=True)}
+        return {key: [_sample(m) for m in (*replies[2 * i], *replies[2 * i + 1])] for i, key in enumerate(keys)}
 
     @unavailable_as_store_error
     async def prune(self, keep_ms: Mapping[int, int], now: datetime, keys: Sequence[EntryKey]) -> None:

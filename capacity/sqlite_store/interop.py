@@ -96,16 +96,24 @@ class SqliteHistory:
     async def samples(
         self, keys: Sequence[EntryKey], resolution: int, first_bucket: int, last_bucket: int
     ) -> dict[EntryKey, list[Sample]]:
-        """One range read per entry, in one read transaction."""
+        """Per entry one look back and one range read, in one read transaction."""
 
         def fn(db: sqlite3.Connection) -> dict[EntryKey, list[Sample]]:
             out: dict[EntryKey, list[Sample]] = {}
             for p, c in keys:
-                rows = db.execute(
+                before = db.execute(
                     "SELECT at, version, available, held, total, valid_until FROM history "
-                    "WHERE provider_id=? AND care_type=? AND res=? AND bucket BETWEEN ? AND ? ORDER BY bucket",
-                    (p, c, resolution, first_bucket, last_bucket),
+                    "WHERE provider_id=? AND care_type=? AND res=? AND bucket<? ORDER BY bucket DESC LIMIT 1",
+                    (p, c, resolution, first_bucket),
                 ).fetchall()
+                rows = (
+                    before
+                    + db.execute(
+                        "SELECT at, version, available, held, total, valid_until FROM history "
+                        "WHERE provider_id=? AND care_type=? AND res=? AND bucket BETWEEN ? AND ? ORDER BY bucket",
+                        (p, c, resolution, first_bucket, last_bucket),
+                    ).fetchall()
+                )
                 out[(p, c)] = [Sample(*r) for r in rows]
             return out
 

@@ -36,8 +36,8 @@ __all__ = [
     "open_interop_stores",
 ]
 
-#: The resolutions history keeps, in seconds: 5 minutes, an hour, a day.
-RESOLUTIONS: tuple[int, ...] = (300, 3600, 86400)
+#: The resolutions history keeps, in seconds: 5 minutes, an hour, 6 hours, a day.
+RESOLUTIONS: tuple[int, ...] = (300, 3600, 21600, 86400)
 
 
 def bucket_of(at_ms: int, resolution: int) -> int:
@@ -192,7 +192,11 @@ class HistoryStore(Protocol):
     async def samples(
         self, keys: Sequence[EntryKey], resolution: int, first_bucket: int, last_bucket: int
     ) -> dict[EntryKey, list[Sample]]:
-        """The samples of ``keys`` at ``resolution`` in buckets ``first_bucket..last_bucket``, oldest first."""
+        """The samples of ``keys`` at ``resolution`` in buckets ``first_bucket..last_bucket``, oldest first.
+
+        Each list starts with the entry's last sample before ``first_bucket``, if there is one: the
+        state at the start of the range.
+        """
 
     async def prune(self, keep_ms: Mapping[int, int], now: datetime, keys: Sequence[EntryKey]) -> None:
         """Drop, per resolution, the samples older than ``keep_ms[resolution]`` milliseconds."""

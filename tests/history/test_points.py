@@ -31,11 +31,12 @@ def test_a_report_stops_counting_at_its_valid_until() -> None:
     assert [p.free for p in got] == [1, None]
 
 
-def test_the_resolution_is_the_finest_that_divides_the_step_and_still_holds_the_range() -> None:
-    keep = {300: 35 * 86400, 3600: 400 * 86400, 86400: 400 * 86400}
+def test_the_resolution_is_the_coarsest_that_divides_the_step_and_still_holds_the_range() -> None:
+    keep = {300: 35 * 86400, 3600: 400 * 86400, 21600: 400 * 86400, 86400: 400 * 86400}
     now = 1_000 * 86_400_000
     assert pick_resolution(300, now - 86_400_000, now, keep) == 300
-    assert pick_resolution(3600, now - 86_400_000, now, keep) == 300
-    assert pick_resolution(3600, now - 100 * 86_400_000, now, keep) == 3600
-    assert pick_resolution(86400, now - 300 * 86_400_000, now, keep) == 3600
+    assert pick_resolution(3600, now - 86_400_000, now, keep) == 3600
+    assert pick_resolution(7200, now - 100 * 86_400_000, now, keep) == 3600
+    assert pick_resolution(43200, now - 300 * 86_400_000, now, keep) == 21600
+    assert pick_resolution(86400, now - 300 * 86_400_000, now, keep) == 86400
     assert pick_resolution(900, now - 100 * 86_400_000, now, keep) == 300  # nothing coarser divides 15 min

@@ -60,6 +60,9 @@ async def test_history_keeps_the_latest_version_per_bucket_at_each_resolution(in
     assert fine[key] == [s2, s3]
     hourly = await interop.history.samples([key], 3600, bucket_of(t0, 3600), bucket_of(t0, 3600))
     assert hourly[key] == [s3]
+    # A range read starts with the last sample before the range: the state at its start.
+    later = await interop.history.samples([key], 300, bucket_of(t0 + 400_000, 300), bucket_of(t0 + 900_000, 300))
+    assert later[key] == [s2, s3]
     other = await interop.history.samples([("vvt-c", "elv_hoog")], 300, 0, bucket_of(t0, 300))
     assert other == {("vvt-c", "elv_hoog"): []}
 
