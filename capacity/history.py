@@ -53,14 +53,16 @@ def points(samples: Mapping[EntryKey, Sequence[Sample]], times: Sequence[int]) -
         i, m = 0, len(series)
         cur: Sample | None = None
         for j, t in enumerate(times):
-            while i < m and series[i].at_ms <= t:
+            while i < m and series[i][0] <= t:  # at_ms (tuple index: this loop runs a million times a year)
                 cur = series[i]
                 i += 1
-            if cur is not None and cur.valid_until_ms is not None and cur.valid_until_ms > t:
-                free[j] += max(0, cur.available - cur.held)
-                held[j] += cur.held
-                total[j] += cur.total
-                reporting[j] += 1
+            if cur is not None:
+                _, _, available, h, tot, valid_until = cur
+                if valid_until is not None and valid_until > t:
+                    free[j] += available - h if available > h else 0
+                    held[j] += h
+                    total[j] += tot
+                    reporting[j] += 1
     count = len(samples)
     return [
         Point(t, free[j], held[j], total[j], reporting[j], count)

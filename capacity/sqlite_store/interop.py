@@ -114,7 +114,7 @@ class SqliteHistory:
                         (p, c, resolution, first_bucket, last_bucket),
                     ).fetchall()
                 )
-                out[(p, c)] = [Sample(*r) for r in rows]
+                out[(p, c)] = list(map(Sample._make, rows))
             return out
 
         return await self._db.read(fn)

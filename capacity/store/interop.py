@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ..clock import from_ms, to_ms
 from ..errors import InvalidInput
@@ -46,9 +46,11 @@ def bucket_of(at_ms: int, resolution: int) -> int:
     return -(-at_ms // r)
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
-    """One capacity entry's state from ``at_ms`` on (epoch ms), as history keeps it."""
+class Sample(NamedTuple):
+    """One capacity entry's state from ``at_ms`` on (epoch ms), as history keeps it.
+
+    A named tuple, not a dataclass: a year's query builds tens of thousands from database rows.
+    """
 
     at_ms: int
     version: int
