@@ -5,7 +5,7 @@ Run by hand (not a test): ``.venv/bin/python -m bench.history [--calls 5]``; ``b
 
 The real app on the embedded SQLite store (the default) with a region of 50 providers that each
 offer ``elv_hoog``, on a free port of 127.0.0.1. The history holds what the store keeps of a year of
-reports every five minutes from each (with one stale hour a day, a gap): the 5-minute buckets of the
+reports every five minutes from each (none from 03:00 to 04:00 UTC: a daily gap): the 5-minute buckets of the
 last 35 days (the default fine retention) and the hourly and daily buckets of the whole year,
 written through the history store and pruned as the service prunes. Each query asks for the whole
 region's ``elv_hoog`` (50 entries summed), cold and warm, next to a read of the whole board
@@ -65,9 +65,12 @@ async def _fill(history: Any, region: Any, now_ms: int) -> tuple[int, float]:
             if t < fine_from and (t // step) % 12 != 11:
                 t += step
                 continue
-            version += 1
             hour = (t // 3_600_000) % 24
-            valid = t + (10 * 60_000 if hour == 3 else 60 * 60_000)  # the 03:00 report runs out: a gap
+            if hour == 3:  # no reports from 03:00 to 04:00 UTC, and those of 02:xx run out after 10 min: a gap
+                t += step
+                continue
+            version += 1
+            valid = t + (10 * 60_000 if hour == 2 else 60 * 60_000)
             batch.append(((pid, "elv_hoog"), Sample(t, version, (t // step + i) % 21, version % 3, 20, valid)))
             if len(batch) >= 20_000:
                 await history.record(batch)

@@ -9,7 +9,7 @@
 // "Authorization: Bearer <token>", the token kept in this tab's sessionStorage (never in a URL).
 // Modules: api.js (calls, token), stream.js (SSE over fetch), board.js (live board), map.js (SVG map),
 // intake.js (intake form), request.js (one request: proposals, reserve, confirm), queue.js (open
-// requests, batch optimisation), trajectory.js (zorgtraject), forecast.js (chance of full per care type),
+// requests, batch optimisation), trajectory.js (zorgtraject), forecast.js (chance of full per care type), trend.js (24-hour trend),
 // unrecorded.js (triages the store could not record yet, recorded later with the same key), dom.js
 // (helpers, Dutch formatting).
 
@@ -17,6 +17,7 @@ import { explain, get, onUnauthorized, session } from "./api.js";
 import { BoardStore, BoardView } from "./board.js";
 import { fill, h, names, say } from "./dom.js";
 import { ForecastBadges } from "./forecast.js";
+import { TrendLines } from "./trend.js";
 import { IntakeForm } from "./intake.js";
 import { RegionMap } from "./map.js";
 import { RequestQueue } from "./queue.js";
@@ -38,6 +39,7 @@ function showLogin(message = "") {
   stream?.stop();
   queue.stop();
   forecast.stop();
+  trend.stop();
   stream = null;
   $("app-view").hidden = true;
   $("login-view").hidden = false;
@@ -102,6 +104,7 @@ const map = new RegionMap({
 });
 
 const forecast = new ForecastBadges({ body: $("board-body") });
+const trend = new TrendLines({ body: $("board-body") });
 
 const trajectory = new TrajectoryPanel({ form: $("traj-form"), input: $("traj-ref"), view: $("traj-view") });
 
@@ -210,6 +213,7 @@ async function startApp(mapData) {
   stream.start();
   boardView.render();
   forecast.start();
+  trend.start();
 }
 
 // -- connection and health marker ---------------------------------------------------------------
