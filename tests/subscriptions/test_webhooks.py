@@ -205,3 +205,49 @@ async def test_two_instances_deliver_each_event_once(
     await eventually(reopened)
     # Both instances saw both events; each arrived once.
     assert [json.loads(b)["event"] for _, b in receiver.calls] == ["provider.stopped", "provider.reopened"]
+
+
+@pytest.mark.redis
+async def test_a_neighbouring_regions_seh_stop_is_delivered(
+    aiohttp_client: ClientFactory, aiohttp_server: AiohttpServer, redis_url: str, tmp_path: Path
+) -> None:
+    from coordinator.keys import CONNECTORS, ROUTING
+
+    receiver, hook = await _receiver(aiohttp_server)
+    neighbour = tiny_region("buur")
+    theirs = await aiohttp_client(make_app(redis_url, neighbour, audit_spool_dir=tmp_path / "s1"))
+    ours = await aiohttp_client(
+        make_app(
+            redis_url,
+            tiny_region("thuis"),
+            neighbours=(neighbour,),
+            audit_spool_dir=tmp_path / "s2",
+            neighbour_poll_seconds=0.1,
+            **FAST,
+        )
+    )
+    await _subscribe(ours, await token(ours.app, "ops"), hook, events=["neighbour.seh_stopped"])
+
+    def neighbour_seen() -> None:
+        assert ours.app[ROUTING].boards["buur"].read_at is not None
+        assert "buur" in ours.app[CONNECTORS].detector._neighbour_stops  # its first sight is the baseline
+
+    await eventually(neighbour_seen, what="the neighbour's board read")
+    await _stop(theirs, "zh-e")
+
+    def delivered() -> None:
+        events = receiver.events("neighbour.seh_stopped")
+        assert [(e["data"]["region"], e["data"]["provider_id"]) for e in events] == [("buur", "zh-e")]
+
+    await eventually(delivered, what="neighbour.seh_stopped")
+    await _stop(theirs, "vvt-a")  # not an SEH: no event
+    await _stop(theirs, "zh-e", "open")
+    await eventually(lambda: _seen_open(ours))
+    assert len(receiver.events()) == 1
+
+
+def _seen_open(client: Client) -> None:
+    from coordinator.keys import ROUTING
+
+    status = client.app[ROUTING].boards["buur"].statuses["zh-e"]
+    assert status.status == "open"
