@@ -188,8 +188,8 @@ class Webhooks:
             except TimeoutError:
                 raise_if_cancelling()
                 error = "no answer within the timeout"
-            except aiohttp.ClientError as exc:
-                error = f"{type(exc).__name__}: {exc}"
+            except (aiohttp.ClientError, ValueError, OSError) as exc:  # ValueError: a URL that cannot be encoded
+                error = f"{type(exc).__name__}: {exc}"[:300]
             ok = status is not None and 200 <= status < 300
             last = attempt == self.settings.attempts
             state = "delivered" if ok else ("failed" if last else "retrying")
