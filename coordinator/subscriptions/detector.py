@@ -117,6 +117,9 @@ class Detector:
 
     def _threshold(self, care_type: str, cause: str, at: datetime) -> None:
         """Publish ``capacity.below_threshold`` to each subscriber whose threshold the free places just fell below."""
+        if not any(care_type in s.thresholds for s in self._webhooks.subscriptions):
+            self._free.pop(care_type, None)  # nobody watches it: no sum over the board per report
+            return
         now = utcnow()
         free = self._region_free(care_type, now)
         before = self._free.get(care_type, free)
