@@ -34,11 +34,14 @@ class SubscriptionIn(_In):
     secret: StrictStr = Field(
         min_length=16, max_length=200, description="Signs each delivery (X-Zcc-Signature); never shown again"
     )
-    events: list[StrictStr] | None = Field(
-        default=None, min_length=1, max_length=len(EVENTS), description="Events to deliver; all when left out"
+    events: list[StrictStr] = Field(
+        default_factory=lambda: list(EVENTS),
+        min_length=1,
+        max_length=len(EVENTS),
+        description="Events to deliver; all when left out",
     )
-    thresholds: dict[StrictStr, StrictInt] | None = Field(
-        default=None,
+    thresholds: dict[StrictStr, StrictInt] = Field(
+        default_factory=dict,
         description="capacity.below_threshold fires when the region's free places of a care type fall below its number",
     )
 
@@ -50,12 +53,12 @@ def check_subscription(body: Any, care_types: Collection[str]) -> SubscriptionIn
         raise InvalidInput("url must be an http:// or https:// address", field="url")
     if not sub.secret.strip():
         raise InvalidInput("secret must not be blank", field="secret")
-    for i, name in enumerate(sub.events or ()):
+    for i, name in enumerate(sub.events):
         if name not in EVENTS:
             raise InvalidInput(f"unknown event {name!r}; expected one of {', '.join(EVENTS)}", field=f"events[{i}]")
-    if sub.events is not None and len(set(sub.events)) != len(sub.events):
+    if len(set(sub.events)) != len(sub.events):
         raise InvalidInput("an event is named twice", field="events")
-    for ct, n in (sub.thresholds or {}).items():
+    for ct, n in sub.thresholds.items():
         if ct not in care_types:
             raise InvalidInput(f"unknown care type {ct!r}", field=f"thresholds.{ct}")
         if not 1 <= n <= 100_000:

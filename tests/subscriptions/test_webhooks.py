@@ -144,6 +144,8 @@ async def test_free_places_below_a_threshold_and_an_entry_going_stale(
         ({"url": "https://example.org/x", "secret": SECRET, "thresholds": {"ijs": 2}}, "thresholds.ijs"),
         ({"url": "https://example.org/x", "secret": SECRET, "thresholds": {"elv_hoog": 0}}, "thresholds.elv_hoog"),
         ({"url": "https://example.org/x", "secret": SECRET, "colour": "blue"}, "colour"),
+        ({"url": "https://example.org/x", "secret": SECRET, "thresholds": None}, "thresholds"),
+        ({"url": "https://example.org/x", "secret": SECRET, "events": None}, "events"),
     ],
 )
 async def test_bad_subscriptions_are_refused_naming_the_field(
