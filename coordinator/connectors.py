@@ -6,8 +6,6 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry
-
 from capacity.model import Region
 from capacity.service import CapacityService
 from capacity.state import ProviderStatus
@@ -15,6 +13,7 @@ from capacity.store.interop import InteropStores
 
 from .feeds.poller import FeedMetrics, FeedPoller, FeedSettings
 from .history import HistoryRecorder, HistoryService
+from .metrics import Metrics
 from .routing_state import RoutingState
 from .settings import Settings
 from .subscriptions.delivery import Webhooks, WebhookSettings
@@ -41,14 +40,14 @@ def build_connectors(
     stores: InteropStores,
     capacity: CapacityService,
     routing: RoutingState,
-    registry: CollectorRegistry,
+    metrics: Metrics,
 ) -> Connectors:
     """Wire the connectors over ``stores``; the recorder and the detector follow the capacity service's log."""
     holder = secrets.token_hex(8)  # this instance, as lease holder
     poller = FeedPoller(
         capacity,
         stores.leases,
-        FeedMetrics(registry),
+        FeedMetrics(metrics.registry, metrics.feed_outcomes),
         FeedSettings(
             timeout_seconds=settings.feed_timeout_seconds,
             max_backoff_seconds=settings.feed_max_backoff_seconds,

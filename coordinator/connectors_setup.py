@@ -29,7 +29,7 @@ def setup_connectors(app: web.Application) -> None:
     """
     settings = app[SETTINGS]
     stores = open_interop_stores(app[STORES].backend)
-    app[CONNECTORS] = build_connectors(settings, stores, app[CAPACITY], app[ROUTING], app[METRICS].registry)
+    app[CONNECTORS] = build_connectors(settings, stores, app[CAPACITY], app[ROUTING], app[METRICS])
     app.cleanup_ctx.append(_connectors_ctx)
 
 

@@ -37,7 +37,7 @@ __all__ = ["OUTCOMES", "FeedMetrics", "FeedPoller", "FeedSettings"]
 
 _LOGGER = logging.getLogger(__name__)
 
-#: How a poll ended (the ``outcome`` label of ``zcc_feed_polls_total``).
+#: How a poll ended (the ``result`` label of ``zcc_feed_polls_total``).
 OUTCOMES = (
     "ok",
     "not_modified",
@@ -54,24 +54,31 @@ _FAILURES = frozenset(OUTCOMES) - {"ok", "not_modified"}
 
 
 class FeedMetrics:
-    """Polls by provider and outcome, and the time of each feed's last successful poll."""
+    """Polls by provider and result (``Metrics.feed_outcomes``: served once a feed exists), the time of each
+    feed's last successful poll, and reports refused for naming another provider."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.polls = Counter(
-            "zcc_feed_polls", "Feed polls by provider and outcome", ["provider", "outcome"], registry=registry
-        )
+    def __init__(self, registry: CollectorRegistry, outcomes: Callable[[], Counter]) -> None:
+        self._outcomes = outcomes
+        self._polls: Counter | None = None
         self.last_success = Gauge(
             "zcc_feed_last_success_timestamp_seconds",
             "When this instance last polled the feed successfully (its start time until then)",
-            ["provider"],
+            ["provider_id"],
             registry=registry,
         )
         self.foreign = Counter(
             "zcc_feed_foreign_reports",
             "Reports refused because a feed named another provider, by the polled provider",
-            ["provider"],
+            ["provider_id"],
             registry=registry,
         )
+
+    @property
+    def polls(self) -> Counter:
+        """``zcc_feed_polls_total{provider_id, result}``, registered on first use."""
+        if self._polls is None:
+            self._polls = self._outcomes()
+        return self._polls
 
 
 @dataclass(frozen=True, slots=True)

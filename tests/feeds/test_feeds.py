@@ -54,11 +54,11 @@ async def test_a_feed_is_polled_and_shows_on_the_board_then_answers_not_modified
     await eventually(shown, what="the feed's report on the board")
 
     async def conditional() -> None:
-        assert await metric(client, "zcc_feed_polls_total", provider="vvt-a", outcome="not_modified") >= 1
+        assert await metric(client, "zcc_feed_polls_total", provider_id="vvt-a", result="not_modified") >= 1
 
     await eventually(conditional, what="a conditional poll answered 304")
     assert any(h.get("If-None-Match") == '"v1"' for h in server.headers)
-    assert await metric(client, "zcc_feed_last_success_timestamp_seconds", provider="vvt-a") > 0
+    assert await metric(client, "zcc_feed_last_success_timestamp_seconds", provider_id="vvt-a") > 0
 
 
 async def test_a_csv_feed(aiohttp_client: ClientFactory, tmp_path: Path, feed: tuple[FeedServer, str]) -> None:
@@ -97,7 +97,7 @@ async def test_a_failing_feed_lets_its_entries_go_stale_and_backs_off(
         assert (await _entry(client, tok, "vvt-a", "elv_hoog"))["stale"] is True
 
     await eventually(stale, what="the entry of a failing feed turned stale")
-    assert await metric(client, "zcc_feed_polls_total", provider="vvt-a", outcome="http_error") >= 1
+    assert await metric(client, "zcc_feed_polls_total", provider_id="vvt-a", result="http_error") >= 1
 
     def backed_off() -> None:
         gaps = [b - a for a, b in itertools.pairwise(server.hits[failed_from:])]
@@ -115,7 +115,7 @@ async def test_a_slow_feed_times_out_and_changes_nothing(
     client, tok = await _start(aiohttp_client, tmp_path, url, every=1.0, feed_timeout_seconds=0.2)
 
     async def timed_out() -> None:
-        assert await metric(client, "zcc_feed_polls_total", provider="vvt-a", outcome="timeout") >= 1
+        assert await metric(client, "zcc_feed_polls_total", provider_id="vvt-a", result="timeout") >= 1
 
     await eventually(timed_out)
     e = await _entry(client, tok, "vvt-a", "elv_hoog")
@@ -149,7 +149,7 @@ async def test_a_bad_document_is_refused_and_counted(
     client, tok = await _start(aiohttp_client, tmp_path, url, fmt=fmt)
 
     async def counted() -> None:
-        assert await metric(client, "zcc_feed_polls_total", provider="vvt-a", outcome=outcome) >= 1
+        assert await metric(client, "zcc_feed_polls_total", provider_id="vvt-a", result=outcome) >= 1
 
     await eventually(counted)
     assert (await _entry(client, tok, "vvt-a", "elv_hoog"))["reported_at"] is None
@@ -163,8 +163,8 @@ async def test_a_feed_reporting_another_providers_data_is_refused_and_counted(
     client, tok = await _start(aiohttp_client, tmp_path, url)
 
     async def refused() -> None:
-        assert await metric(client, "zcc_feed_polls_total", provider="vvt-a", outcome="foreign") >= 1
-        assert await metric(client, "zcc_feed_foreign_reports_total", provider="vvt-a") >= 1
+        assert await metric(client, "zcc_feed_polls_total", provider_id="vvt-a", result="foreign") >= 1
+        assert await metric(client, "zcc_feed_foreign_reports_total", provider_id="vvt-a") >= 1
 
     await eventually(refused)
     assert (await _entry(client, tok, "zh-e", "seh"))["reported_at"] is None
@@ -201,7 +201,7 @@ async def test_an_old_report_from_a_feed_is_stale_ignored(
     server.body = zcc_json("vvt-a", "elv_hoog", 1, at=utcnow() - timedelta(minutes=5))
 
     async def polled() -> None:
-        assert await metric(client, "zcc_feed_polls_total", provider="vvt-a", outcome="ok") >= 1
+        assert await metric(client, "zcc_feed_polls_total", provider_id="vvt-a", result="ok") >= 1
 
     await eventually(polled)
     assert (await _entry(client, tok, "vvt-a", "elv_hoog"))["available"] == 5

@@ -43,7 +43,7 @@ async def test_two_instances_poll_each_feed_once_per_interval(
         total = 0.0
         for client in (one, two):
             for outcome in ("ok", "not_modified"):
-                total += await metric(client, "zcc_feed_polls_total", provider="vvt-a", outcome=outcome)
+                total += await metric(client, "zcc_feed_polls_total", provider_id="vvt-a", result=outcome)
         assert total >= len(hits)
 
     await eventually(counted)
