@@ -174,6 +174,13 @@ def _forecast(seconds: float, args: argparse.Namespace) -> tuple[dict[str, Any],
     return fig, forecast.report(fig)
 
 
+def _history(seconds: float, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from bench import history
+
+    fig = history.run()
+    return fig, history.report(fig)
+
+
 BENCHMARKS: dict[str, Callable[[float, argparse.Namespace], tuple[dict[str, Any], str]]] = {
     "ingest": _ingest,
     "dispatch": _dispatch,
@@ -182,6 +189,7 @@ BENCHMARKS: dict[str, Callable[[float, argparse.Namespace], tuple[dict[str, Any]
     "forecast": _forecast,
     "faults": _faults,
     "faults_service": _faults_service,
+    "history": _history,
 }
 
 
@@ -312,6 +320,22 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"{killed['calls_per_second']:.0f}",
                 f"{base['calls_per_second']:.0f} (no fault)",
                 f"{ratio:.2f}",
+            )
+        )
+    rows += _history_rows(results.get("history", {}).get("figures") or {})
+    return rows
+
+
+def _history_rows(hist: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """History over a year of 5-minute reports from 50 providers, against a board read of the same run."""
+    rows = []
+    for name, q in (hist.get("queries") or {}).items():
+        rows.append(
+            (
+                f"history 50 providers x 1 year: {name}, median ms",
+                f"{1000 * q['median_s']:.1f}",
+                f"{1000 * hist['board_median_s']:.1f} (board read)",
+                f"{q['median_s'] / hist['board_median_s']:.0f}x",
             )
         )
     return rows

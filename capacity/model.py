@@ -12,11 +12,13 @@ from typing import Any, Literal, TypeAlias
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "FEED_FORMATS",
     "KINDS",
     "LOCATION_KINDS",
     "ROAD_TIERS",
     "CareType",
     "Contact",
+    "Feed",
     "Hours",
     "Kind",
     "Location",
@@ -136,6 +138,20 @@ class Contact:
     fictitious: bool = False  # a placeholder number for a demo region, not the provider's real one
 
 
+#: The formats a polled feed may have (``Feed.format``).
+FEED_FORMATS: tuple[str, ...] = ("zcc-json", "fhir-measurereport", "edxl-have", "csv")
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A provider's own system that zcc polls for its capacity: where, in which format, how often."""
+
+    url: str
+    format: str
+    every_seconds: float = 300.0
+    token_env: str | None = None  # the environment variable holding the feed's bearer token, if any
+
+
 @dataclass(frozen=True, slots=True)
 class Provider:
     """A care provider at one location offering one or more care types."""
@@ -148,6 +164,7 @@ class Provider:
     hours: Hours = Hours()
     address: str = ""
     contact: Contact | None = None
+    feed: Feed | None = None
 
     def hours_for(self, care_type: str) -> Hours:
         """The opening hours that apply to ``care_type`` at this provider."""

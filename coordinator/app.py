@@ -24,6 +24,7 @@ from .audit import AuditLog
 from .audit_spool import AuditSpool
 from .auth import setup_auth
 from .board_cache import BoardCache
+from .connectors_setup import setup_connectors
 from .deadline import budget, current_budget, setup_deadline
 from .fhir_api import setup_fhir_errors
 from .forecast import ForecastService
@@ -167,6 +168,7 @@ def create_app(
     app.cleanup_ctx.append(geocoder_ctx)
     if verifier is not None:
         app.cleanup_ctx.append(verifier.ctx)
+    setup_connectors(app)  # polled feeds, history, webhooks: after the store opens, before it closes
     app.on_shutdown.append(_close_streams)
     add_routes(app)
     return app

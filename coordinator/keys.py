@@ -11,6 +11,7 @@ from capacity.store import Stores
 
 from .audit import AuditLog
 from .board_cache import BoardCache
+from .connectors import Connectors
 from .forecast import ForecastService
 from .metrics import Metrics
 from .notify import Notifier
@@ -29,6 +30,7 @@ __all__ = [
     "BACKGROUND",
     "BOARD_CACHE",
     "CAPACITY",
+    "CONNECTORS",
     "FORECAST",
     "HEARTBEAT",
     "LABELS",
@@ -60,3 +62,4 @@ LABELS = web.AppKey("labels", Labels)  # the region data's labels for texts a pe
 RELOAD = web.AppKey("reload", asyncio.Event)  # set by SIGHUP: reload the region file and triage protocol now
 STREAM_SLOTS = web.AppKey("stream_slots", StreamSlots)
 BACKGROUND = web.AppKey("background", list[asyncio.Task[None]])
+CONNECTORS = web.AppKey("connectors", Connectors)  # polled feeds, history, webhooks (issue 16)

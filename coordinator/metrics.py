@@ -144,7 +144,8 @@ class Metrics:
         """Serve and return ``zcc_feed_polls_total{provider_id, result}`` (one per poll of a provider's feed)."""
         return Counter(
             "zcc_feed_polls",
-            "Polls of providers' capacity feeds, by provider and result (applied, unchanged, failed, invalid)",
+            "Polls of providers' capacity feeds, by provider and result (ok, not_modified, timeout, unreachable, "
+            "http_error, malformed, invalid, foreign, unsupported, store_unavailable)",
             ["provider_id", "result"],
             registry=self.registry,
         )

@@ -12,9 +12,11 @@ from .handlers import (
     forecast,
     have,
     health,
+    history,
     indicators,
     providers,
     requests,
+    subscriptions,
     texts,
     tokens,
     trajectories,
@@ -41,6 +43,18 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/v1/capacity", capacity.get_capacity, name="capacity_get")
     r.add_post("/api/v1/capacity", capacity.post_capacity, name="capacity_post")
     r.add_get("/api/v1/capacity/stream", capacity.capacity_stream, name="capacity_stream")
+    r.add_get("/api/v1/capacity/history", history.get_history, name="capacity_history")
+    r.add_post("/api/v1/subscriptions", subscriptions.create_subscription, name="subscription_create")
+    r.add_get("/api/v1/subscriptions", subscriptions.list_subscriptions, name="subscription_list")
+    r.add_get("/api/v1/subscriptions/{subscription_id}", subscriptions.get_subscription, name="subscription_get")
+    r.add_delete(
+        "/api/v1/subscriptions/{subscription_id}", subscriptions.delete_subscription, name="subscription_delete"
+    )
+    r.add_get(
+        "/api/v1/subscriptions/{subscription_id}/deliveries",
+        subscriptions.list_deliveries,
+        name="subscription_deliveries",
+    )
     r.add_get("/api/v1/dispatch/options", dispatch.dispatch_options, name="dispatch_options")
     r.add_get("/api/v1/forecast", forecast.get_forecast, name="forecast")
     r.add_get("/api/v1/triage/protocol", requests.triage_protocol, name="triage_protocol")

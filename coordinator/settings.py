@@ -40,6 +40,15 @@ _OIDC_ENV: dict[str, str] = {
     "ZCC_OIDC_MIN_REFRESH_SECONDS": "oidc_min_refresh_seconds",
 }
 
+# Connectors: variable -> (field, type).
+_CONNECTOR_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
+    "ZCC_FEED_TIMEOUT": ("feed_timeout_seconds", float),
+    "ZCC_FEED_MAX_BACKOFF": ("feed_max_backoff_seconds", float),
+    "ZCC_HISTORY_RETENTION_DAYS": ("history_retention_days", int),
+    "ZCC_HISTORY_FINE_DAYS": ("history_fine_days", int),
+    "ZCC_WEBHOOK_ATTEMPTS": ("webhook_attempts", int),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -119,6 +128,16 @@ class Settings:
     arrival_alert_minutes: float = 60.0
     # A place that refused a patient at the door ranks lower for that patient's requests this long.
     refusal_penalty_days: float = 30.0
+    # Connectors (issue 16): polled feeds, capacity history, webhook subscriptions.
+    feed_timeout_seconds: float = 10.0  # one poll, at most (and at most the feed's interval)
+    feed_max_backoff_seconds: float = 900.0  # a failing feed is retried at most this far apart
+    history_retention_days: int = 400  # hourly and daily history
+    history_fine_days: int = 35  # 5-minute history
+    webhook_attempts: int = 6
+    webhook_first_backoff_seconds: float = 1.0  # doubling after each failed attempt
+    webhook_timeout_seconds: float = 5.0
+    subscription_refresh_seconds: float = 2.0  # how soon a subscription made on another instance is served
+    event_check_seconds: float = 1.0  # how often staleness and neighbours' stops are looked for
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -172,5 +191,8 @@ class Settings:
         for name, attr in _OIDC_ENV.items():
             if v := os.environ.get(name):
                 env[attr] = float(v) if attr.endswith("_seconds") else v
+        for name, (attr, kind) in _CONNECTOR_ENV.items():
+            if v := os.environ.get(name):
+                env[attr] = kind(v)
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)  # type: ignore[arg-type]

@@ -7,13 +7,14 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from capacity.config_check import MISSING, kind_of, suggest
-from capacity.model import KINDS, CareType, Contact, Hours, Provider, ProviderOffer
+from capacity.model import FEED_FORMATS, KINDS, CareType, Contact, Feed, Hours, Provider, ProviderOffer
 
 from .hours import HoursChecker
 
 __all__ = ["ProviderChecker"]
 
-_PROVIDER_KEYS = frozenset({"id", "name", "kind", "location", "hours", "care_types", "address", "contact"})
+_PROVIDER_KEYS = frozenset({"id", "name", "kind", "location", "hours", "care_types", "address", "contact", "feed"})
+_FEED_KEYS = frozenset({"url", "format", "every_seconds", "token_env"})
 _CONTACT_KEYS = frozenset({"phone", "desk", "fictitious"})
 # A phone number as people write it: digits with spaces or dashes, an optional leading +.
 _PHONE = re.compile(r"\+?[0-9][0-9 -]{5,22}[0-9]")
@@ -61,6 +62,7 @@ class ProviderChecker(HoursChecker):
             offers = self.offers(item, path, kind, care_types)
             address = self.optional_string(item, "address", path)
             contact_ok, contact = self.contact(item.get("contact"), f"{path}.contact")
+            feed_ok, feed = self.feed(item.get("feed"), f"{path}.feed")
             if provider_id is None or not self.first_use(index, provider_id, i, "providers", "provider id"):
                 continue
             if (
@@ -71,6 +73,7 @@ class ProviderChecker(HoursChecker):
                 and offers is not None
                 and address is not None
                 and contact_ok
+                and feed_ok
             ):
                 providers[provider_id] = Provider(
                     id=provider_id,
@@ -81,8 +84,44 @@ class ProviderChecker(HoursChecker):
                     hours=hours,
                     address=address,
                     contact=contact,
+                    feed=feed,
                 )
         return providers
+
+    def feed(self, value: object, path: str) -> tuple[bool, Feed | None]:
+        """(valid, feed) of a provider's optional ``feed: {url, format, every_seconds?, token_env?}``."""
+        if value is None:
+            return True, None
+        item = self.mapping(value, path, "feed (url, format, every_seconds, token_env)")
+        if item is None:
+            return False, None
+        ok = self.unknown_keys(item, _FEED_KEYS, path)
+        url = self.string(item, "url", path)
+        if url is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+            self.add(f"{path}.url", f"url {url!r} must be an http:// or https:// address")
+            url = None
+        fmt = self.string(item, "format", path)
+        if fmt is not None and fmt not in FEED_FORMATS:
+            self.add(f"{path}.format", f"unknown feed format {fmt!r}; expected one of {', '.join(FEED_FORMATS)}")
+            fmt = None
+        every: float | None = 300.0
+        if "every_seconds" in item:
+            every = self.number(item, "every_seconds", path)
+            if every is not None and not 1 <= every <= 86400:
+                self.add(f"{path}.every_seconds", f"every_seconds must be 1 to 86400, not {every:g}")
+                every = None
+        token_env = None
+        if "token_env" in item:
+            token_env = self.string(item, "token_env", path)
+            if token_env is not None and not re.fullmatch(r"[A-Z_][A-Z0-9_]*", token_env):
+                self.add(
+                    f"{path}.token_env", f"token_env {token_env!r} must name an environment variable (A-Z, 0-9, _)"
+                )
+                token_env = None
+            ok = ok and token_env is not None
+        if not ok or url is None or fmt is None or every is None:
+            return False, None
+        return True, Feed(url=url, format=fmt, every_seconds=every, token_env=token_env)
 
     def contact(self, value: object, path: str) -> tuple[bool, Contact | None]:
         """(valid, contact) of a provider's optional ``contact: {phone, desk?, fictitious?}``; None when absent."""

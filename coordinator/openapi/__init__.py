@@ -4,15 +4,15 @@ Each module holds the paths of one group of resources: :mod:`.ops` (health, metr
 this document, the triage board page), :mod:`.capacity` (providers, the board and its
 stream, dispatch, the region map), :mod:`.requests` and :mod:`.trajectories` (records,
 FHIR export, audit), :mod:`.forecast`,
-:mod:`.tokens` (token administration), :mod:`.interop` (FHIR at /fhir, EDXL-HAVE);
-:mod:`.common` the helpers, the Problem schema and response.
+:mod:`.tokens` (token administration), :mod:`.interop` (FHIR at /fhir, EDXL-HAVE), :mod:`.connectors`
+(history, subscriptions); :mod:`.common` the helpers, the Problem schema and response.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from . import capacity, followup, forecast, interop, ops, requests, texts, tokens, trajectories
+from . import capacity, connectors, followup, forecast, interop, ops, requests, texts, tokens, trajectories
 from .common import PROBLEM_RESPONSE, PROBLEM_SCHEMA, Spec, model_schemas
 
 __all__ = ["build_openapi", "openapi_handler"]
@@ -24,6 +24,7 @@ def build_openapi() -> Spec:
     schemas.update(capacity.SCHEMAS)
     schemas.update(forecast.SCHEMAS)
     schemas.update(texts.SCHEMAS)
+    schemas.update(connectors.SCHEMAS)
     schemas["Problem"] = PROBLEM_SCHEMA
     return {
         "openapi": "3.1.0",
@@ -50,6 +51,7 @@ def build_openapi() -> Spec:
             **interop.paths(),
             **texts.paths(),
             **followup.paths(),
+            **connectors.paths(),
         },
     }
 

@@ -10,10 +10,10 @@
 // Modules: api.js (calls, token), stream.js (SSE over fetch), board.js (live board), map.js (SVG map),
 // intake.js (intake form), request.js (one request: proposals, reserve, confirm), queue.js (open
 // requests, batch optimisation), trajectory.js (zorgtraject), forecast.js (chance of full per care type),
-// unrecorded.js (triages the store could not record yet, recorded later with the same key), provider.js
-// (a provider's own capacity and stops, by hand), handover.js (the printed hand-over sheet), followup.js
-// (the receiving provider's patients and reports, "niet aangekomen?"), dom.js (helpers, Dutch formatting,
-// keyboard lists).
+// trend.js (24-hour trend), unrecorded.js (triages the store could not record yet, recorded later with the
+// same key), provider.js (a provider's own capacity and stops, by hand), handover.js (the printed hand-over
+// sheet), followup.js (the receiving provider's patients and reports, "niet aangekomen?"), dom.js (helpers,
+// Dutch formatting, keyboard lists).
 
 import { explain, get, onUnauthorized, session } from "./api.js";
 import { BoardStore, BoardView } from "./board.js";
@@ -21,6 +21,7 @@ import { fill, h, names, say, setLabels } from "./dom.js";
 import { ArrivalAlerts, ReceivingPanel, RegionFigures } from "./followup.js";
 import { ForecastBadges } from "./forecast.js";
 import { printHandover } from "./handover.js";
+import { TrendLines } from "./trend.js";
 import { IntakeForm } from "./intake.js";
 import { RegionMap } from "./map.js";
 import { ProviderPanel } from "./provider.js";
@@ -46,6 +47,7 @@ function showLogin(message = "") {
   receiving.stop();
   alerts.stop();
   regionFigures.stop();
+  trend.stop();
   stream = null;
   $("app-view").hidden = true;
   $("login-view").hidden = false;
@@ -113,6 +115,7 @@ const map = new RegionMap({
 });
 
 const forecast = new ForecastBadges({ body: $("board-body") });
+const trend = new TrendLines({ body: $("board-body") });
 
 const receiving = new ReceivingPanel({
   section: $("receiving"),
@@ -257,6 +260,7 @@ async function startApp(mapData) {
   forecast.start();
   receiving.start();
   regionFigures.start();
+  trend.start();
 }
 
 // -- connection and health marker ---------------------------------------------------------------
