@@ -6,7 +6,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Settings"]
+__all__ = ["PDOK_ATTRIBUTION", "PDOK_TILES", "Settings"]
+
+#: PDOK's BRT-Achtergrondkaart (Kadaster, the Dutch government's base map; free, CC BY 4.0) in web mercator tiles.
+PDOK_TILES = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
+PDOK_ATTRIBUTION = "Kaartgegevens © Kadaster (BRT-Achtergrondkaart)"
 
 # Connection handling: variable -> (field, type).
 _SERVER_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
@@ -80,6 +84,11 @@ class Settings:
     # Geocoding by address (PDOK Locatieserver's ``free`` URL); None: off, no address leaves the service.
     geocoder_url: str | None = None
     geocoder_timeout_seconds: float = 1.0
+    # The board map's base map: a tile URL template ({z}/{x}/{y}); "" for none (the offline map only).
+    map_tiles: str = PDOK_TILES
+    map_attribution: str = PDOK_ATTRIBUTION
+    # Where the map libraries are installed (npm ci): None looks beside the packages, then <prefix>/share/zcc.
+    vendor_dir: Path | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -126,5 +135,11 @@ class Settings:
             env["geocoder_url"] = v
         if v := os.environ.get("ZCC_GEOCODER_TIMEOUT"):
             env["geocoder_timeout_seconds"] = float(v)
+        if (v := os.environ.get("ZCC_MAP_TILES")) is not None:  # set but empty: no base map
+            env["map_tiles"] = v.strip()
+        if v := os.environ.get("ZCC_MAP_ATTRIBUTION"):
+            env["map_attribution"] = v
+        if v := os.environ.get("ZCC_VENDOR_DIR"):
+            env["vendor_dir"] = Path(v)
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)  # type: ignore[arg-type]

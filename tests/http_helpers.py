@@ -34,6 +34,7 @@ def make_app(
         "expiry_interval_seconds": 0.2,
         "view_block_ms": 200,
         "token_cache_seconds": 0.0,
+        "map_tiles": "",  # tests never reach out for map tiles; map tests serve their own
     }
     defaults.update(settings)
     own_spool = "audit_spool_dir" not in defaults

@@ -210,7 +210,13 @@ def _region_map() -> Spec:
             "lat": {"type": "number"},
             "lon": {"type": "number"},
             "kind": {"type": "string", "enum": ["town", "site", "junction"]},
+            "population": {"type": "integer", "description": "inhabitants, when the region file gives them"},
         },
+    }
+    base_map = {
+        "type": "object",
+        "description": "The base map's tile URL template (null: none, the page draws its offline map) and credit",
+        "properties": {"tiles": {"type": ["string", "null"]}, "attribution": {"type": "string"}},
     }
     road = {
         "type": "object",
@@ -226,7 +232,7 @@ def _region_map() -> Spec:
     }
     return {
         "operationId": "regionMap",
-        "summary": "The region's locations, roads and care types, to draw its map (all roles)",
+        "summary": "The region's locations, roads, care types and base map, to draw its map (all roles)",
         "responses": {
             "200": json_response(
                 {
@@ -236,6 +242,7 @@ def _region_map() -> Spec:
                         "region": {"type": "object"},
                         "locations": {"type": "array", "items": location},
                         "roads": {"type": "array", "items": road},
+                        "base_map": base_map,
                         "care_types": {"type": "array", "items": {"type": "object"}},
                     },
                 }
