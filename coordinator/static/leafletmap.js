@@ -20,6 +20,8 @@ const NOTES = {
 };
 // How long to wait for a first tile before saying the base map cannot be reached.
 const TILE_WAIT_MS = 6000;
+// Line widths of the offline roads by tier (the region file's motorway / main / access).
+const ROAD_WEIGHT = { motorway: 4, main: 3, access: 2 };
 // Up to this many roads are drawn as SVG paths (each one an element); more go on a canvas.
 const SVG_ROADS = 4000;
 
@@ -87,7 +89,7 @@ function addBase(L, map, mapData, host, note) {
           [nodes.get(r.from).lat, nodes.get(r.from).lon],
           [nodes.get(r.to).lat, nodes.get(r.to).lon],
         ],
-        { renderer, className: "offline-road", interactive: false, weight: 3 },
+        { renderer, className: `offline-road tier-${r.tier || "access"}`, interactive: false, weight: ROAD_WEIGHT[r.tier] ?? 2 },
       ),
     ),
   );

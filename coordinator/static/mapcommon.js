@@ -98,6 +98,19 @@ export function contactBlock(contact) {
   return h("div", { class: "contact" }, h("h4", {}, "Contact voor de overdracht"), h("ul", {}, items));
 }
 
+/** The popup's contact: one line with the desk and its number (a tel: link), first thing under the name. */
+function contactLine(contact) {
+  if (!contact || typeof contact !== "object" || !contact.phone) return contactBlock(contact);
+  const digits = String(contact.phone).replace(/[^0-9+]/g, "");
+  return h(
+    "p",
+    { class: "contact contact-line" },
+    contact.desk ? `${contact.desk}: ` : "Telefoon: ",
+    h("a", { href: `tel:${digits}` }, String(contact.phone)),
+    contact.fictitious ? h("span", { class: "muted" }, " (fictief nummer)") : "",
+  );
+}
+
 /** The provider's name, kind, stop, capacity per care type and contact, under a heading with id headingId. */
 export function providerDetail(p, store, headingId) {
   const entries = store.all().filter((e) => e.provider_id === p.id);
@@ -171,6 +184,7 @@ export function providerSummary(p, store, careType) {
   return [
     h("h3", { id: "map-popup-h" }, p.name),
     h("p", { class: "muted" }, `${kindLabel(p.kind)} · ${p.location.name}${p.hours ? ` · open ${p.hours}` : ""}`),
+    contactLine(p.contact),
     stop ? h("p", { class: "stop-line" }, h("span", { class: "tag tag-stop" }, "Stop"), ` ${stop.reason}`) : null,
     entries.length
       ? h(
@@ -199,6 +213,5 @@ export function providerSummary(p, store, careType) {
           ),
         )
       : h("p", { class: "muted" }, "Nog geen capaciteit gemeld."),
-    contactBlock(p.contact),
   ];
 }

@@ -60,7 +60,7 @@ export class SvgMap {
         const [x2, y2] = xy(byId.get(r.to).lat, byId.get(r.to).lon);
         return s(
           "line",
-          { class: "road", x1, y1, x2, y2 },
+          { class: `road tier-${r.tier || "access"}`, x1, y1, x2, y2 },
           s("title", {}, `${byId.get(r.from).name ?? r.from} – ${byId.get(r.to).name ?? r.to}: ${r.minutes} min`),
         );
       });

@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 
-from capacity.region import load_region
+from capacity.region import default_region_path, load_region
 from coordinator.keys import ROUTING
 
 from ..browser_helpers import ARTIFACTS, chromium
@@ -68,8 +68,10 @@ class Site:
         assert resp.status in (200, 201), await resp.text()
 
 
-async def start(aiohttp_server: AiohttpServer, aiohttp_client: AiohttpClient, tmp_path: Path, **settings: Any) -> Site:
-    app = make_app(f"sqlite:///{tmp_path}/zcc.db", load_region(REGION), **settings)
+async def start(
+    aiohttp_server: AiohttpServer, aiohttp_client: AiohttpClient, tmp_path: Path, region: Path = REGION, **settings: Any
+) -> Site:
+    app = make_app(f"sqlite:///{tmp_path}/zcc.db", load_region(region), **settings)
     server = await aiohttp_server(app, host="127.0.0.1")
     await asyncio.wait_for(app[ROUTING].ready.wait(), 30)
     client: TestClient[web.Request, None] = await aiohttp_client(server)
@@ -212,10 +214,14 @@ async def test_markers_on_a_base_map_coloured_clustered_and_with_a_popup(
         await expect(popup.locator("tbody tr").first).to_have_attribute("data-care-type", "seh")  # the chosen first
         await expect(page.locator("#map-detail h3")).to_have_text(re.compile("Maastricht"))
         await expect(page.locator('#map-detail tr[data-care-type="seh"]')).to_contain_text("zojuist")
-        await expect(popup.locator(".contact")).to_contain_text("Telefoon: +31 43 387 00 00")
+        # The desk and its number first, under the name (the reason to open the popup in a hand-over).
+        line = "Coördinator SEH / bedden: +31 43 387 00 00 (fictief nummer)"
+        await expect(popup.locator(".contact")).to_have_text(line)
         await expect(popup.locator('.contact a[href="tel:+31433870000"]')).to_be_visible()
-        await expect(popup.locator(".contact")).to_contain_text("Coördinatiedesk: Coördinator SEH / bedden")
-        await expect(popup.locator(".contact")).to_contain_text("Fictief nummer")
+        detail = page.locator("#map-detail .contact")
+        await expect(detail).to_contain_text("Telefoon: +31 43 387 00 00")
+        await expect(detail).to_contain_text("Coördinatiedesk: Coördinator SEH / bedden")
+        await expect(detail).to_contain_text("Fictief nummer")
         await shot(page, "map-popup-1920x1080.png")
         assert page.errors == []  # type: ignore[attr-defined]
     finally:
@@ -269,6 +275,37 @@ async def test_without_tiles_the_map_shows_the_region_outline_and_roads(
         await expect(page.locator(".town-label", has_text="Venlo")).to_be_visible()
         assert await marker_count(page) == PROVIDERS
         await shot(page, "map-offline-1366x768.png")
+        assert page.errors == []  # type: ignore[attr-defined]
+    finally:
+        await context.close()
+
+
+@pytest.mark.browser
+async def test_the_shipped_network_offline_draws_motorways_and_names_towns_not_junctions(
+    aiohttp_server: AiohttpServer, aiohttp_client: AiohttpClient, tmp_path: Path, browser: Browser
+) -> None:
+    # The shipped Limburg region in main's format: junctions are locations of kind junction, roads carry a tier.
+    shipped = default_region_path()
+    region = load_region(shipped)
+    junctions = [loc for loc in region.locations.values() if loc.kind == "junction"]
+    motorways = [r for r in region.roads if r.tier == "motorway"]
+    assert junctions and motorways
+    nowhere = f"http://127.0.0.1:{free_port()}/{{z}}/{{x}}/{{y}}.png"
+    site = await start(aiohttp_server, aiohttp_client, tmp_path, region=shipped, map_tiles=nowhere)
+    nurse = await token(site.app, "triage")
+    context, page = await open_board(browser, site, nurse, SIZES["1920x1080"])
+    try:
+        await expect(page.locator("#map-canvas")).to_have_attribute("data-base", "offline")
+        leaflet = page.locator("#region-leaflet")
+        await expect(leaflet.locator("path.offline-road")).to_have_count(len(region.roads))
+        await expect(leaflet.locator("path.offline-road.tier-motorway")).to_have_count(len(motorways))
+        await expect(page.locator(".town-label", has_text="Venlo")).to_have_count(1)
+        labels = await page.locator(".town-label").evaluate_all("els => els.map((el) => el.textContent)")
+        assert not {j.name for j in junctions} & set(labels)  # junctions and sites carry no name on the map
+        towns = {loc.name for loc in region.locations.values() if loc.kind == "town"}
+        assert set(labels) <= towns
+        assert await marker_count(page) == len(region.providers)
+        await shot(page, "map-limburg-offline-1920x1080.png")
         assert page.errors == []  # type: ignore[attr-defined]
     finally:
         await context.close()
