@@ -370,7 +370,11 @@ class RequestMap {
     const r = this.record;
     const byId = new Map(this.region.providers.map((p) => [p.id, p]));
     const patient = [r.location.lat, r.location.lon];
-    const where = r.location.postcode ? `postcode ${r.location.postcode}` : `${patient[0].toFixed(4)}, ${patient[1].toFixed(4)}`;
+    const where = r.location.place
+      ? r.location.place
+      : r.location.postcode
+        ? `postcode ${r.location.postcode}`
+        : `${patient[0].toFixed(4)}, ${patient[1].toFixed(4)}`;
     this.layer.clearLayers();
     const points = [patient];
     const proposals = r.proposals ?? [];
