@@ -35,6 +35,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         host=getattr(args, "host", None),
         neighbour_configs=tuple(Path(p) for p in args.neighbour) if getattr(args, "neighbour", None) else None,
         port=getattr(args, "port", None),
+        workers=getattr(args, "workers", None),
     )
 
 
@@ -46,6 +47,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .triage import load_protocol
 
     settings = _settings(args)
+    if settings.workers < 1:
+        print(f"zcc: --workers must be at least 1, not {settings.workers}", file=sys.stderr)
+        return 2
     try:
         region = _load(settings)
     except ConfigError as exc:
@@ -69,6 +73,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"zcc: invalid triage protocol: {exc}", file=sys.stderr)
         return 2
+    if settings.workers > 1:
+        from aiohttp import web
+
+        from .server.workers import serve_workers
+
+        def build(own: Settings) -> web.Application:
+            app = create_app(own, region, protocol, neighbours=neighbours)
+            install_sighup(app)
+            return app
+
+        return serve_workers(settings, build)
     app = create_app(settings, region, protocol, neighbours=neighbours)
     install_sighup(app)
     try:
@@ -151,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(serve)
     serve.add_argument("--host", help="bind address (env ZCC_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (env ZCC_PORT, default 8080)")
+    serve.add_argument(
+        "--workers", type=int, help="processes serving the port, one per core (env ZCC_WORKERS, default 1)"
+    )
     serve.add_argument(
         "--neighbour",
         action="append",

@@ -24,6 +24,7 @@ _SERVER_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
     "ZCC_MAX_STREAMS_PER_CLIENT": ("max_streams_per_client", int),
     "ZCC_MAX_HEADER_BYTES": ("max_header_bytes", int),
     "ZCC_LOG_REPEAT_SECONDS": ("log_repeat_seconds", float),
+    "ZCC_WORKERS": ("workers", int),
 }
 
 
@@ -66,6 +67,8 @@ class Settings:
     triage_answer_seconds: float = 0.8
     # The instance's durable audit spool (fsynced, append-only); one directory per instance.
     audit_spool_dir: Path = Path("var/audit-spool")
+    # Processes serving one port (SO_REUSEPORT); each is an instance of its own on the shared store.
+    workers: int = 1
     # How often the reconciliation heals what a lost reply left half done, and how old a hold must be
     # before it counts as an orphan (longer than any reservation in flight can take).
     reconcile_interval_seconds: float = 10.0

@@ -43,7 +43,7 @@ async def eventually(
     interval: float = 0.02,
     what: str = "the check",
 ) -> _T:
-    """Call ``check`` (sync or async) until it raises no AssertionError and return what it returned.
+    """Call ``check`` (sync or async) until it raises no AssertionError nor answers False; return its answer.
 
     ``check`` asserts what it waits for; any other exception fails at once. After ``timeout`` seconds
     the last AssertionError is raised again, prefixed by ``what`` (what the test was waiting for).
@@ -53,9 +53,10 @@ async def eventually(
     while True:
         try:
             result = check()
-            if inspect.isawaitable(result):
-                return await result
-            return result
+            value = await result if inspect.isawaitable(result) else result
+            # A check that answers False instead of asserting is waited for too, never taken as passed.
+            assert value is not False, "the check answered False"
+            return value
         except AssertionError as exc:
             if loop.time() >= deadline:
                 raise AssertionError(f"{what}: still failing after {timeout:g} s: {exc}") from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import shutil
 import tempfile
@@ -21,9 +22,17 @@ from coordinator.keys import AUTH, ROUTING
 from coordinator.settings import Settings
 from coordinator.triage import TriageProtocol, load_protocol
 
-__all__ = ["Client", "auth", "iso", "make_app", "report", "shipped_protocol", "started", "token"]
+__all__ = ["REAL_DEADLINES", "Client", "auth", "iso", "make_app", "report", "shipped_protocol", "started", "token"]
 
 Client: TypeAlias = TestClient[web.Request, web.Application]
+
+
+#: The store deadline and the triage answer time of a service with default settings.
+REAL_DEADLINES: dict[str, Any] = {
+    f.name: f.default
+    for f in dataclasses.fields(Settings)
+    if f.name in ("store_deadline_seconds", "triage_answer_seconds")
+}
 
 
 def make_app(
@@ -35,6 +44,10 @@ def make_app(
         "view_block_ms": 200,
         "token_cache_seconds": 0.0,
         "map_tiles": "",  # tests never reach out for map tiles; map tests serve their own
+        # A shared, loaded test machine must not turn an ordinary test into an outage: tests of the
+        # deadlines themselves pass REAL_DEADLINES (the service's own defaults) or their own.
+        "store_deadline_seconds": 10.0,
+        "triage_answer_seconds": 5.0,
     }
     defaults.update(settings)
     own_spool = "audit_spool_dir" not in defaults

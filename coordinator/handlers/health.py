@@ -10,7 +10,7 @@ from capacity.errors import StoreUnavailable
 from capacity.jsontypes import JSONObject
 
 from ..jsonio import json_response
-from ..keys import AUDIT, AUTH, CAPACITY, METRICS, STORES
+from ..keys import AUDIT, AUTH, CAPACITY, METRICS, ROUTING, STORES
 from ..problems import problem
 
 __all__ = ["healthz", "metrics", "readyz"]
@@ -34,7 +34,10 @@ def _spool(request: web.Request) -> JSONObject:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready: the store answers and the view is loaded; 503 otherwise (with what still works meanwhile)."""
+    """Ready: the store answers, the view is loaded and the travel times are built; 503 otherwise.
+
+    A 503 for an unreachable store says what still works meanwhile.
+    """
     view = request.app[CAPACITY].view
     try:
         await request.app[STORES].backend.ping()
@@ -50,6 +53,10 @@ async def readyz(request: web.Request) -> web.Response:
         )
     if not view.loaded:
         return problem(503, "Not ready", "the capacity view is still loading", headers={"Retry-After": "1"})
+    if request.app[ROUTING].current is None:
+        # Dispatch and proposals answer 503 until the travel-time matrix exists: a load balancer must not
+        # send this instance traffic before then.
+        return problem(503, "Not ready", "the travel-time matrix is still being built", headers={"Retry-After": "2"})
     return json_response(
         {
             "status": "ready",

@@ -117,8 +117,11 @@ class GuardedSocket(socket.socket):
         super().close()
 
 
-def listening_sockets(host: str, port: int) -> list[GuardedSocket]:
-    """Bound sockets for ``host``:``port`` (every address the name resolves to), as asyncio would make them."""
+def listening_sockets(host: str, port: int, *, reuse_port: bool = False) -> list[GuardedSocket]:
+    """Bound sockets for ``host``:``port`` (every address the name resolves to), as asyncio would make them.
+
+    ``reuse_port``: several processes bind the same port and the kernel spreads connections over them.
+    """
     infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     sockets: list[GuardedSocket] = []
     seen: set[tuple[int, Any]] = set()
@@ -130,6 +133,8 @@ def listening_sockets(host: str, port: int) -> list[GuardedSocket]:
             sock = GuardedSocket(family, type_, proto)
             sockets.append(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             if family == socket.AF_INET6 and hasattr(socket, "IPPROTO_IPV6"):
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             sock.bind(address)

@@ -133,7 +133,7 @@ async def run(
             Answer(503, "out-of-files", "the service has run out of open files for a moment; retry shortly"),
             retry_after=settings.retry_after_seconds,
         )
-        for sock in listening_sockets(settings.host, settings.port):
+        for sock in listening_sockets(settings.host, settings.port, reuse_port=settings.workers > 1):
             sock.guard(out_of_files)
             await GuardedSite(runner, sock, policy, table).start()
         _LOGGER.info(

@@ -22,7 +22,7 @@ from capacity.store import Stores, open_stores
 from coordinator.keys import CAPACITY
 
 from ..eventually import eventually
-from ..http_helpers import Client, auth, make_app, report, started, token
+from ..http_helpers import REAL_DEADLINES, Client, auth, make_app, report, started, token
 from ..redis_server import RedisServer
 from ..regions import tiny_region
 from ..tcp_proxy import TcpProxy, script_sha
@@ -77,6 +77,7 @@ async def direct(redis_url: str) -> AsyncIterator[Stores]:
 async def service(aiohttp_client: AiohttpClient, proxy: TcpProxy, **settings: Any) -> tuple[Client, str, str]:
     """The app on Redis through the proxy, with one free elv_hoog at vvt-c and vvt-a; a nurse and an admin."""
     options: dict[str, Any] = {
+        **REAL_DEADLINES,
         "store_deadline_seconds": DEADLINE,
         "redis_socket_timeout": 0.3,
         "reconcile_interval_seconds": 3600.0,

@@ -9,7 +9,7 @@ from typing import Any
 from pytest_aiohttp import AiohttpClient
 
 from ..eventually import eventually
-from ..http_helpers import Client, auth, make_app, report, token
+from ..http_helpers import REAL_DEADLINES, Client, auth, make_app, report, token
 from ..redis_server import RedisServer
 from ..regions import tiny_region
 
@@ -52,7 +52,7 @@ async def test_instances_see_each_others_writes_within_a_second(aiohttp_client: 
 async def test_store_down_reads_degraded_writes_503_and_recovers_by_itself(
     aiohttp_client: AiohttpClient, redis_url: str, redis_server: RedisServer
 ) -> None:
-    client = await aiohttp_client(make_app(redis_url, tiny_region(), redis_socket_timeout=0.3))
+    client = await aiohttp_client(make_app(redis_url, tiny_region(), redis_socket_timeout=0.3, **REAL_DEADLINES))
     prov = await token(client.app, "provider", "vvt-a")
     assert (
         await client.post("/api/v1/capacity", json=report("vvt-a", "elv_hoog", 3, 5), headers=auth(prov))

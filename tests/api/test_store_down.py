@@ -14,7 +14,7 @@ from capacity.store import open_stores
 from coordinator.keys import CAPACITY
 
 from ..eventually import eventually
-from ..http_helpers import Client, auth, make_app, report, started, token
+from ..http_helpers import REAL_DEADLINES, Client, auth, make_app, report, started, token
 from ..redis_server import RedisServer
 from ..regions import tiny_region
 
@@ -43,7 +43,7 @@ def not_recorded(status: int, answer: Any) -> dict[str, Any]:
 async def test_with_the_store_stopped_a_u1_gets_its_112_advice_within_a_second(
     aiohttp_client: AiohttpClient, redis_url: str, redis_server: RedisServer
 ) -> None:
-    client = await started(aiohttp_client, make_app(redis_url, tiny_region()))
+    client = await started(aiohttp_client, make_app(redis_url, tiny_region(), **REAL_DEADLINES))
     nurse, admin = await token(client.app, "triage"), await token(client.app, "admin")
     resp = await client.post("/api/v1/capacity", json=report("vvt-c", "elv_hoog", 3, 10), headers=auth(admin))
     assert resp.status == 200

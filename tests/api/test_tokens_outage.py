@@ -12,7 +12,7 @@ from coordinator.keys import AUTH, CAPACITY, STORES
 from coordinator.tokens import hash_token
 
 from ..eventually import eventually
-from ..http_helpers import Client, auth, make_app, started, token
+from ..http_helpers import REAL_DEADLINES, Client, auth, make_app, started, token
 from ..redis_server import RedisServer
 from ..regions import tiny_region
 
@@ -27,8 +27,8 @@ async def test_a_token_made_on_one_instance_works_on_another_within_a_second_and
     aiohttp_client: AiohttpClient, redis_url: str, redis_server: RedisServer
 ) -> None:
     region = tiny_region()
-    a = await started(aiohttp_client, make_app(redis_url, region))
-    b = await started(aiohttp_client, make_app(redis_url, region))
+    a = await started(aiohttp_client, make_app(redis_url, region, **REAL_DEADLINES))
+    b = await started(aiohttp_client, make_app(redis_url, region, **REAL_DEADLINES))
     t0 = time.monotonic()
     dispatch = await token(a.app, "dispatch")
 
@@ -60,8 +60,8 @@ async def test_a_revocation_in_the_event_log_reaches_every_instance_within_a_sec
     aiohttp_client: AiohttpClient, redis_url: str
 ) -> None:
     region = tiny_region()
-    a = await started(aiohttp_client, make_app(redis_url, region))
-    b = await started(aiohttp_client, make_app(redis_url, region))
+    a = await started(aiohttp_client, make_app(redis_url, region, **REAL_DEADLINES))
+    b = await started(aiohttp_client, make_app(redis_url, region, **REAL_DEADLINES))
     ops = await token(a.app, "ops")
     await eventually(lambda: _knows(b, ops), timeout=1.0, what="B learning the token")
     assert await board_status(b, ops) == 200

@@ -26,7 +26,7 @@ from capacity.clock import utcnow
 from coordinator.keys import CAPACITY, ROUTING, STORES
 
 from ..browser_helpers import ARTIFACTS, chromium, new_page
-from ..http_helpers import auth, iso, make_app, report, token
+from ..http_helpers import REAL_DEADLINES, auth, iso, make_app, report, token
 from ..redis_server import RedisServer
 from ..regions import tiny_region
 
@@ -342,7 +342,7 @@ async def test_the_marker_shows_a_degraded_store_and_a_lost_stream(
     redis_server: RedisServer,
     browser: Browser,
 ) -> None:
-    service = await start_service(aiohttp_server, aiohttp_client, redis_url, redis_socket_timeout=0.3)
+    service = await start_service(aiohttp_server, aiohttp_client, redis_url, redis_socket_timeout=0.3, **REAL_DEADLINES)
     nurse = await token(service.app, "triage")
     async with new_page(browser) as (page, errors):
         await login(page, service.url, nurse)

@@ -14,7 +14,7 @@ from pytest_aiohttp import AiohttpClient, AiohttpServer
 from capacity.store import open_stores
 
 from ..browser_helpers import chromium, new_page
-from ..http_helpers import report, token
+from ..http_helpers import REAL_DEADLINES, report, token
 from ..redis_server import RedisServer
 from .test_board import intake_u2_dyspnoe, login, screenshot, start_service
 
@@ -51,7 +51,7 @@ async def test_with_the_store_stopped_the_page_shows_the_112_advice_unrecorded_a
     redis_server: RedisServer,
     browser: Browser,
 ) -> None:
-    service = await start_service(aiohttp_server, aiohttp_client, redis_url, redis_socket_timeout=0.3)
+    service = await start_service(aiohttp_server, aiohttp_client, redis_url, redis_socket_timeout=0.3, **REAL_DEADLINES)
     nurse, admin = await token(service.app, "triage"), await token(service.app, "admin")
     await service.post("/api/v1/capacity", report("vvt-a", "elv_hoog", 3, 5), admin)
     async with new_page(browser) as (page, errors):
