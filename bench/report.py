@@ -16,6 +16,7 @@ neither exists) records that it was skipped.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import json
 import os
@@ -117,6 +118,37 @@ def _simulation(seconds: float, args: argparse.Namespace) -> tuple[dict[str, Any
     return {"command": command, "returncode": done.returncode, "stdout": done.stdout}, text
 
 
+def _faults(seconds: float, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from bench import faults
+
+    fig = faults.run()
+    return fig, faults.report(fig)
+
+
+def _faults_service(seconds: float, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from bench import faults_service as fs
+
+    cases = {
+        "baseline (no fault)": asyncio.run(fs.kill_one_instance(kill=False)),
+        "kill -9 of one zcc instance": asyncio.run(fs.kill_one_instance()),
+        "creation, lost replies": asyncio.run(fs.creation_through_lost_replies()),
+    }
+    keys = ("lost", "applied_twice", "half_done", "double_bookings", "calls", "calls_per_second")
+    lines = [
+        "Two zcc instances on one redis-server, requests created, reserved and confirmed or released and capacity",
+        "reported, every call with an Idempotency-Key and repeated on the other instance until answered; one",
+        "instance killed (kill -9) a third in and restarted two thirds in; then one instance behind a proxy that",
+        "loses every reply after a request's creation 1.5 s in every 3 s. Baseline: the same load, no fault.",
+        "",
+        "| case | " + " | ".join(keys) + " | client error s (sum) | worst call's error s |",
+        "| --- |" + " ---: |" * (len(keys) + 2),
+    ]
+    for name, fig in cases.items():
+        cells = " | ".join(str(fig.get(k, "")) for k in keys)
+        lines.append(f"| {name} | {cells} | {fig['client_error_seconds']} | {fig['worst_call_error_seconds']} |")
+    return {"cases": cases}, "\n".join(lines)
+
+
 def _zcc() -> Path:
     return Path(sys.executable).with_name("zcc")
 
@@ -148,6 +180,8 @@ BENCHMARKS: dict[str, Callable[[float, argparse.Namespace], tuple[dict[str, Any]
     "matching": _matching,
     "simulation": _simulation,
     "forecast": _forecast,
+    "faults": _faults,
+    "faults_service": _faults_service,
 }
 
 
@@ -253,6 +287,33 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 )
     rows += _simulation_rows(results.get("simulation", {}).get("figures") or {})
     rows += _forecast_rows(results.get("forecast", {}).get("figures") or {})
+    flt = results.get("faults", {}).get("figures")
+    if flt:
+        from bench import faults
+
+        rows += faults.headline(flt)
+    svc = (results.get("faults_service", {}).get("figures") or {}).get("cases")
+    if svc:
+        base, killed = svc["baseline (no fault)"], svc["kill -9 of one zcc instance"]
+        for name in ("kill -9 of one zcc instance", "creation, lost replies"):
+            c = svc[name]
+            rows.append(
+                (
+                    f"faults: {name}: lost / applied twice / half done / double bookings",
+                    f"{c['lost']} / {c['applied_twice']} / {c['half_done']} / {c['double_bookings']}",
+                    f"{c['calls']} calls",
+                    "",
+                )
+            )
+        ratio = killed["calls_per_second"] / base["calls_per_second"] if base["calls_per_second"] else float("nan")
+        rows.append(
+            (
+                "faults: kill -9 of one zcc instance: calls/s",
+                f"{killed['calls_per_second']:.0f}",
+                f"{base['calls_per_second']:.0f} (no fault)",
+                f"{ratio:.2f}",
+            )
+        )
     return rows
 
 

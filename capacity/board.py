@@ -10,7 +10,7 @@ from .clock import iso
 from .jsontypes import JSONObject
 from .state import CapacityEntry, ProviderStatus
 
-__all__ = ["BoardChange", "BoardEntry", "BoardReloaded", "HealthChanged", "RowsChanged"]
+__all__ = ["BoardChange", "BoardEntry", "BoardReloaded", "HealthChanged", "RowsChanged", "stop_json"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +40,20 @@ class BoardEntry:
             "valid_until": iso(e.valid_until),
             "age_seconds": int((now - e.reported_at).total_seconds()) if e.reported_at else None,
             "stale": self.stale,
-            "stop": None
-            if self.stop is None
-            else {"reason": self.stop.reason, "until": iso(self.stop.until), "since": iso(self.stop.set_at)},
+            "stop": stop_json(self.stop),
         }
+
+
+def stop_json(stop: ProviderStatus | None) -> JSONObject | None:
+    """The API shape of a stop in force: reason, expected end, since when, and whose (a care type, or null)."""
+    if stop is None:
+        return None
+    return {
+        "reason": stop.reason,
+        "until": iso(stop.until),
+        "since": iso(stop.set_at),
+        "care_type": stop.care_type or None,
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,10 +127,12 @@ class StoreUnavailable(ZccError):
 
 
 class OutcomeUnknown(StoreUnavailable):
-    """A write was sent (or half done) when the store stopped answering: it may or may not have been applied.
+    """A write was sent (or half done) and its outcome is not known: it may or may not have been applied.
 
-    Repeating the same call with the same Idempotency-Key is safe and tells which: every write is
-    idempotent by its key (or by the state it moves), so the repeat applies it once or answers it again.
+    Its answer was lost, the request's store deadline passed while it was in flight, or too few replicas
+    confirmed it in time (so a failover might still lose it). Repeating the same call with the same
+    Idempotency-Key (or op id) is safe and tells which: every write is idempotent by its key (or by the
+    state it moves), so the repeat applies it once or answers it again.
     """
 
     code = "outcome-unknown"

@@ -25,6 +25,7 @@ __all__ = [
     "next_status",
     "release",
     "release_status",
+    "stop_in_force",
     "take_unit",
     "unknown_hold",
 ]
@@ -63,8 +64,9 @@ def apply_report(
 def take_unit(entry: CapacityEntry | None, stop: ProviderStatus | None, hold: Hold, now: datetime) -> CapacityEntry:
     """The entry with one more unit held for ``hold``; raises when no unit may be taken.
 
-    NotFound when the provider does not offer the care type; PlaceGone under a stop in force, when the
-    capacity is stale (never reported or past its validity), or when no unit is free.
+    NotFound when the provider does not offer the care type; PlaceGone under a stop in force (``stop``:
+    the provider's own or its care type's, see :func:`stop_in_force`), when the capacity is stale (never
+    reported or past its validity), or when no unit is free.
     """
     if entry is None:
         raise NotFound(f"{hold.provider_id} offers no {hold.care_type}", field="care_type")
@@ -75,6 +77,16 @@ def take_unit(entry: CapacityEntry | None, stop: ProviderStatus | None, hold: Ho
     if entry.available - entry.held <= 0:
         raise PlaceGone(f"no free {hold.care_type} left at {hold.provider_id}")
     return replace(entry, held=entry.held + 1, version=entry.version + 1)
+
+
+def stop_in_force(
+    provider: ProviderStatus | None, care_type: ProviderStatus | None, now: datetime
+) -> ProviderStatus | None:
+    """The stop that keeps new patients away: the whole provider's first, else its care type's; None when open."""
+    for stop in (provider, care_type):
+        if stop is not None and stop.stopped(now):
+            return stop
+    return None
 
 
 def end_hold(entry: CapacityEntry, hold: Hold, status: HoldStatus, now: datetime) -> tuple[Hold, CapacityEntry]:

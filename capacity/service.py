@@ -194,7 +194,7 @@ class CapacityService:
     async def set_status(self, status: ProviderStatus, op_id: str | None = None) -> ProviderStatus:
         """Stop or open a provider; returns the stored status. A repeated ``op_id`` answers the first write."""
         stored = await self._store.set_status(status, op_id or secrets.token_hex(12))
-        await self._shown(lambda: self.view.has_status(stored.provider_id, stored.version))
+        await self._shown(lambda: self.view.has_status(stored.key, stored.version))
         return stored
 
     async def hold(self, hold: Hold, idem: IdempotencyKey | None = None) -> tuple[Hold, CapacityEntry]:

@@ -28,6 +28,7 @@ __all__ = [
     "Snapshot",
     "TokenRecord",
     "UpdateResult",
+    "status_key",
 ]
 
 HoldStatus: TypeAlias = Literal["held", "confirmed", "released", "expired"]
@@ -99,7 +100,11 @@ class CapacityEntry:
 
 @dataclass(frozen=True, slots=True)
 class ProviderStatus:
-    """A provider's stop status. A stop with ``until`` in the past reads as open."""
+    """A provider's stop status, of the whole provider or (``care_type``) of one care type.
+
+    A stop with ``until`` in the past reads as open. A care type's stop and the provider's own are
+    kept apart (each has its ``key``), so an SEH stop leaves the hospital's admission beds offered.
+    """
 
     provider_id: str
     status: Literal["open", "stop"] = "open"
@@ -107,6 +112,12 @@ class ProviderStatus:
     until: datetime | None = None
     set_at: datetime | None = None
     version: int = 0
+    care_type: str = ""
+
+    @property
+    def key(self) -> str:
+        """Where the store keeps it: the provider id, or ``provider|care_type`` for one care type."""
+        return status_key(self.provider_id, self.care_type)
 
     def stopped(self, now: datetime) -> bool:
         """True while a stop is in force."""
@@ -123,6 +134,8 @@ class ProviderStatus:
             "until": to_ms(self.until) if self.until else None,
             "set_at": to_ms(self.set_at) if self.set_at else None,
             "version": self.version,
+            # Empty for a stop of the whole provider (as every status stored before care-type stops).
+            "care_type": self.care_type,
         }
 
     @classmethod
@@ -136,7 +149,13 @@ class ProviderStatus:
             until=from_ms(int(until)) if until is not None else None,
             set_at=from_ms(int(set_at)) if set_at is not None else None,
             version=int(d.get("version", 0)),
+            care_type=str(d.get("care_type") or ""),
         )
+
+
+def status_key(provider_id: str, care_type: str = "") -> str:
+    """The key of a provider's own stop status (``care_type`` empty) or of one of its care types."""
+    return f"{provider_id}|{care_type}" if care_type else provider_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +297,8 @@ class TokenRecord:
     practitioner: str | None = None
     created_at: datetime | None = None
     label: str = ""
+    #: The person (or system, for a feed) the token belongs to, as the audit log names them.
+    name: str = ""
 
     def to_dict(self) -> JSONObject:
         """A plain dict for storage."""
@@ -288,6 +309,7 @@ class TokenRecord:
             "practitioner": self.practitioner,
             "created_at": to_ms(self.created_at) if self.created_at else None,
             "label": self.label,
+            "name": self.name,
         }
 
     @classmethod
@@ -301,6 +323,7 @@ class TokenRecord:
             practitioner=d.get("practitioner"),
             created_at=from_ms(int(ca)) if ca is not None else None,
             label=str(d.get("label") or ""),
+            name=str(d.get("name") or ""),
         )
 
 

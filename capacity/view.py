@@ -18,7 +18,7 @@ from datetime import datetime
 from .board import BoardChange, BoardEntry, BoardReloaded, HealthChanged, RowsChanged
 from .clock import utcnow
 from .model import Region
-from .state import CapacityEntry, EntryKey, Event, Hold, ProviderStatus, Snapshot
+from .state import CapacityEntry, EntryKey, Event, Hold, ProviderStatus, Snapshot, status_key
 
 __all__ = ["SUBSCRIBER_QUEUE", "CapacityView", "Subscription"]
 
@@ -59,7 +59,7 @@ class CapacityView:
     def load(self, snap: Snapshot) -> None:
         """Replace the whole state with a snapshot and tell subscribers to reload."""
         self.entries = {e.key: e for e in snap.entries}
-        self.statuses = {s.provider_id: s for s in snap.statuses}
+        self.statuses = {s.key: s for s in snap.statuses}
         self.holds = {h.hold_id: h for h in snap.holds}
         self.last_event_id = snap.last_event_id
         self.loaded = True
@@ -101,11 +101,14 @@ class CapacityView:
         self._publish(RowsChanged((row,) if row is not None else ()))
 
     def _apply_status(self, status: ProviderStatus) -> None:
-        cur = self.statuses.get(status.provider_id)
+        cur = self.statuses.get(status.key)
         if cur is not None and cur.version >= status.version:
             return
-        self.statuses[status.provider_id] = status
-        rows = self.board(utcnow(), providers=[status.provider_id]) if self._subscribers else []
+        self.statuses[status.key] = status
+        rows: list[BoardEntry] = []
+        if self._subscribers:
+            cts = [status.care_type] if status.care_type else None
+            rows = self.board(utcnow(), providers=[status.provider_id], care_types=cts)
         self._publish(RowsChanged(tuple(rows)))
 
     def _apply_hold(self, hold: Hold) -> None:
@@ -121,15 +124,25 @@ class CapacityView:
         cur = self.entries.get(key)
         return cur is not None and cur.version >= version
 
-    def has_status(self, provider_id: str, version: int) -> bool:
-        """Whether the view has the provider's stop status at ``version`` or newer."""
-        cur = self.statuses.get(provider_id)
+    def has_status(self, key: str, version: int) -> bool:
+        """Whether the view has the stop status under ``key`` (ProviderStatus.key) at ``version`` or newer."""
+        cur = self.statuses.get(key)
         return cur is not None and cur.version >= version
 
-    def stop_of(self, provider_id: str, now: datetime) -> ProviderStatus | None:
-        """The stop in force for a provider, or None."""
+    def stop_of(self, provider_id: str, now: datetime, care_type: str | None = None) -> ProviderStatus | None:
+        """The stop in force: the provider's own, else (given ``care_type``) that care type's; or None."""
         st = self.statuses.get(provider_id)
-        return st if st is not None and st.stopped(now) else None
+        if st is not None and st.stopped(now):
+            return st
+        if care_type:
+            st = self.statuses.get(status_key(provider_id, care_type))
+            if st is not None and st.stopped(now):
+                return st
+        return None
+
+    def stops(self, now: datetime) -> list[ProviderStatus]:
+        """Every stop in force now, of whole providers and of single care types."""
+        return [s for s in self.statuses.values() if s.stopped(now)]
 
     def board_entry(self, key: EntryKey, now: datetime) -> BoardEntry | None:
         """One board row, or None for an unknown key."""
@@ -137,7 +150,7 @@ class CapacityView:
         p = self.region.providers.get(key[0])
         if e is None or p is None:
             return None
-        return BoardEntry(e, p.kind, p.name, e.stale(now), self.stop_of(p.id, now))
+        return BoardEntry(e, p.kind, p.name, e.stale(now), self.stop_of(p.id, now, key[1]))
 
     def board(
         self,
@@ -159,13 +172,12 @@ class CapacityView:
             p = self.region.providers[pid]
             if ks and p.kind not in ks:
                 continue
-            stop = self.stop_of(pid, now)
             for ct in p.offers:
                 if cts and ct not in cts:
                     continue
                 e = self.entries.get((pid, ct))
                 if e is not None:
-                    out.append(BoardEntry(e, p.kind, p.name, e.stale(now), stop))
+                    out.append(BoardEntry(e, p.kind, p.name, e.stale(now), self.stop_of(pid, now, ct)))
         return out
 
     def totals(self, now: datetime) -> Mapping[str, tuple[int, int, int]]:

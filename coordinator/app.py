@@ -47,6 +47,7 @@ from .keys import (
 from .logs import setup_request_ids
 from .metrics import Metrics, setup_metrics
 from .notify import Notifier
+from .oidc import OidcVerifier, oidc_config
 from .ops.heartbeat import Heartbeat
 from .places.setup import geocoder_ctx
 from .problems import setup_problems
@@ -71,7 +72,12 @@ SHUTDOWN_GRACE_SECONDS = 5.0
 def stores_for(settings: Settings, region_id: str) -> Stores:
     """The stores the settings name (not opened yet)."""
     if settings.store_url.startswith("redis"):
-        return open_stores(settings.store_url, region_id, socket_timeout=settings.redis_socket_timeout)
+        return open_stores(
+            settings.store_url,
+            region_id,
+            socket_timeout=settings.redis_socket_timeout,
+            min_replicas=settings.redis_min_replicas,
+        )
     return open_stores(settings.store_url, region_id)
 
 
@@ -125,6 +131,7 @@ def create_app(
     app[STREAM_SLOTS] = StreamSlots(
         settings.max_streams, settings.max_streams_per_client, retry_after=settings.retry_after_seconds
     )
+    app[REQUESTS].border = app[ROUTING].border_places if neighbours else None
     app[FORECAST] = ForecastService(capacity, guarded.records, protocol)
     app[AUDIT] = AuditLog(guarded.audit, spool, region.id, secrets.token_hex(4), settings.audit_retention_days)
 
@@ -137,7 +144,9 @@ def create_app(
     setup_metrics(app, metrics)
     setup_problems(app, retry_after=settings.retry_after_seconds, max_body_bytes=settings.max_body_bytes)
     setup_deadline(app, settings.store_deadline_seconds)
-    setup_auth(app, auth)
+    oidc = oidc_config(settings)
+    verifier = OidcVerifier(oidc) if oidc else None
+    setup_auth(app, auth, verifier)
     setup_body_timeout(app, settings.body_timeout_seconds)
 
     app.cleanup_ctx.append(_store_ctx)
@@ -145,6 +154,8 @@ def create_app(
     app.cleanup_ctx.append(_background_ctx)
     app.cleanup_ctx.append(_notifier_ctx)
     app.cleanup_ctx.append(geocoder_ctx)
+    if verifier is not None:
+        app.cleanup_ctx.append(verifier.ctx)
     app.on_shutdown.append(_close_streams)
     add_routes(app)
     return app
@@ -165,7 +176,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         await app[AUTH].load()  # after the view: token events from its position on are followed
         if app[AUTH].known == 0:
             _LOGGER.warning(
-                "no tokens exist yet; create one with: zcc token create --role admin --store %s",
+                "no tokens exist yet; create one with: zcc token create --role admin --name 'NAME' --store %s",
                 app[SETTINGS].store_url,
             )
         yield
@@ -236,6 +247,7 @@ async def _background_ctx(app: web.Application) -> AsyncIterator[None]:
     jobs: dict[str, Coroutine[Any, Any, None]] = {
         "zcc-view-follower": app[CAPACITY].follow(block_ms=app[SETTINGS].view_block_ms),
         "zcc-tokens": app[AUTH].keep_current(),
+        "zcc-token-use": app[AUTH].record_use(app[SETTINGS].token_use_flush_seconds),
         "zcc-reconcile": _reconcile(app),
         "zcc-hold-expiry": _expire_holds(app),
         "zcc-routing": reload.keep_routing_current(app),

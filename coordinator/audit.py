@@ -43,7 +43,7 @@ class AuditEntry(BaseModel):
     patient_ref: str | None
     patient_id_type: str = "zcc-pseudonym"
     source: str
-    basis: str  # admin / treatment_relationship / open_request / override / none
+    basis: str  # admin / treatment_relationship / open_request / care_episode / override / none
     resource: str
     detail: str = ""
 

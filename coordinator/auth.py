@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from capacity.errors import Forbidden, NotAuthenticated
 
-from .tokens import Principal, TokenAuth
+from .tokens import TOKEN_PREFIX, Principal, TokenAuth
+
+if TYPE_CHECKING:
+    from .oidc import OidcVerifier
 
 __all__ = ["PRINCIPAL_KEY", "principal", "require", "setup_auth"]
 
@@ -33,8 +37,12 @@ def require(request: web.Request, *roles: str) -> Principal:
     return p
 
 
-def setup_auth(app: web.Application, auth: TokenAuth) -> None:
-    """Install the middleware that authenticates every /api/v1 request before anything reads its body."""
+def setup_auth(app: web.Application, auth: TokenAuth, oidc: OidcVerifier | None = None) -> None:
+    """Install the middleware that authenticates every /api/v1 request before anything reads its body.
+
+    A ``zcc_`` token is one of ours (``zcc token create``); any other is checked as an OpenID Connect
+    access token of the region's identity provider when one is configured.
+    """
 
     @web.middleware
     async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -43,7 +51,8 @@ def setup_auth(app: web.Application, auth: TokenAuth) -> None:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise NotAuthenticated("send a bearer token: Authorization: Bearer <token> (zcc token create)")
-            p = await auth.resolve(token.strip())
+            token = token.strip()
+            p = await oidc.verify(token) if oidc and not token.startswith(TOKEN_PREFIX) else await auth.resolve(token)
             if p is None:
                 raise NotAuthenticated("the bearer token is not known")
             request[PRINCIPAL_KEY] = p

@@ -1,16 +1,15 @@
-"""The ``zcc`` command line: serve, token create, check-config."""
+"""The ``zcc`` command line: serve, check-config, and the subcommands of other modules (token, ops, simulate)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from capacity.errors import ConfigError, StoreUnavailable
+from capacity.errors import ConfigError, InvalidInput, StoreUnavailable
 from capacity.model import Region
 from capacity.region import check_region_file, load_care_types, load_region
 
@@ -73,18 +72,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"zcc: invalid triage protocol: {exc}", file=sys.stderr)
         return 2
+    try:
+        # Built here even for workers: settings that do not go together fail before anything starts.
+        app = create_app(settings, region, protocol, neighbours=neighbours)
+    except InvalidInput as exc:  # e.g. a malformed --store URL
+        print(f"zcc: invalid {exc.field or 'setting'}: {exc.detail}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # settings that do not go together (e.g. an OIDC issuer without an audience)
+        print(f"zcc: invalid configuration: {exc}", file=sys.stderr)
+        return 2
     if settings.workers > 1:
         from aiohttp import web
 
         from .server.workers import serve_workers
 
         def build(own: Settings) -> web.Application:
-            app = create_app(own, region, protocol, neighbours=neighbours)
-            install_sighup(app)
-            return app
+            worker_app = create_app(own, region, protocol, neighbours=neighbours)
+            install_sighup(worker_app)
+            return worker_app
 
         return serve_workers(settings, build)
-    app = create_app(settings, region, protocol, neighbours=neighbours)
     install_sighup(app)
     try:
         # Timeouts, connection caps and a calm log around aiohttp's runner (coordinator/server).
@@ -92,41 +99,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except StoreUnavailable as exc:
         print(f"zcc: cannot open the store: {exc.detail}", file=sys.stderr)
         return 1
-    return 0
-
-
-async def _create_token(settings: Settings, region: Region, args: argparse.Namespace) -> str:
-    from .app import stores_for
-    from .tokens import TokenAuth
-
-    for pid in args.provider or ():
-        if pid not in region.providers:
-            raise ValueError(f"unknown provider {pid!r} in region {region.id}")
-    stores = stores_for(settings, region.id)
-    await stores.backend.open()
-    try:
-        token, record = await TokenAuth(stores.tokens).create(
-            args.role, tuple(args.provider or ()), args.practitioner, args.label or ""
-        )
-    finally:
-        await stores.backend.close()
-    print(f"token id {record.token_id}, role {record.role}", file=sys.stderr)
-    return token
-
-
-def cmd_token_create(args: argparse.Namespace) -> int:
-    """Print a new bearer token; only its hash is stored."""
-    settings = _settings(args)
-    try:
-        region = _load(settings)
-        token = asyncio.run(_create_token(settings, region, args))
-    except (ValueError, ConfigError) as exc:
-        print(f"zcc: {exc}", file=sys.stderr)
-        return 2
-    except StoreUnavailable as exc:
-        print(f"zcc: cannot open the store: {exc.detail}", file=sys.stderr)
-        return 1
-    print(token)
     return 0
 
 
@@ -160,7 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--config", help="region file (env ZCC_CONFIG; default: the shipped Limburg region)")
         p.add_argument("--care-types", dest="care_types", help="care types file (env ZCC_CARE_TYPES)")
-        p.add_argument("--store", help="sqlite:///var/zcc.db (default) or redis://host:port/db (env ZCC_STORE)")
+        p.add_argument(
+            "--store",
+            help="sqlite:///var/zcc.db (default), redis://host:port/db, "
+            "redis+sentinel://host:port[,host:port...]/service[/db] or redis+cluster://host:port[,host:port...] "
+            "(env ZCC_STORE)",
+        )
 
     serve = sub.add_parser("serve", help="run the service")
     common(serve)
@@ -175,16 +152,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="a neighbouring region's file, for places across the border (repeat; env ZCC_NEIGHBOURS, comma-separated)",
     )
     serve.set_defaults(func=cmd_serve)
-
-    token = sub.add_parser("token", help="manage bearer tokens")
-    token_sub = token.add_subparsers(dest="token_command", required=True)
-    create = token_sub.add_parser("create", help="print a new token (shown once)")
-    common(create)
-    create.add_argument("--role", required=True, choices=["provider", "triage", "dispatch", "ops", "admin"])
-    create.add_argument("--provider", action="append", help="provider id a provider token may write (repeat)")
-    create.add_argument("--practitioner", help="practitioner identity the token carries (e.g. an AGB code)")
-    create.add_argument("--label", help="a note on whose token this is")
-    create.set_defaults(func=cmd_token_create)
 
     gen = sub.add_parser(
         "gen-region",
@@ -203,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .osm_import.cli import add_parser as add_import_osm  # zcc import-osm
     from .places.cli import add_parser as add_import_postcodes  # zcc import-postcodes
+    from .token_cli import add_parser as add_token  # zcc token create|list|revoke
+
+    add_token(sub)
     from .simulate.cli import add_parser as add_simulate  # the region simulation (zcc simulate)
 
     add_import_postcodes(sub)

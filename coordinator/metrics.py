@@ -226,7 +226,9 @@ class ViewCollector(Collector):
         yield from (oldest, stale)
 
         stops = sum(1 for s in view.statuses.values() if s.stopped(now))
-        yield GaugeMetricFamily("zcc_provider_stops_active", "Providers under a stop now", value=stops)
+        yield GaugeMetricFamily(
+            "zcc_provider_stops_active", "Stops in force now (of a provider or of one of its care types)", value=stops
+        )
         yield GaugeMetricFamily(
             "zcc_holds_active", "Holds not yet confirmed, released or expired", value=len(view.holds)
         )

@@ -34,8 +34,9 @@ STATUS_OF: Mapping[str, tuple[int, str]] = {
     "place-gone": (409, "Place no longer available"),
     "invalid-transition": (409, "Invalid transition"),
     "store-unavailable": (503, "Store unavailable"),
-    "outcome-unknown": (503, "Outcome unknown"),
+    "outcome-unknown": (503, "Outcome unknown: repeat with the same Idempotency-Key"),
     "audit-unavailable": (503, "Audit log unavailable"),
+    "issuer-unavailable": (503, "Identity provider unavailable"),
     "invalid-config": (422, "Invalid configuration"),
     "internal": (500, "Internal error"),
 }

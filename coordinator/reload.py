@@ -169,6 +169,6 @@ async def follow_neighbours(app: web.Application) -> None:
                 continue
             board = state.boards.setdefault(region.id, NeighbourBoard())
             board.entries = {e.key: e for e in snap.entries}
-            board.statuses = {s.provider_id: s for s in snap.statuses}
+            board.statuses = {s.key: s for s in snap.statuses}
             board.read_at = utcnow()
         await asyncio.sleep(settings.neighbour_poll_seconds)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .handlers import capacity, dispatch, forecast, health, providers, requests, trajectories
+from .handlers import capacity, dispatch, forecast, health, providers, requests, tokens, trajectories
 from .handlers import web as page
 from .openapi import openapi_handler
 from .vendor import VENDOR_NAME, vendor_file
@@ -44,3 +44,5 @@ def add_routes(app: web.Application) -> None:
     r.add_patch("/api/v1/trajectories/{patient_ref}", trajectories.patch_trajectory, name="trajectory_patch")
     r.add_get("/api/v1/trajectories/{patient_ref}/fhir", trajectories.get_trajectory_fhir, name="trajectory_fhir")
     r.add_get("/api/v1/audit", trajectories.get_audit, name="audit")
+    r.add_get("/api/v1/tokens", tokens.list_tokens, name="token_list")
+    r.add_delete("/api/v1/tokens/{token_id}", tokens.revoke_token, name="token_revoke")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,8 @@ from pathlib import Path
 from capacity.errors import StoreUnavailable
 from capacity.model import Region
 from capacity.state import CapacityEntry, ProviderStatus
+from routing.dispatch import Place
+from routing.graph import Snap
 from routing.lookup import Routing
 
 from .places.geocoder import Geocoder
@@ -76,6 +79,26 @@ class RoutingState:
                 )
                 self._places = (routing, index)
             return self._places[1]
+
+    def border_places(
+        self, routing: Routing, snap: Snap, care_types: Sequence[str], now: datetime, at_most: int = 40
+    ) -> Iterator[Place]:
+        """The nearest places of the neighbouring regions (``cross_region``), with the capacity last read of them."""
+        for region in self.neighbours:
+            board = self.boards.get(region.id)
+            for ct in care_types:
+                for pid, minutes in routing.nearest(snap, region.id, ct, at_most=at_most):
+                    status = board.statuses.get(pid) if board else None
+                    yield Place(
+                        region.id,
+                        region.name,
+                        region.providers[pid],
+                        ct,
+                        board.entries.get((pid, ct)) if board else None,
+                        status if status is not None and status.stopped(now) else None,
+                        minutes,
+                        cross_region=True,
+                    )
 
 
 def load_postcodes(path: Path) -> dict[str, tuple[float, float, str]]:

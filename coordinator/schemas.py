@@ -114,6 +114,13 @@ class ProviderStatusIn(_In):
     until: Timestamp | None = Field(
         default=None, description="Expected end of the stop (in the future, at most 14 days ahead); it lifts by itself"
     )
+    care_type: StrictStr | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Stop or open only this care type of the provider (e.g. seh), its other care types stay "
+        "offered; without it the status is the whole provider's",
+    )
 
     @field_validator("reason")
     @classmethod
@@ -140,6 +147,9 @@ class DispatchQuery(_In):
     care_type: str = Field(min_length=1, max_length=100)
     limit: int = Field(default=5, ge=1, le=50)
     include_excluded: bool = False
+    urgency: Literal["U0", "U1", "U2", "U3", "U4", "U5"] | None = Field(
+        default=None, description="U0/U1 (life-threatening): an SEH under a stop is still listed, marked (LNAZ)"
+    )
 
 
 class LocationIn(_In):

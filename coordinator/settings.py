@@ -27,6 +27,18 @@ _SERVER_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
     "ZCC_WORKERS": ("workers", int),
 }
 
+# OpenID Connect: variable -> field.
+_OIDC_ENV: dict[str, str] = {
+    "ZCC_OIDC_ISSUER": "oidc_issuer",
+    "ZCC_OIDC_AUDIENCE": "oidc_audience",
+    "ZCC_OIDC_ROLE_CLAIM": "oidc_role_claim",
+    "ZCC_OIDC_ROLE_PREFIX": "oidc_role_prefix",
+    "ZCC_OIDC_PROVIDER_CLAIM": "oidc_provider_claim",
+    "ZCC_OIDC_NAME_CLAIM": "oidc_name_claim",
+    "ZCC_OIDC_PRACTITIONER_CLAIM": "oidc_practitioner_claim",
+    "ZCC_OIDC_MIN_REFRESH_SECONDS": "oidc_min_refresh_seconds",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -50,12 +62,18 @@ class Settings:
     webhook_url: str | None = None
     # NEN 7513 sets no term; 5 years by default, set it to the region's policy.
     audit_retention_days: int = 5 * 365
+    # The nurse who placed a patient keeps reading the record's care-plan hints this long after the placement.
+    care_access_hours: float = 24.0
     triage_path: Path | None = None  # None: the shipped config/triage.yaml
     token_cache_seconds: float = 30.0
+    # How often an instance writes when its tokens were last used (zcc token list shows it).
+    token_use_flush_seconds: float = 30.0
     expiry_interval_seconds: float = 5.0
     view_block_ms: int = 1000
     retry_after_seconds: int = 5
     redis_socket_timeout: float = 0.5
+    # Replicas a write must reach (Redis WAIT) before it is acknowledged; None: 1 with Sentinel and Cluster, 0 alone.
+    redis_min_replicas: int | None = None
     neighbour_configs: tuple[Path, ...] = field(default_factory=tuple)
     postcodes_path: Path | None = None  # None: config/postcodes/<region id>.csv when it exists
     # How often the region files are checked for changes (the routing is rebuilt when they change).
@@ -92,6 +110,15 @@ class Settings:
     map_attribution: str = PDOK_ATTRIBUTION
     # Where the map libraries are installed (npm ci): None looks beside the packages, then <prefix>/share/zcc.
     vendor_dir: Path | None = None
+    # OpenID Connect access tokens of the region's identity provider (coordinator/oidc); None: only zcc tokens.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_role_claim: str = "roles"  # a dotted path for nested claims, e.g. realm_access.roles
+    oidc_role_prefix: str = ""  # e.g. "zcc-": the claim's "zcc-triage" is the role triage
+    oidc_provider_claim: str = "zcc_providers"
+    oidc_name_claim: str = "name"
+    oidc_practitioner_claim: str | None = None
+    oidc_min_refresh_seconds: float = 30.0  # an unknown kid fetches the keys again at most this often
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -109,6 +136,8 @@ class Settings:
             env["port"] = int(v)
         if v := os.environ.get("ZCC_WEBHOOK_URL"):
             env["webhook_url"] = v
+        if v := os.environ.get("ZCC_CARE_ACCESS_HOURS"):
+            env["care_access_hours"] = float(v)
         if v := os.environ.get("ZCC_AUDIT_RETENTION_DAYS"):
             env["audit_retention_days"] = int(v)
         if v := os.environ.get("ZCC_NEIGHBOURS"):
@@ -121,6 +150,8 @@ class Settings:
             env["triage_path"] = Path(v)
         if v := os.environ.get("ZCC_REDIS_SOCKET_TIMEOUT"):
             env["redis_socket_timeout"] = float(v)
+        if v := os.environ.get("ZCC_REDIS_MIN_REPLICAS"):
+            env["redis_min_replicas"] = int(v)
         if v := os.environ.get("ZCC_STORE_DEADLINE_SECONDS"):
             env["store_deadline_seconds"] = float(v)
         if v := os.environ.get("ZCC_TRIAGE_ANSWER_SECONDS"):
@@ -144,5 +175,8 @@ class Settings:
             env["map_attribution"] = v
         if v := os.environ.get("ZCC_VENDOR_DIR"):
             env["vendor_dir"] = Path(v)
+        for name, attr in _OIDC_ENV.items():
+            if v := os.environ.get(name):
+                env[attr] = float(v) if attr.endswith("_seconds") else v
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)  # type: ignore[arg-type]

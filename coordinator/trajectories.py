@@ -10,15 +10,17 @@ Who may see a record (seed 003: only those directly involved): ``admin``; the ca
 members (a token carrying a practitioner id that is on the care team); ``triage`` only while an
 open request of that patient is being handled, and then only the care-plan hints the match needs
 (not the care team, the history or the FHIR export: a request a nurse opens herself must not open
-the whole record). ``dispatch``, ``provider`` and ``ops`` never, even with a practitioner id on the
-care team.
+the whole record); after the placement, the nurse who triaged or placed the patient (the same
+person: the practitioner id, else the token or OIDC subject) keeps that same read for
+``ZCC_CARE_ACCESS_HOURS`` (24 by default, the acute episode), on the basis ``care_episode``, then
+loses it. ``dispatch``, ``provider`` and ``ops`` never, even with a practitioner id on the care team.
 """
 
 from __future__ import annotations
 
 import calendar
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,7 +30,7 @@ from capacity.errors import InvalidTransition
 from capacity.jsontypes import JSONObject
 from capacity.store import DocWrite, LogEvent, RecordStore
 
-from .records import STOP_CRITERIA, ActorRef, CareTeamMember, Hints, TrajectoryEvent, TrajectoryRecord
+from .records import STOP_CRITERIA, ActorRef, CareTeamMember, Hints, RequestRecord, TrajectoryEvent, TrajectoryRecord
 
 __all__ = [
     "LIMITED_REASON",
@@ -37,6 +39,7 @@ __all__ = [
     "TrajectoryService",
     "authorize",
     "next_evaluation",
+    "placed_by",
 ]
 
 ACUTE_WINDOW = timedelta(days=30)
@@ -46,7 +49,23 @@ NEVER = ("dispatch", "provider", "ops")
 LIMITED_REASON = {
     "open_request": "an open request shows only the care-plan hints the triage needs, not the record's history",
     "sharing_objection": "the patient objects to sharing: only the care-plan hints are shown",
+    "care_episode": "the nurse who placed the patient keeps the care-plan hints for the acute episode after placement",
 }
+
+
+def _person(actor: ActorRef | None) -> str | None:
+    return (actor.practitioner or actor.token_id) if actor is not None else None
+
+
+def placed_by(requests: Iterable[RequestRecord], person: str, now: datetime, window: timedelta) -> bool:
+    """Whether ``person`` triaged or placed one of ``requests`` that was placed within ``window`` before ``now``."""
+    for r in requests:
+        if r.placement is None or not now - window <= r.placement.confirmed_at <= now:
+            continue
+        placers = {_person(h.by) for h in r.history if h.action == "placed"}
+        if person == _person(r.created_by) or person in placers:
+            return True
+    return False
 
 
 def _add_months(d: date, months: int) -> date:
@@ -101,6 +120,8 @@ def authorize(
     action: str,
     record: TrajectoryRecord | None,
     has_open_request: bool,
+    *,
+    care_episode: bool = False,
 ) -> Access:
     """Who may do ``action`` (read, update, export) on a patient's record; see the module docstring."""
     if role == "admin":
@@ -113,11 +134,17 @@ def authorize(
     if role == "triage":
         if action == "update":
             return Access(False, "none", reason="triage staff do not change a care plan; the care team does")
-        if not has_open_request:
-            return Access(False, "none", reason="triage may read a record only while handling an open request of it")
+        basis = "open_request" if has_open_request else "care_episode" if care_episode else None
+        if basis is None:
+            return Access(
+                False,
+                "none",
+                reason="triage may read a record only while handling an open request of it, "
+                "or for a while after placing the patient",
+            )
         if action == "export":
-            return Access(False, "open_request", reason="an open request shows only the care-plan hints, no export")
-        return Access(True, "open_request", limited=True, reason=LIMITED_REASON["open_request"])
+            return Access(False, basis, reason="an open request shows only the care-plan hints, no export")
+        return Access(True, basis, limited=True, reason=LIMITED_REASON[basis])
     return Access(False, "none", reason=f"role {role!r} has no treatment relationship with this patient")
 
 
@@ -140,7 +167,7 @@ class TrajectoryService:
         record, _, _ = await self.read(patient_ref)
         return record
 
-    async def view(self, patient_ref: str, *, limited: bool = False) -> JSONObject:
+    async def view(self, patient_ref: str, *, limited: bool = False, because: str = "open_request") -> JSONObject:
         """The record as the API shows it; ``limited`` keeps only what a match needs (the hints)."""
         record, version, events = await self.read(patient_ref)
         now = utcnow()
@@ -149,7 +176,7 @@ class TrajectoryService:
         if not stored:
             out["stored"] = False
         if limited:
-            why = "sharing_objection" if record is not None and record.hints.sharing_objection else "open_request"
+            why = "sharing_objection" if record is not None and record.hints.sharing_objection else because
             return {
                 "patient_ref": patient_ref,
                 "hints": out["hints"],

@@ -42,6 +42,9 @@ class Place:
     stop: ProviderStatus | None
     travel_minutes: float
     cross_region: bool = False
+    # A stop that does not apply to this patient, listed beside the place: an SEH stop for a U0/U1
+    # (LNAZ: an SEH stop never turns away a life-threatening patient).
+    stop_overridden: ProviderStatus | None = None
 
 
 @dataclass(slots=True)
@@ -78,6 +81,14 @@ class Option:
         }
         if self.excluded is not None:
             out["excluded"] = self.excluded
+        st = p.stop_overridden
+        if st is not None:
+            out["stop"] = {
+                "reason": st.reason,
+                "until": st.until.isoformat().replace("+00:00", "Z") if st.until else None,
+                "care_type": st.care_type or None,
+                "applies": False,
+            }
         return out
 
 
@@ -159,6 +170,8 @@ def rank_places(
         free = e.free(now)
         score = travel + scarcity_cost(free) + age / 6
         reason = f"{travel:.0f} min, {free} free, updated {age_text(age)}{border}"
+        if place.stop_overridden is not None:
+            reason += f"; SEH stop does not apply to U1 (LNAZ): {place.stop_overridden.reason}"
         bisect.insort(options, Option(place, score, reason, free=free, age_minutes=age), key=_order)
     excluded.sort(key=lambda o: (o.place.travel_minutes, o.place.provider.id))
     return options[:limit], excluded

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real redis-server per test session, and a store URL of each kind."""
+"""Shared fixtures: a real redis-server, Sentinel set and Redis Cluster per session, and a store URL of each kind."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from .redis_server import RedisServer
+from .redis_topology import ClusterTopology, SentinelTopology
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +20,28 @@ def redis_server() -> Iterator[RedisServer]:
         yield server
     finally:
         server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def sentinel_topology() -> Iterator[SentinelTopology]:
+    """A primary, two replicas and three Sentinels for the session (tests that kill nodes start their own)."""
+    topology = SentinelTopology()
+    try:
+        topology.start()
+        yield topology
+    finally:
+        topology.cleanup()
+
+
+@pytest.fixture(scope="session")
+def cluster_topology() -> Iterator[ClusterTopology]:
+    """Three primaries, a replica each and a spare replica, for the session (tests that kill nodes start their own)."""
+    topology = ClusterTopology()
+    try:
+        topology.start()
+        yield topology
+    finally:
+        topology.cleanup()
 
 
 @pytest.fixture

@@ -45,14 +45,18 @@ class RedisAuditStore:
         entry_id = self._new_id(at_ms)
         member = f"{entry_id} {body}"
         cutoff = at_ms - retention_days * _DAY_MS
-        async with self._backend.client.pipeline(transaction=True) as pipe:
-            pipe.zadd(k.audit, {member: at_ms})
-            pipe.zremrangebyscore(k.audit, "-inf", f"({cutoff}")
-            if patient_ref:
-                pipe.zadd(k.patient_audit(patient_ref), {member: at_ms})
-                pipe.zremrangebyscore(k.patient_audit(patient_ref), "-inf", f"({cutoff}")
-                pipe.expire(k.patient_audit(patient_ref), retention_days * 86_400)
-            await pipe.execute()
+        commands: list[tuple[str | int, ...]] = [
+            ("ZADD", k.audit, at_ms, member),
+            ("ZREMRANGEBYSCORE", k.audit, "-inf", f"({cutoff}"),
+        ]
+        if patient_ref:
+            mine = k.patient_audit(patient_ref)
+            commands += [
+                ("ZADD", mine, at_ms, member),
+                ("ZREMRANGEBYSCORE", mine, "-inf", f"({cutoff}"),
+                ("EXPIRE", mine, retention_days * 86_400),
+            ]
+        await self._backend.writer.transaction(k.audit, commands)
         return entry_id
 
     @unavailable_as_store_error

@@ -23,7 +23,7 @@ from ..state import CapacityEntry, CapacityUpdate, Hold, ProviderStatus, Snapsho
 from ..store.types import IdempotencyKey
 from .client import RedisBackend, unavailable_as_store_error
 from .keys import RegionKeys, entry_field
-from .scripts import CALL_OP_TTL_S, IDEMPOTENCY_TTL_S, Scripts, as_list, dumps, error_of, run_json
+from .scripts import CALL_OP_TTL_S, IDEMPOTENCY_TTL_S, Scripts, as_list, dumps, error_of, parse_json
 
 __all__ = ["RedisCapacityStore"]
 
@@ -66,7 +66,8 @@ class RedisCapacityStore:
         return self._backend.scripts
 
     async def _run(self, script: AsyncScript, keys: Sequence[str], args: Sequence[str | int]) -> Any:
-        return await run_json(script, self._backend.client, keys, args)
+        """Run a write script (acknowledged once the replicas have it) and parse its JSON reply."""
+        return parse_json(await self._backend.writer.script(script, keys, args))
 
     @unavailable_as_store_error
     async def seed(self, region: Region, now: datetime) -> None:
@@ -89,9 +90,8 @@ class RedisCapacityStore:
 
     async def _snapshot(self, k: RegionKeys) -> Snapshot:
         b = self._backend
-        caps, statuses, holds, last_id = await b.scripts.snapshot(
-            keys=[k.capacity, k.status, k.holds, k.due, k.events], client=b.client
-        )
+        keys = [k.capacity, k.status, k.holds, k.due, k.events]
+        caps, statuses, holds, last_id = await b.writer.script(b.scripts.snapshot, keys, [], read_only=True)
         entries = sorted((CapacityEntry.from_dict(json.loads(c)) for c in caps), key=lambda e: e.key)
         return Snapshot(
             tuple(entries),
@@ -140,9 +140,7 @@ class RedisCapacityStore:
                 item["fp"] = op.idem.fingerprint
             spec.append(item)
         b = self._backend
-        replies = await b.scripts.apply_updates(
-            keys=keys, args=[b.maxlen, IDEMPOTENCY_TTL_S, dumps(spec)], client=b.client
-        )
+        replies = await b.writer.script(b.scripts.apply_updates, keys, [b.maxlen, IDEMPOTENCY_TTL_S, dumps(spec)])
         return [_update_reply(json.loads(raw)) for raw in replies]
 
     @unavailable_as_store_error
@@ -153,7 +151,7 @@ class RedisCapacityStore:
         result = await self._run(
             self._lua.set_status,
             [k.status, k.events, k.op(op_id)],
-            [op_id, dumps(status.to_dict()), ts, self._backend.maxlen, IDEMPOTENCY_TTL_S],
+            [op_id, dumps(status.to_dict()), ts, self._backend.maxlen, IDEMPOTENCY_TTL_S, status.key],
         )
         return ProviderStatus.from_dict(result)
 

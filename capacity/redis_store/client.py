@@ -1,38 +1,66 @@
 """The Redis connection every store of a region shares, and the mapping of Redis faults to StoreUnavailable.
 
-How the client is built is the one thing a deployment mode changes: ``basic_client`` makes the
-single-server client (a ``BlockingConnectionPool`` with an explicit ``Retry``); Sentinel and
-Cluster modes add their own builder beside it, chosen by the URL scheme, and every operation stays
-the same code (as alisaifee/limits does with ``use_basic`` / ``use_sentinel`` / ``use_cluster``).
+How the client is built is the one thing a deployment mode changes (``modes.py``: single server,
+Sentinel, Cluster, chosen by the URL scheme); every operation stays the same code. Plain reads go
+through the mode's client; writes (which wait for the replicas) and the atomic reads (a read script,
+MULTI/EXEC of reads) go through ``writes.Writer`` on a connection lent by the mode.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeAlias, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
-from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import BusyLoadingError, ConnectionError, ReadOnlyError, TimeoutError
+from redis.asyncio.connection import AbstractConnection
+from redis.exceptions import (
+    AskError,
+    BusyLoadingError,
+    ClusterDownError,
+    ConnectionError,
+    NoScriptError,
+    ReadOnlyError,
+    RedisClusterException,
+    RedisError,
+    TimeoutError,
+    TryAgainError,
+)
 
 from ..errors import StoreUnavailable
 from .keys import RegionKeys
+from .modes import AnyRedis, ClientMode, ClientOptions, ModeBuilder, builder_for
 from .scripts import Scripts, register_scripts
+from .writes import Writer, is_refusal
 
-__all__ = ["ClientBuilder", "ClientOptions", "RedisBackend", "basic_client", "unavailable_as_store_error"]
+__all__ = ["ClientOptions", "RedisBackend", "unavailable_as_store_error"]
 
 _LOGGER = logging.getLogger(__name__)
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
-# Faults that mean "Redis could not be reached or cannot serve now".
-# BusyLoadingError (a restarted server still reading its AOF) is a ConnectionError;
-# ReadOnlyError is a replica after a failover; builtin TimeoutError is an OSError.
-_UNAVAILABLE: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError, ReadOnlyError, OSError)
+
+def _unavailable(exc: BaseException) -> str | None:
+    """What a Redis fault means for the caller, or None when it is no fault of reachability (a bug, bad data).
+
+    BusyLoadingError (a restarted server still reading its AOF) is a ConnectionError; ReadOnlyError
+    is a replica after a failover; builtin TimeoutError is an OSError; the cluster errors come
+    during a failover or a resharding.
+    """
+    if isinstance(exc, BusyLoadingError):
+        return "is still loading its data"
+    if isinstance(exc, ReadOnlyError):
+        return "is a read-only replica (after a failover?)"
+    if isinstance(exc, ClusterDownError | TryAgainError | AskError | RedisClusterException):
+        return "is failing over or resharding"
+    if isinstance(exc, NoScriptError):  # a promoted replica the client did not load the script on yet
+        return "does not know a script yet (after a failover?)"
+    if isinstance(exc, ConnectionError | TimeoutError | OSError):
+        return "could not be reached"
+    if isinstance(exc, RedisError) and is_refusal(exc):
+        return "refused the command (too few replicas?)"
+    return None
 
 
 class _Located(Protocol):
@@ -55,54 +83,21 @@ def unavailable_as_store_error(
     async def wrapper(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return await fn(self, *args, **kwargs)
-        except _UNAVAILABLE as exc:
-            if isinstance(exc, BusyLoadingError):
-                what = "is still loading its data"
-            elif isinstance(exc, ReadOnlyError):
-                what = "is a read-only replica (after a failover?)"
-            else:
-                what = "could not be reached"
+        except (RedisError, RedisClusterException, OSError) as exc:
+            what = _unavailable(exc)
+            if what is None:
+                raise
             where = self.where
             _LOGGER.warning("redis %s %s in %s: %r", where, what, fn.__name__, exc)
             raise StoreUnavailable(
-                f"the Redis store at {where} {what} ({type(exc).__name__}: {str(exc) or 'timed out'}); "
-                "a write may or may not have been applied: repeating it with the same op id is safe"
+                f"the Redis store at {where} {what} ({type(exc).__name__}: {str(exc) or 'timed out'})"
             ) from exc
 
     return wrapper
 
 
-@dataclass(frozen=True, slots=True)
-class ClientOptions:
-    """How the client talks to Redis: command timeout, pool size, retries of a broken or timed-out command."""
-
-    socket_timeout: float = 0.5
-    max_connections: int = 64
-    retries: int = 3
-
-
-#: Builds the client of one deployment mode from the URL; no I/O (connections open on first use).
-ClientBuilder: TypeAlias = Callable[[str, ClientOptions], Redis]
-
-
-def basic_client(url: str, options: ClientOptions) -> Redis:
-    """A client of one Redis server (``redis://``, ``rediss://``, ``unix://``) over a blocking pool."""
-    pool = BlockingConnectionPool.from_url(
-        url,
-        max_connections=options.max_connections,
-        timeout=2.0,
-        socket_timeout=options.socket_timeout,
-        socket_connect_timeout=1.0,
-        health_check_interval=10,
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), options.retries),
-        retry_on_error=[ConnectionError, TimeoutError],
-        decode_responses=True,
-    )
-    return Redis(connection_pool=pool)
-
-
 class RedisBackend:
-    """The client, pool and registered scripts that every store of one region on Redis shares."""
+    """The client, registered scripts and writer that every store of one region on Redis shares."""
 
     def __init__(
         self,
@@ -111,7 +106,9 @@ class RedisBackend:
         options: ClientOptions,
         *,
         stream_maxlen: int = 1_000_000,
-        build: ClientBuilder = basic_client,
+        build: ModeBuilder | None = None,
+        min_replicas: int | None = None,
+        wait_timeout: float = 1.0,
     ) -> None:
         self.region_id = region_id
         self.keys = RegionKeys.of(region_id)
@@ -119,24 +116,30 @@ class RedisBackend:
         #: The events stream is trimmed to about this many entries (XADD MAXLEN ~).
         self.maxlen = stream_maxlen
         self._url = url
-        self._build = build
-        self._client: Redis | None = None
+        self._build = build or builder_for(url)
+        self._min_replicas = min_replicas
+        self._wait_timeout = wait_timeout
+        self._mode: ClientMode | None = None
         self._scripts: Scripts | None = None
+        self._writer: Writer | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
-        #: host:port (or the socket path) once open, for logs and error texts.
-        self.where = "redis"
 
     @property
-    def client(self) -> Redis:
-        """The open client; StoreUnavailable when the backend is not open."""
-        if self._client is None:
+    def where(self) -> str:
+        """The servers (host:port, socket path, Sentinel service and its primary now, cluster), for error texts."""
+        return self._mode.where() if self._mode is not None else "redis (not open)"
+
+    @property
+    def mode(self) -> ClientMode:
+        """The open deployment mode; StoreUnavailable when the backend is not open."""
+        if self._mode is None:
             raise StoreUnavailable("the store is not open")
-        return self._client
+        return self._mode
 
     @property
-    def pool(self) -> ConnectionPool:
-        """The client's connection pool (the blocking event read borrows a connection from it)."""
-        return self.client.connection_pool
+    def client(self) -> AnyRedis:
+        """The open client (reads, and the writes that need no replica: seeding)."""
+        return self.mode.client
 
     @property
     def scripts(self) -> Scripts:
@@ -145,17 +148,36 @@ class RedisBackend:
             raise StoreUnavailable("the store is not open")
         return self._scripts
 
+    @property
+    def writer(self) -> Writer:
+        """Sends every acknowledged write (and waits for the replicas)."""
+        if self._writer is None:
+            raise StoreUnavailable("the store is not open")
+        return self._writer
+
+    @property
+    def min_replicas(self) -> int:
+        """Replicas a write must reach before it is acknowledged (the mode's default unless configured)."""
+        return self.writer.min_replicas
+
+    def pinned(self, key: str) -> contextlib.AbstractAsyncContextManager[AbstractConnection]:
+        """Lend a connection to the primary that owns ``key`` (the blocking event read uses one)."""
+        return self.mode.pinned(key)
+
     def on_close(self, finish: Callable[[], Awaitable[None]]) -> None:
         """Have ``close`` await ``finish`` (a store's writes in flight) before it releases the connections."""
         self._closers.append(finish)
 
     async def open(self) -> None:
-        """Build the client and its pool, register the scripts, and check the server answers."""
-        client = self._build(self._url, self.options)
-        kw = client.connection_pool.connection_kwargs
-        self.where = str(kw.get("path") or f"{kw.get('host', 'localhost')}:{kw.get('port', 6379)}")
-        self._client = client
-        self._scripts = register_scripts(client)
+        """Build the client of the URL's mode, register the scripts, and check the region's primary answers."""
+        mode = self._build(self._url, self.options)
+        self._mode = mode
+        self._scripts = register_scripts(mode.client)
+        min_replicas = mode.default_min_replicas if self._min_replicas is None else self._min_replicas
+        self._writer = Writer(
+            mode, self.options, self.keys.fence, min_replicas=min_replicas, wait_timeout=self._wait_timeout
+        )
+        _LOGGER.info("redis store %s (%s mode): writes wait for %d replica(s)", self.where, mode.name, min_replicas)
         try:
             await self.ping()
         except StoreUnavailable:
@@ -163,18 +185,18 @@ class RedisBackend:
             raise
 
     async def close(self) -> None:
-        """Finish the writes in flight, then close the client and its pool."""
+        """Finish the writes in flight, then close the client and its connections."""
         for finish in self._closers:
             await finish()
-        client = self._client
-        self._client = None
+        mode = self._mode
+        self._mode = None
         self._scripts = None
-        if client is not None:
-            pool = client.connection_pool
-            await client.aclose()
-            await pool.aclose()
+        self._writer = None
+        if mode is not None:
+            await mode.aclose()
 
     @unavailable_as_store_error
     async def ping(self) -> None:
-        """Raise StoreUnavailable when Redis does not answer."""
-        await self.client.ping()
+        """Raise StoreUnavailable when the primary of this region's keys does not answer."""
+        # A keyed read: on a cluster it goes to the shard of this region, not to every node.
+        await self.client.exists(self.keys.fence)

@@ -9,10 +9,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from redis.exceptions import ResponseError
+
 from ..clock import from_ms, to_ms
 from ..state import EntryHint, Event, LazyJson
 from .client import RedisBackend, unavailable_as_store_error
 from .scripts import CALL_OP_TTL_S, dumps
+from .writes import is_refusal
 
 __all__ = ["RedisEventLog", "events_of_entries", "events_of_xread"]
 
@@ -68,25 +71,27 @@ class RedisEventLog:
         return events_of_entries(entries)
 
     async def _read_blocking(self, last_id: str, limit: int, block_ms: int) -> list[Event]:
-        """XREAD BLOCK on a connection of the pool, with a read timeout longer than the block.
+        """XREAD BLOCK on a lent connection to the stream's primary, with a read timeout longer than the block.
 
         The client's commands time out after ``socket_timeout``, shorter than a
-        block, so this borrows a connection and reads with its own deadline.
-        A read that is cancelled by the deadline disconnects the connection, so
-        a late reply never reaches the next command on it. Not retried: a read
-        changes nothing and the caller polls again.
+        block, so this borrows a connection (from the pool, or from the cluster
+        node that owns the region's slot) and reads with its own deadline. A
+        read that fails or is cancelled by the deadline closes the connection,
+        so a late reply never reaches the next command on it. Not retried: a
+        read changes nothing and the caller polls again.
         """
-        pool = self._backend.pool
-        conn = await pool.get_connection()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
         try:
-            async with asyncio.timeout(block_ms / 1000 + self._backend.options.socket_timeout + 1.0):
-                await conn.send_command(
-                    "XREAD", "COUNT", limit, "BLOCK", block_ms, "STREAMS", self._keys.events, last_id
-                )
-                # math.inf: no socket timeout on this read; the deadline above bounds it.
-                reply = await conn.read_response(timeout=math.inf)
-        finally:
-            await pool.release(conn)
+            async with self._backend.pinned(self._keys.events) as conn:
+                async with asyncio.timeout(block_ms / 1000 + self._backend.options.socket_timeout + 1.0):
+                    await conn.send_command(
+                        "XREAD", "COUNT", limit, "BLOCK", block_ms, "STREAMS", self._keys.events, last_id
+                    )
+                    # math.inf: no socket timeout on this read; the deadline above bounds it.
+                    reply = await conn.read_response(timeout=math.inf)
+        except ResponseError as exc:
+            if is_refusal(exc):  # MOVED after a cluster failover: the next read goes to the new primary
+                await self._backend.mode.heal(exc)
+            raise
         return events_of_xread(reply)
 
     @unavailable_as_store_error
@@ -94,9 +99,9 @@ class RedisEventLog:
         """Append an application event; returns its stream id (a fresh op id guards redis-py's retries)."""
         b = self._backend
         op = self._keys.op(f"event:{uuid.uuid4().hex}")
-        reply = await b.scripts.append_event(
-            keys=[self._keys.events, op],
-            args=[to_ms(now), type_, dumps(data), b.maxlen, CALL_OP_TTL_S],
-            client=b.client,
+        reply = await b.writer.script(
+            b.scripts.append_event,
+            [self._keys.events, op],
+            [to_ms(now), type_, dumps(data), b.maxlen, CALL_OP_TTL_S],
         )
         return str(reply)

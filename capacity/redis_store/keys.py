@@ -4,13 +4,14 @@ Every key of region ``R`` starts with ``zcc:{R}:``, so Redis Cluster puts them a
 every script may touch any of them::
 
     zcc:{R}:capacity              hash   "provider|care_type" -> CapacityEntry JSON
-    zcc:{R}:status                hash   provider_id -> ProviderStatus JSON
+    zcc:{R}:status                hash   provider_id or "provider|care_type" -> ProviderStatus JSON
     zcc:{R}:holds                 hash   hold_id -> Hold JSON (every hold, in any state)
     zcc:{R}:holds:due             zset   hold_id scored by held_until ms (active holds only)
     zcc:{R}:idem:<key>            string {"fingerprint", "response"} JSON, EX 1 day
     zcc:{R}:op:<op_id>            string the stored result of a write, EX 1 day
     zcc:{R}:events                stream ts, type, data (JSON) [, ek, ev]; MAXLEN ~ stream_maxlen
     zcc:{R}:tokens                hash   token hash -> TokenRecord JSON
+    zcc:{R}:tokens:used           hash   token hash -> when it was last used (ms)
     zcc:{R}:requests:body         hash   request id -> record body (JSON text, as given)
     zcc:{R}:requests:version      hash   request id -> version (1 on create)
     zcc:{R}:requests:all          zset   request id scored by creation ms (every request)
@@ -20,6 +21,7 @@ every script may touch any of them::
     zcc:{R}:trajectory:<ref>:events  list  the patient's trajectory events (JSON texts), oldest first
     zcc:{R}:audit                 zset   "<id> <body>" scored by the entry's time ms
     zcc:{R}:audit:patient:<ref>   zset   the same members for one patient, EX the retention
+    zcc:{R}:fence                 string a counter every replicated write increments before its WAIT (writes.py)
 
 A record's body and its version live in two hashes so that no script parses a body. The events
 stream's optional ``ek`` ("provider|care_type") and ``ev`` (version) fields of a
@@ -49,6 +51,7 @@ class RegionKeys:
     due: str
     events: str
     tokens: str
+    tokens_used: str
     request_bodies: str
     request_versions: str
     requests_all: str
@@ -56,6 +59,7 @@ class RegionKeys:
     trajectory_bodies: str
     trajectory_versions: str
     audit: str
+    fence: str
 
     @classmethod
     def of(cls, region_id: str) -> RegionKeys:
@@ -69,6 +73,7 @@ class RegionKeys:
             due=p + "holds:due",
             events=p + "events",
             tokens=p + "tokens",
+            tokens_used=p + "tokens:used",
             request_bodies=p + "requests:body",
             request_versions=p + "requests:version",
             requests_all=p + "requests:all",
@@ -76,6 +81,7 @@ class RegionKeys:
             trajectory_bodies=p + "trajectories:body",
             trajectory_versions=p + "trajectories:version",
             audit=p + "audit",
+            fence=p + "fence",
         )
 
     def patient_audit(self, patient_ref: str) -> str:

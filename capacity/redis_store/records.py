@@ -12,7 +12,7 @@ from typing import Any
 from ..clock import to_ms
 from ..store.types import Document, DocWrite, Trail
 from .client import RedisBackend, unavailable_as_store_error
-from .scripts import IDEMPOTENCY_TTL_S, dumps, run_json
+from .scripts import IDEMPOTENCY_TTL_S, dumps, parse_json
 
 __all__ = ["RedisRecordStore"]
 
@@ -63,17 +63,18 @@ class RedisRecordStore:
         ]
         args.extend(tevents_of)
         keys = [*doc_keys, k.events, k.op(write.op_id), tevents]
-        result = await run_json(b.scripts.put_doc, b.client, keys, args)
+        result = parse_json(await b.writer.script(b.scripts.put_doc, keys, args))
         return int(result["version"])
 
     @unavailable_as_store_error
     async def get_request(self, request_id: str) -> Document | None:
         """A request record and its version, read together."""
         k = self._keys
-        async with self._backend.client.pipeline(transaction=True) as pipe:
-            pipe.hget(k.request_bodies, request_id)
-            pipe.hget(k.request_versions, request_id)
-            body, version = await pipe.execute()
+        body, version = await self._backend.writer.transaction(
+            k.request_bodies,
+            [("HGET", k.request_bodies, request_id), ("HGET", k.request_versions, request_id)],
+            read_only=True,
+        )
         return _document(body, version)
 
     @unavailable_as_store_error
@@ -85,10 +86,11 @@ class RedisRecordStore:
         ids = [str(i) for i in await client.zrange(key, 0, -1)]
         if not ids:
             return []
-        async with client.pipeline(transaction=True) as pipe:
-            pipe.hmget(k.request_bodies, ids)
-            pipe.hmget(k.request_versions, ids)
-            bodies, versions = await pipe.execute()
+        bodies, versions = await self._backend.writer.transaction(
+            k.request_bodies,
+            [("HMGET", k.request_bodies, *ids), ("HMGET", k.request_versions, *ids)],
+            read_only=True,
+        )
         docs = (_document(body, version) for body, version in zip(bodies, versions, strict=True))
         return [d for d in docs if d is not None]
 
@@ -96,11 +98,15 @@ class RedisRecordStore:
     async def get_trajectory(self, patient_ref: str) -> Trail:
         """The patient's record (None if never written) and trajectory events, oldest first, read together."""
         k = self._keys
-        async with self._backend.client.pipeline(transaction=True) as pipe:
-            pipe.hget(k.trajectory_bodies, patient_ref)
-            pipe.hget(k.trajectory_versions, patient_ref)
-            pipe.lrange(k.trajectory_events(patient_ref), 0, -1)
-            body, version, events = await pipe.execute()
+        body, version, events = await self._backend.writer.transaction(
+            k.trajectory_bodies,
+            [
+                ("HGET", k.trajectory_bodies, patient_ref),
+                ("HGET", k.trajectory_versions, patient_ref),
+                ("LRANGE", k.trajectory_events(patient_ref), 0, -1),
+            ],
+            read_only=True,
+        )
         return Trail(_document(body, version), tuple(events))
 
 

@@ -9,16 +9,16 @@ script by itself on NOSCRIPT (after a server restart).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
 from ..errors import Conflict, IdempotencyMismatch, InvalidTransition, NotFound, PlaceGone, ZccError
+from .modes import AnyRedis
 
 __all__ = [
     "CALL_OP_TTL_S",
@@ -29,8 +29,8 @@ __all__ = [
     "dumps",
     "error_of",
     "lua_source",
+    "parse_json",
     "register_scripts",
-    "run_json",
 ]
 
 # Idempotency-Key records and the op records of caller-given op ids live one day.
@@ -73,9 +73,11 @@ class Scripts:
     append_event: AsyncScript
     snapshot: AsyncScript
     put_doc: AsyncScript
+    mark_used: AsyncScript
+    revoke_token: AsyncScript
 
 
-def register_scripts(client: Redis) -> Scripts:
+def register_scripts(client: AnyRedis) -> Scripts:
     """Register every script once with ``client`` (no I/O: the first call loads it on the server)."""
     reg = client.register_script
     return Scripts(
@@ -87,6 +89,8 @@ def register_scripts(client: Redis) -> Scripts:
         append_event=reg(lua_source("append_event")),
         snapshot=reg(lua_source("snapshot")),
         put_doc=reg(lua_source("put_doc")),
+        mark_used=reg(lua_source("mark_used")),
+        revoke_token=reg(lua_source("revoke_token")),
     )
 
 
@@ -95,9 +99,8 @@ def error_of(reply: Mapping[str, Any]) -> ZccError:
     return ERRORS[reply["err"]](str(reply["msg"]), field=reply.get("field"))
 
 
-async def run_json(script: AsyncScript, client: Redis, keys: Sequence[str], args: Sequence[str | int]) -> Any:
-    """Run a script whose reply is JSON; an ``{"err": ...}`` reply raises the matching domain error."""
-    raw = await script(keys=list(keys), args=list(args), client=client)
+def parse_json(raw: Any) -> Any:
+    """A script's JSON reply; an ``{"err": ...}`` reply raises the matching domain error."""
     result = json.loads(raw)
     if isinstance(result, dict) and "err" in result:
         raise error_of(result)

@@ -10,8 +10,18 @@ from typing import Any
 
 from ..clock import from_ms, to_ms
 from ..model import Region
-from ..rules import HoldEnd, apply_report, confirm, next_status, release, release_status, take_unit, unknown_hold
-from ..state import CapacityEntry, CapacityUpdate, Hold, ProviderStatus, Snapshot, UpdateResult
+from ..rules import (
+    HoldEnd,
+    apply_report,
+    confirm,
+    next_status,
+    release,
+    release_status,
+    stop_in_force,
+    take_unit,
+    unknown_hold,
+)
+from ..state import CapacityEntry, CapacityUpdate, Hold, ProviderStatus, Snapshot, UpdateResult, status_key
 from ..store.types import IdempotencyKey
 from .db import IDEMPOTENCY_TTL_MS, SqliteBackend, idem_get, idem_put
 from .events import log_event
@@ -60,8 +70,9 @@ def _put_entry(db: sqlite3.Connection, e: CapacityEntry) -> None:
     )
 
 
-def _status(db: sqlite3.Connection, provider_id: str) -> ProviderStatus | None:
-    row = db.execute("SELECT data FROM provider_status WHERE provider_id=?", (provider_id,)).fetchone()
+def _status(db: sqlite3.Connection, key: str) -> ProviderStatus | None:
+    """The stored status under ``key`` (ProviderStatus.key: the provider, or ``provider|care_type``)."""
+    row = db.execute("SELECT data FROM provider_status WHERE provider_id=?", (key,)).fetchone()
     return ProviderStatus.from_dict(json.loads(row[0])) if row is not None else None
 
 
@@ -165,9 +176,10 @@ class SqliteCapacity:
             done = idem_get(db, op, at)
             if done is not None:
                 return ProviderStatus.from_dict(done)
-            stored = next_status(_status(db, status.provider_id), status)
+            stored = next_status(_status(db, status.key), status)
             d = stored.to_dict()
-            db.execute("INSERT OR REPLACE INTO provider_status VALUES (?, ?)", (status.provider_id, json.dumps(d)))
+            # The column named provider_id holds the status key: a care type's stop is a row of its own.
+            db.execute("INSERT OR REPLACE INTO provider_status VALUES (?, ?)", (status.key, json.dumps(d)))
             log_event(db, "provider.status", {"op": op_id, "status": d}, at)
             idem_put(db, op, d, at)
             return stored
@@ -187,7 +199,10 @@ class SqliteCapacity:
                     existing = _hold(db, replay["hold_id"])
             if existing is not None:
                 return existing, _entry_of_hold(db, existing)
-            entry = take_unit(_entry(db, hold.provider_id, hold.care_type), _status(db, hold.provider_id), hold, now)
+            stop = stop_in_force(
+                _status(db, hold.provider_id), _status(db, status_key(hold.provider_id, hold.care_type)), now
+            )
+            entry = take_unit(_entry(db, hold.provider_id, hold.care_type), stop, hold, now)
             _put_entry(db, entry)
             _put_hold(db, hold)
             log_event(db, "hold.created", {"hold": hold.to_dict(), "entry": entry.to_dict()}, now)

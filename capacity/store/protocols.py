@@ -26,8 +26,9 @@ __all__ = ["AuditStore", "Backend", "CapacityStore", "EventLog", "InstanceRegist
 class Backend(Protocol):
     """The connection every store of one backend shares: opened once, closed once."""
 
-    #: Where the data lives, for logs and error texts (a file path, host:port).
-    where: str
+    @property
+    def where(self) -> str:
+        """Where the data lives, for logs and error texts (a file path, host:port, the primary now)."""
 
     async def open(self) -> None:
         """Connect and create what is missing (tables, scripts)."""
@@ -177,6 +178,15 @@ class TokenStore(Protocol):
 
     async def count(self) -> int:
         """How many tokens exist (to tell an operator how to make the first one)."""
+
+    async def revoke(self, token_hash: str, now: datetime) -> bool:
+        """Delete a grant and append its ``token.revoked`` event, atomically; False when there was none."""
+
+    async def mark_used(self, used: Mapping[str, datetime]) -> None:
+        """Record when tokens (by hash) were last used; a later time is never replaced by an earlier one."""
+
+    async def last_used(self) -> dict[str, datetime]:
+        """When each token was last used, by hash (a token never used is absent)."""
 
 
 class InstanceRegistry(Protocol):

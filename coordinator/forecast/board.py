@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from capacity.model import Region
-from capacity.state import CapacityEntry, ProviderStatus
+from capacity.rules import stop_in_force
+from capacity.state import CapacityEntry, ProviderStatus, status_key
 
 from ..simulate.supply import is_bed, los_minutes
 from .demand import Demand
@@ -30,10 +31,12 @@ class BoardNow:
     entries: Mapping[tuple[str, str], CapacityEntry]
     statuses: Mapping[str, ProviderStatus]
 
-    def stopped_until(self, provider_id: str) -> datetime | None:
-        """When the provider's stop ends (``datetime.max`` for an open-ended one); None when not on stop."""
-        status = self.statuses.get(provider_id)
-        if status is None or not status.stopped(self.now):
+    def stopped_until(self, provider_id: str, care_type: str = "") -> datetime | None:
+        """When the stop of the provider (or of its ``care_type``) ends (``datetime.max`` when open-ended); None."""
+        status = stop_in_force(
+            self.statuses.get(provider_id), self.statuses.get(status_key(provider_id, care_type)), self.now
+        )
+        if status is None:
             return None
         return status.until or datetime.max.replace(tzinfo=self.now.tzinfo)
 
@@ -48,7 +51,7 @@ def board_free(board: BoardNow, region: Region, care_type: str) -> tuple[int, in
         if offer.care_type != care_type:
             continue
         entry = board.entries.get((provider.id, care_type))
-        if entry is None or entry.stale(board.now) or board.stopped_until(provider.id) is not None:
+        if entry is None or entry.stale(board.now) or board.stopped_until(provider.id, care_type) is not None:
             continue
         hours = provider.hours_for(care_type)
         if hours.always or hours.is_open(board.now, region.tz):
@@ -82,7 +85,7 @@ def forecast_input(
             stale += 1
             continue
         hours_of = provider.hours_for(care_type)
-        until = board.stopped_until(provider.id)
+        until = board.stopped_until(provider.id, care_type)
         stopped += until is not None
         usable = np.array(
             [(hours_of.always or hours_of.is_open(t, tz)) and (until is None or t >= until) for t in times],

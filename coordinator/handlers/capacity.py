@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from capacity.view import CapacityView
 from ..auth import require
 from ..idempotency import idempotency_key
 from ..jsonio import dumps, json_response
-from ..keys import BOARD_CACHE, CAPACITY, METRICS, SETTINGS, STREAM_SLOTS
+from ..keys import AUTH, BOARD_CACHE, CAPACITY, METRICS, SETTINGS, STREAM_SLOTS
 from ..logs import bind
 from ..metrics import Metrics
 from ..schemas import capacity_updates, read_json
@@ -178,17 +179,19 @@ async def capacity_stream(request: web.Request) -> web.StreamResponse:
     A client that falls behind or loses the connection reconnects and starts
     again from a fresh ``board``; a comment line every 15 s keeps proxies open.
     """
-    require(request, *ALL_ROLES)
+    who = require(request, *ALL_ROLES)
     view = request.app[CAPACITY].view
     f = _filters(request, view)
     # A slot per stream, capped per client address and in all (503 with Retry-After when full);
     # a client that stops reading is cut off by the server's send timeout (coordinator/server).
     with request.app[STREAM_SLOTS].hold(request.remote or "?"):
-        return await _stream(request, view, f)
+        return await _stream(request, view, f, lambda: request.app[AUTH].active(who))
 
 
-async def _stream(request: web.Request, view: CapacityView, f: dict[str, set[str] | None]) -> web.StreamResponse:
-    """Write the stream until the view closes it or the client goes away."""
+async def _stream(
+    request: web.Request, view: CapacityView, f: dict[str, set[str] | None], allowed: Callable[[], bool]
+) -> web.StreamResponse:
+    """Write the stream until the view closes it, the client goes away or its token is revoked."""
     queue = view.subscribe()
     resp = web.StreamResponse(
         headers={
@@ -208,7 +211,7 @@ async def _stream(request: web.Request, view: CapacityView, f: dict[str, set[str
         now = utcnow()
         await resp.write(board_event(now))
         quiet = 0.0
-        while True:
+        while allowed():
             try:
                 change = await asyncio.wait_for(queue.get(), SSE_CHECK_SECONDS)
             except TimeoutError:

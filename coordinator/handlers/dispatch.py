@@ -10,6 +10,8 @@ from aiohttp import web
 from capacity.clock import utcnow
 from capacity.errors import InvalidInput
 from capacity.jsontypes import JSONObject
+from capacity.rules import stop_in_force
+from capacity.state import status_key
 from routing.dispatch import Place, rank_places
 from routing.graph import Snap
 from routing.lookup import Routing
@@ -28,6 +30,8 @@ __all__ = ["dispatch_options"]
 # most places are closed (a night team at noon) to a few milliseconds.
 MAX_PLACES = 200
 MAX_EXCLUDED = 50
+SEH = "seh"
+LIFE_THREATENING = ("U0", "U1")
 
 
 async def dispatch_options(request: web.Request) -> web.Response:
@@ -45,16 +49,21 @@ async def dispatch_options(request: web.Request) -> web.Response:
     snap = routing.snap(lat, lon)
     now, tz = utcnow(), region.tz
 
+    # LNAZ: an SEH stop never turns away a life-threatening patient; for U0/U1 the place is listed, marked.
+    life_threatening = q.urgency in LIFE_THREATENING and q.care_type == SEH
+
     def home_places() -> Iterator[Place]:
         for pid, minutes in routing.nearest(snap, region.id, q.care_type, at_most=MAX_PLACES):
+            stop = view.stop_of(pid, now, q.care_type)
             yield Place(
                 region.id,
                 region.name,
                 region.providers[pid],
                 q.care_type,
                 view.entries.get((pid, q.care_type)),
-                view.stop_of(pid, now),
+                None if life_threatening else stop,
                 minutes,
+                stop_overridden=stop if life_threatening else None,
             )
 
     options, excluded = rank_places(
@@ -63,7 +72,7 @@ async def dispatch_options(request: web.Request) -> web.Response:
     cross = False
     if not options and state.neighbours:
         across, excluded_across = rank_places(
-            _neighbour_places(routing, state, snap, q.care_type, now),
+            _neighbour_places(routing, state, snap, q.care_type, now, life_threatening),
             now,
             tz,
             limit=q.limit,
@@ -93,21 +102,24 @@ async def dispatch_options(request: web.Request) -> web.Response:
     return json_response(body)
 
 
-def _neighbour_places(
-    routing: Routing, state: RoutingState, snap: Snap, care_type: str, now: datetime
+def _neighbour_places(  # noqa: PLR0917 - one lookup's parts
+    routing: Routing, state: RoutingState, snap: Snap, care_type: str, now: datetime, life_threatening: bool
 ) -> Iterator[Place]:
     """Places of the neighbouring regions, with the capacity this service last read of them."""
     for region in state.neighbours:
         board = state.boards.get(region.id)
         for pid, minutes in routing.nearest(snap, region.id, care_type, at_most=MAX_PLACES):
-            status = board.statuses.get(pid) if board else None
+            stop = None
+            if board is not None:
+                stop = stop_in_force(board.statuses.get(pid), board.statuses.get(status_key(pid, care_type)), now)
             yield Place(
                 region.id,
                 region.name,
                 region.providers[pid],
                 care_type,
                 board.entries.get((pid, care_type)) if board else None,
-                status if status is not None and status.stopped(now) else None,
+                None if life_threatening else stop,
                 minutes,
                 cross_region=True,
+                stop_overridden=stop if life_threatening else None,
             )

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from capacity.board import stop_json
 from capacity.clock import iso, utcnow
 from capacity.errors import Forbidden, InvalidInput, NotFound
 from capacity.jsontypes import JSONObject
 from capacity.model import Region
-from capacity.state import ProviderStatus
+from capacity.state import ProviderStatus, status_key
 
 from ..auth import require
 from ..idempotency import idempotency_key, op_id_of
@@ -53,10 +54,13 @@ async def list_providers(request: web.Request) -> web.Response:
     out = []
     for pid in region.providers:
         d = provider_json(region, pid)
-        stop = view.stop_of(pid, now)
-        d["stop"] = (
-            None if stop is None else {"reason": stop.reason, "until": iso(stop.until), "since": iso(stop.set_at)}
-        )
+        d["stop"] = stop_json(view.stop_of(pid, now))
+        offers = d["care_types"]
+        assert isinstance(offers, dict)
+        for ct, offer in offers.items():
+            # A care type's own stop (the provider's stop, above, covers every care type).
+            own = view.statuses.get(status_key(pid, ct))
+            offer["stop"] = stop_json(own if own is not None and own.stopped(now) else None)
         out.append(d)
     return json_response({"region": region.id, "providers": out})
 
@@ -73,6 +77,10 @@ async def set_provider_status(request: web.Request) -> web.Response:
         raise Forbidden(f"this token may not change {pid}; it is scoped to {', '.join(sorted(who.providers))}")
     raw = await read_json(request)
     body = validate(ProviderStatusIn, raw)
+    care_type = body.care_type or ""
+    if care_type and care_type not in region.providers[pid].offers:
+        offered = ", ".join(sorted(region.providers[pid].offers))
+        raise InvalidInput(f"{pid} offers no {care_type!r}; it offers {offered}", field="care_type")
     now = utcnow()
     if body.status == "stop":
         if not body.reason.strip():
@@ -87,11 +95,13 @@ async def set_provider_status(request: web.Request) -> web.Response:
         body.reason.strip() if body.status == "stop" else "",
         body.until if body.status == "stop" else None,
         now,
+        care_type=care_type,
     )
     stored = await capacity.set_status(status, op_id_of(idempotency_key(request, who, raw)))
     return json_response(
         {
             "provider_id": pid,
+            "care_type": stored.care_type or None,
             "status": stored.status,
             "reason": stored.reason,
             "until": iso(stored.until),

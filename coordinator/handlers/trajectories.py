@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -14,10 +15,10 @@ from ..fhir import trajectory_bundle
 from ..fields import check_patient_ref
 from ..idempotency import idempotency_key, op_id_of
 from ..jsonio import dumps, json_response
-from ..keys import AUDIT, CAPACITY, REQUESTS, TRAJECTORIES
+from ..keys import AUDIT, CAPACITY, REQUESTS, SETTINGS, TRAJECTORIES
 from ..schemas import AuditQuery, TrajectoryPatch, read_json, validate
 from ..tokens import Principal
-from ..trajectories import Access, authorize
+from ..trajectories import Access, authorize, placed_by
 from .access import audit
 
 __all__ = ["get_audit", "get_trajectory", "get_trajectory_fhir", "patch_trajectory"]
@@ -36,7 +37,12 @@ async def _access(request: web.Request, who: Principal, patient_ref: str, action
     check_patient_ref(patient_ref)
     record = await request.app[TRAJECTORIES].record(patient_ref)
     open_request = who.role == "triage" and await _open_request_of(request, patient_ref)
-    access = authorize(who.role, who.practitioner, action, record, open_request)
+    care_episode = False
+    if who.role == "triage" and not open_request:
+        window = timedelta(hours=request.app[SETTINGS].care_access_hours)
+        mine = await request.app[REQUESTS].list_of_patient(patient_ref)
+        care_episode = placed_by(mine, who.person, utcnow(), window)
+    access = authorize(who.role, who.practitioner, action, record, open_request, care_episode=care_episode)
     detail = "limited to the care-plan hints" if access.limited else access.reason
     await audit(request, who, action, patient_ref, allowed=access.allowed, basis=access.basis, detail=detail)
     if not access.allowed:
@@ -49,7 +55,8 @@ async def get_trajectory(request: web.Request) -> web.Response:
     who = principal(request)
     ref = request.match_info["patient_ref"]
     access = await _access(request, who, ref, "read")
-    return json_response(await request.app[TRAJECTORIES].view(ref, limited=access.limited))
+    view = await request.app[TRAJECTORIES].view(ref, limited=access.limited, because=access.basis)
+    return json_response(view)
 
 
 async def patch_trajectory(request: web.Request) -> web.Response:

@@ -68,13 +68,15 @@ async def static_file(request: web.Request) -> web.FileResponse:
 
 async def region_map(request: web.Request) -> web.Response:
     """The region's locations, roads, care types and base map: what the page needs to draw its map (any role)."""
-    require(request, *ROLES)
+    who = require(request, *ROLES)
     region = request.app[CAPACITY].region
     settings = request.app[SETTINGS]
     tiles = settings.map_tiles if tile_origin(settings.map_tiles) else None
     return json_response(
         {
             "region": {"id": region.id, "name": region.name},
+            # Who the token is, so the page shows a provider its own capacity form.
+            "caller": {"role": who.role, "providers": sorted(who.providers)},
             "locations": [
                 {
                     "id": loc.id,

@@ -3,14 +3,15 @@
 Each module holds the paths of one group of resources: :mod:`.ops` (health, metrics,
 this document, the triage board page), :mod:`.capacity` (providers, the board and its
 stream, dispatch, the region map), :mod:`.requests` and :mod:`.trajectories` (records,
-FHIR export, audit), :mod:`.forecast`; :mod:`.common` the helpers, the Problem schema and response.
+FHIR export, audit), :mod:`.forecast`,
+:mod:`.tokens` (token administration); :mod:`.common` the helpers, the Problem schema and response.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from . import capacity, forecast, ops, requests, trajectories
+from . import capacity, forecast, ops, requests, tokens, trajectories
 from .common import PROBLEM_RESPONSE, PROBLEM_SCHEMA, Spec, model_schemas
 
 __all__ = ["build_openapi", "openapi_handler"]
@@ -37,7 +38,14 @@ def build_openapi() -> Spec:
             "schemas": schemas,
             "responses": {"Problem": PROBLEM_RESPONSE},
         },
-        "paths": {**ops.paths(), **capacity.paths(), **forecast.paths(), **requests.paths(), **trajectories.paths()},
+        "paths": {
+            **ops.paths(),
+            **capacity.paths(),
+            **forecast.paths(),
+            **requests.paths(),
+            **trajectories.paths(),
+            **tokens.paths(),
+        },
     }
 
 

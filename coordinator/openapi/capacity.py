@@ -23,6 +23,15 @@ __all__ = ["MODELS", "SCHEMAS", "paths"]
 #: The request models of these paths, in the order their schemas are listed.
 MODELS: tuple[type[BaseModel], ...] = (CapacityUpdateIn, CapacityBatchIn, ProviderStatusIn)
 
+_TIME: Spec = {"type": ["string", "null"], "format": "date-time"}
+# A stop in force: why (as the provider wrote it, EDXL-HAVE style), expected end, and whose (null: the whole provider).
+_STOP: Spec = {
+    "reason": {"type": "string"},
+    "until": _TIME,
+    "since": _TIME,
+    "care_type": {"type": ["string", "null"], "description": "The care type stopped; null: the whole provider"},
+}
+
 _ENTRY: Spec = {
     "type": "object",
     "required": ["provider_id", "care_type", "available", "held", "total", "reported_at", "stale"],
@@ -39,14 +48,7 @@ _ENTRY: Spec = {
         "valid_until": {"type": ["string", "null"], "format": "date-time"},
         "age_seconds": {"type": ["integer", "null"]},
         "stale": {"type": "boolean"},
-        "stop": {
-            "type": ["object", "null"],
-            "properties": {
-                "reason": {"type": "string"},
-                "until": {"type": ["string", "null"], "format": "date-time"},
-                "since": {"type": ["string", "null"], "format": "date-time"},
-            },
-        },
+        "stop": {"type": ["object", "null"], "properties": _STOP},
     },
 }
 
@@ -70,6 +72,11 @@ _DISPATCH_OPTION: Spec = {
         "score": {"type": ["number", "null"], "description": "Cost in minutes; lower is better"},
         "reason": {"type": "string", "description": "e.g. '12 min, 3 free, updated 4 min ago'"},
         "excluded": {"type": "string", "enum": ["closed", "stop", "stale", "full", "unreachable"]},
+        "stop": {
+            "type": "object",
+            "description": "Only for urgency U0/U1 at an SEH under a stop: the stop, which does not apply (LNAZ)",
+            "properties": {k: v for k, v in _STOP.items() if k != "since"} | {"applies": {"const": False}},
+        },
     },
 }
 
@@ -129,13 +136,26 @@ def paths() -> Spec:
         "/api/v1/providers/{provider_id}/status": {
             "post": {
                 "operationId": "setProviderStatus",
-                "summary": "Stop (with reason and expected end) or open a provider (roles provider, triage, admin)",
-                "description": "A provider token changes only its own providers (else 403). Refused with 422 "
-                "beyond the schema: a stop whose until is not in the future or more than 14 days ahead.",
+                "summary": "Stop (with reason and expected end) or open a provider or one of its care types "
+                "(roles provider, triage, admin)",
+                "description": "A provider token changes only its own providers (else 403). With care_type only "
+                "that care type is stopped or opened (an SEH stop leaves the admission beds offered); without it "
+                "the whole provider. The two are kept apart: opening a care type does not lift a stop of the "
+                "whole provider. A stop lifts by itself at until. Refused with 422 beyond the schema: a "
+                "care_type the provider does not offer, a stop whose until is not in the future or more than "
+                "14 days ahead.",
                 "parameters": [path_param("provider_id") | {"example": "vvt-maastricht-1"}, IDEMPOTENCY_KEY],
                 "requestBody": json_body(schema_ref("ProviderStatusIn")),
                 "responses": {
-                    "200": json_response({"type": "object"}),
+                    "200": json_response(
+                        {
+                            "type": "object",
+                            "required": ["provider_id", "care_type", "status", "reason", "until", "set_at"],
+                            "properties": {"provider_id": {"type": "string"}, "set_at": _TIME}
+                            | {"status": {"type": "string", "enum": ["open", "stop"]}}
+                            | {k: v for k, v in _STOP.items() if k != "since"},
+                        }
+                    ),
                     "404": PROBLEM,
                     "503": PROBLEM,
                     **BODY_ERRORS,
@@ -189,8 +209,11 @@ def _providers() -> Spec:
             "address": {"type": ["string", "null"]},
             "contact": contact,
             "hours": {"type": "string"},
-            "care_types": {"type": "object"},
-            "stop": {"type": ["object", "null"]},
+            "care_types": {
+                "type": "object",
+                "description": "care type -> total, hours, eligibility and stop (that care type's own stop, or null)",
+            },
+            "stop": {"type": ["object", "null"], "description": "A stop of the whole provider"},
         },
     }
     return {
@@ -205,18 +228,11 @@ def _region_map() -> Spec:
         "type": "object",
         "required": ["id", "name", "lat", "lon"],
         "properties": {
-            "id": {"type": "string"},
-            "name": {"type": "string"},
-            "lat": {"type": "number"},
-            "lon": {"type": "number"},
+            **{key: {"type": "string"} for key in ("id", "name")},
+            **{key: {"type": "number"} for key in ("lat", "lon")},
             "kind": {"type": "string", "enum": ["town", "site", "junction"]},
             "population": {"type": "integer", "description": "inhabitants, when the region file gives them"},
         },
-    }
-    base_map = {
-        "type": "object",
-        "description": "The base map's tile URL template (null: none, the page draws its offline map) and credit",
-        "properties": {"tiles": {"type": ["string", "null"]}, "attribution": {"type": "string"}},
     }
     road = {
         "type": "object",
@@ -242,8 +258,17 @@ def _region_map() -> Spec:
                         "region": {"type": "object"},
                         "locations": {"type": "array", "items": location},
                         "roads": {"type": "array", "items": road},
-                        "base_map": base_map,
+                        # The base map's tile URL template (null: none, the page draws its offline map), credit.
+                        "base_map": {"properties": {"tiles": {"type": ["string", "null"]}, "attribution": {}}},
                         "care_types": {"type": "array", "items": {"type": "object"}},
+                        "caller": {
+                            "type": "object",
+                            "description": "Who the token is: role, and for a provider token its providers",
+                            "properties": {
+                                "role": {"type": "string"},
+                                "providers": {"type": "array", "items": {"type": "string"}},
+                            },
+                        },
                     },
                 }
             ),
@@ -347,6 +372,12 @@ def _dispatch_options() -> Spec:
                 schema={"type": "integer", "minimum": 1, "maximum": 50},
             ),
             query_param("include_excluded", "Also list excluded places with why", schema={"type": "boolean"}),
+            query_param(
+                "urgency",
+                "The patient's urgency; with U0 or U1 an SEH under a stop is still listed, with its stop marked "
+                "as not applying (LNAZ: an SEH stop never turns away a life-threatening patient)",
+                schema={"type": "string", "enum": ["U0", "U1", "U2", "U3", "U4", "U5"]},
+            ),
         ],
         "responses": {
             "200": json_response(

@@ -46,6 +46,14 @@ _REQUEST: Spec = {
                     "travel_minutes": {"type": "number"},
                     "score": {"type": "number"},
                     "reasons": {"type": "array", "items": {"type": "string"}},
+                    "cross_region": {
+                        "type": "boolean",
+                        "description": "a place in a neighbouring region (--neighbour), proposed only when no place "
+                        "at home fits the urgency window; zcc does not hold it (reserve answers 409): the "
+                        "neighbouring region's ZCC does",
+                    },
+                    "region": {"type": ["string", "null"]},
+                    "region_name": {"type": ["string", "null"]},
                 },
             },
         },

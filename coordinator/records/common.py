@@ -32,3 +32,5 @@ class ActorRef(Record):
     token_id: str
     role: str
     practitioner: str | None = None
+    #: The person (or system) behind the token, so the audit log and the events name people.
+    name: str | None = None

@@ -88,6 +88,10 @@ class ProposalRef(Record):
     travel_minutes: float | None
     score: float
     reasons: list[str]
+    # A place in a neighbouring region, proposed when no place at home fits the urgency window.
+    cross_region: bool = False
+    region: str | None = None
+    region_name: str | None = None
 
 
 class Excluded(Record):

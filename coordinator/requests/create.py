@@ -11,14 +11,19 @@ creation whose answer was lost) finds the first one and never opens a second.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from capacity.clock import utcnow
-from capacity.errors import Conflict, OutcomeUnknown, StoreUnavailable
+from capacity.errors import Conflict, InvalidTransition, OutcomeUnknown, StoreUnavailable
+from capacity.model import Region
 from capacity.store import IdempotencyKey
+from routing.dispatch import Place
+from routing.graph import Snap
 from routing.lookup import Routing
-from routing.matching import propose
+from routing.matching import Need, propose
 
 from ..fields import check_patient_ref
 from ..records import ActorRef, Hints, ProposalRef, RequestRecord
@@ -30,7 +35,18 @@ from .replay import is_repeat, remember, request_id_for
 if TYPE_CHECKING:
     from .service import RequestService
 
-__all__ = ["DEGRADED_REASONS", "Intake", "Recorded", "create_request"]
+__all__ = [
+    "DEGRADED_REASONS",
+    "BorderPlaces",
+    "Intake",
+    "Recorded",
+    "across_the_border",
+    "create_request",
+    "refuse_across",
+]
+
+#: Places of the neighbouring regions near a snap, for some care types: (routing, snap, care types, now) -> places.
+BorderPlaces: TypeAlias = Callable[[Routing, Snap, Sequence[str], datetime], Iterable[Place]]
 
 #: Whether the store has the request: written now, written before (a repeat), not written, or not known.
 Recorded = Literal["created", "repeat", "not_recorded", "unknown"]
@@ -55,6 +71,30 @@ class Intake:
     def stored(self) -> bool:
         """Whether the store has the request."""
         return self.recorded in ("created", "repeat")
+
+
+def across_the_border(places: Iterable[Place], need: Need, now: datetime, region: Region) -> list[ProposalRef]:
+    """Proposals among the neighbouring regions' places, each marked with its region (reserved through its ZCC)."""
+    by_key = {(p.provider.id, p.care_type): p for p in places}
+    proposals, _ = propose(need, by_key.values(), now, region.tz, region.care_types)
+    out = []
+    for p in proposals:
+        place = by_key[p.provider_id, p.care_type]
+        line = f"over de grens ({place.region_name}): reserveren via het ZCC van die regio"
+        body = p.to_json() | {"cross_region": True, "region": place.region_id, "region_name": place.region_name}
+        body["reasons"] = [*p.reasons, line]
+        out.append(ProposalRef.model_validate(body))
+    return out
+
+
+def refuse_across(record: RequestRecord, provider_id: str) -> None:
+    """Refuse (409) to hold a place the request was proposed across the border: its own ZCC reserves it."""
+    across = next((p for p in record.proposals if p.provider_id == provider_id and p.cross_region), None)
+    if across is not None:
+        raise InvalidTransition(
+            f"{provider_id} ligt over de grens ({across.region_name}): zcc houdt daar geen plek vast; "
+            "reserveer via het ZCC van die regio"
+        )
 
 
 async def create_request(
@@ -88,6 +128,8 @@ async def create_request(
         proposals, excluded = propose(need, places, now, region.tz, region.care_types)
         record.proposals = [ProposalRef.model_validate(p.to_json()) for p in proposals]
         record.excluded = [ExcludedRef.model_validate(e.to_json()) for e in excluded]
+        if not record.proposals and service.border is not None:
+            record.proposals = across_the_border(service.border(routing, snap, need.care_types, now), need, now, region)
     if failure is not None:  # the store did not answer a read: nothing is sent, the triage still answers
         return Intake(record, "not_recorded", tuple(degraded), failure)
     detail = {

@@ -181,7 +181,7 @@ def candidate_places(
                 region.providers[pid],
                 ct,
                 view.entries.get((pid, ct)),
-                view.stop_of(pid, now),
+                view.stop_of(pid, now, ct),
                 minutes,
             )
 

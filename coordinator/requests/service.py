@@ -27,7 +27,7 @@ from routing.matching import feasible
 from ..records import ActorRef, HeldPlace, Placement, RequestRecord, TrajectoryEvent
 from ..trajectories import TrajectoryService
 from ..triage import TriageProtocol
-from .create import Intake, create_request
+from .create import BorderPlaces, Intake, create_request, refuse_across
 from .intake import RequestInput, candidate_places, doc_write, history, need_of, trajectory_event
 from .observer import LifecycleObserver, NoObserver
 from .replay import hold_id_for, is_repeat, remember, take_hold
@@ -63,6 +63,8 @@ class RequestService:
         self.on_placed = on_placed
         # Told of each transition once it is stored (the metrics); never of a replay.
         self.observer: LifecycleObserver = observer or NoObserver()
+        #: The neighbouring regions' places (RoutingState.border_places), proposed when none at home fits.
+        self.border: BorderPlaces | None = None
 
     # -- reading ----------------------------------------------------------------
 
@@ -153,6 +155,7 @@ class RequestService:
             raise InvalidTransition(f"request {request_id} is {record.status}; only an open request can reserve")
         provider = region.providers.get(provider_id)
         if provider is None:
+            refuse_across(record, provider_id)
             raise InvalidInput(f"unknown provider {provider_id!r}", field="provider_id")
         if care_type not in provider.offers:
             raise InvalidInput(f"{provider_id} does not offer {care_type}", field="care_type")
@@ -172,7 +175,7 @@ class RequestService:
             provider,
             care_type,
             view.entries.get((provider_id, care_type)),
-            view.stop_of(provider_id, now),
+            view.stop_of(provider_id, now, care_type),
             minutes,
         )
         why = feasible(need, place, now, region.tz, region.care_types)

@@ -238,7 +238,7 @@ class Run:
         """Free units per care type on the board (fresh entries, stops not counted) and the occupancy."""
         free: dict[str, int] = {}
         for key, entry in self.view.entries.items():
-            ok = not entry.stale(self.now) and self.view.stop_of(key[0], self.now) is None
+            ok = not entry.stale(self.now) and self.view.stop_of(key[0], self.now, key[1]) is None
             free[key[1]] = free.get(key[1], 0) + (entry.free(self.now) if ok else 0)
         minutes = (self.now - self.sc.start).total_seconds() / 60
         self.result.samples.append((minutes, dict(sorted(free.items()))))

@@ -11,15 +11,18 @@
 // map: leafletmap.js on a base map, or svgmap.js without the map libraries; mapcommon.js, vendor.js),
 // intake.js (intake form), request.js (one request: proposals, reserve, confirm), queue.js (open
 // requests, batch optimisation), trajectory.js (zorgtraject), forecast.js (chance of full per care type),
-// unrecorded.js (triages the store could not record yet, recorded later with the same key), dom.js
-// (helpers, Dutch formatting).
+// unrecorded.js (triages the store could not record yet, recorded later with the same key), provider.js
+// (a provider's own capacity and stops, by hand), handover.js (the printed hand-over sheet), dom.js
+// (helpers, Dutch formatting, keyboard lists).
 
 import { explain, get, onUnauthorized, session } from "./api.js";
 import { BoardStore, BoardView } from "./board.js";
 import { fill, h, names, say } from "./dom.js";
 import { ForecastBadges } from "./forecast.js";
+import { printHandover } from "./handover.js";
 import { IntakeForm } from "./intake.js";
 import { RegionMap } from "./map.js";
+import { ProviderPanel } from "./provider.js";
 import { RequestQueue } from "./queue.js";
 import { RequestPanel } from "./request.js";
 import { CapacityStream } from "./stream.js";
@@ -80,6 +83,9 @@ function logout(message = "", { ask = false } = {}) {
   map.selected = null;
   map.hideRequest();
   $("traj-ref").value = "";
+  providerPanel.clear();
+  fill($("handover"));
+  document.body.classList.remove("role-provider");
   showLogin(message);
 }
 
@@ -124,7 +130,21 @@ const panel = new RequestPanel({
   },
   onPatient: (ref) => trajectory.load(ref),
   onRecord: (item) => recordLater(item),
+  on112: (record) => show112(record),
+  onHandover: (record) => printHandover($("handover"), record),
 });
+
+const providerPanel = new ProviderPanel({ root: $("provider"), store });
+
+/** The 112 alert in the sticky header: stays in sight while the request that needs it is shown. */
+function show112(record) {
+  const el = $("alert-112");
+  const head = record ? `Bel 112 — ${record.urgency} voor ${record.patient_ref}` : "";
+  const more = record ? ": zcc plaatst deze patiënt niet, draag direct over aan de meldkamer ambulancezorg." : "";
+  if (el.textContent === head + more) return;
+  // The explanation is left out on a phone (CSS), where the header has room for one line.
+  fill(el, head, more ? h("span", { class: "more" }, more) : null);
+}
 
 const intake = new IntakeForm({
   form: $("intake-form"),
@@ -175,12 +195,17 @@ async function startApp(mapData) {
   $("region-name").textContent = mapData.region?.name ? `— ${mapData.region.name}` : "";
   names.careTypes = new Map((mapData.care_types ?? []).map((c) => [c.id, c.name]));
   intake.setLocations(mapData.locations ?? []);
+  // A provider token gets its own capacity form instead of the intake (it may not triage).
+  const caller = mapData.caller ?? {};
+  const isProvider = caller.role === "provider";
+  document.body.classList.toggle("role-provider", isProvider);
 
   const [providers, protocol] = await Promise.allSettled([get("/api/v1/providers"), get("/api/v1/triage/protocol")]);
   if (providers.status === "fulfilled") {
     const list = providers.value.providers ?? [];
     names.providers = new Map(list.map((p) => [p.id, p]));
     map.setData(mapData, list);
+    if (isProvider) providerPanel.show(caller.providers ?? []);
   } else {
     fill($("map-canvas"), h("p", { class: "error" }, explain(providers.reason)));
   }

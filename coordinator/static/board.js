@@ -2,7 +2,7 @@
 // Ages and staleness advance in the page between events: each entry remembers when it arrived, so
 // "updated 4 min ago" and "verouderd" stay right without trusting the browser's clock against the server's.
 
-import { KIND_ORDER, careTypeName, fill, fmtAge, fmtTime, h, kindLabel } from "./dom.js";
+import { KIND_ORDER, careTypeName, fill, fmtAge, fmtTime, h, kindLabel, listKeys, roveStart } from "./dom.js";
 
 const key = (providerId, careType) => `${providerId}|${careType}`;
 
@@ -42,8 +42,9 @@ export class BoardStore extends EventTarget {
     return rec ? view(rec) : null;
   }
 
-  all() {
-    return [...this.records.values()].map(view);
+  all(now = Date.now()) {
+    // Not .map(view): map passes the index as the second argument, which view takes for "now".
+    return [...this.records.values()].map((rec) => view(rec, now));
   }
 
   careTypes() {
@@ -74,6 +75,17 @@ export function view(rec, now = Date.now()) {
 
 const STATUS_TEXT = { free: "open", full: "vol", stale: "verouderd", stop: "stop" };
 
+// The filters stay put across reloads and stream updates (this browser only; they hold no patient data).
+const FILTER_KEY = "zcc.board.filters";
+
+function savedFilters() {
+  try {
+    return JSON.parse(localStorage.getItem(FILTER_KEY) ?? "{}") ?? {};
+  } catch {
+    return {};
+  }
+}
+
 /** The board's tables, grouped by kind and care type, with the filters. */
 export class BoardView {
   constructor({ store, body, summary, careFilter, kindFilter, onFilter }) {
@@ -87,18 +99,28 @@ export class BoardView {
     this.sums = [];
     this.closedKinds = new Set();
     this.knownCareTypes = "";
+    // The care type asked for stays wanted while the board has not (yet) got it, e.g. before it loads.
+    this.wanted = savedFilters();
     store.addEventListener("change", (ev) => {
       if (ev.detail.all) this.render();
       else this.update(ev.detail.keys, true);
     });
     for (const select of [careFilter, kindFilter]) {
       select.addEventListener("change", () => {
+        this.wanted = { care: careFilter.value, kind: kindFilter.value };
+        try {
+          localStorage.setItem(FILTER_KEY, JSON.stringify(this.wanted));
+        } catch {
+          // private mode without storage: the filters still work, they are only not kept
+        }
         this.render();
         this.onFilter?.();
       });
     }
     fill(kindFilter, h("option", { value: "" }, "Alle soorten"), KIND_ORDER.map((k) => h("option", { value: k }, kindLabel(k))));
+    kindFilter.value = KIND_ORDER.includes(this.wanted.kind) ? this.wanted.kind : "";
     store.addEventListener("tick", () => this.update());
+    listKeys(body, "tr[data-rove]");
   }
 
   get careType() {
@@ -115,7 +137,7 @@ export class BoardView {
     const signature = ids.join(",");
     if (signature === this.knownCareTypes) return;
     this.knownCareTypes = signature;
-    const current = this.careFilter.value;
+    const current = this.wanted.care ?? this.careFilter.value;
     fill(
       this.careFilter,
       h("option", { value: "" }, "Alle zorgsoorten"),
@@ -125,6 +147,15 @@ export class BoardView {
   }
 
   render() {
+    // The row with keyboard focus keeps it through a re-render (a stream update).
+    const focused = this.body.contains(document.activeElement) ? document.activeElement.closest?.("tr[data-rove]")?.dataset.key : null;
+    const roving = this.body.querySelector('tr[data-rove][tabindex="0"]')?.dataset.key ?? null;
+    this.renderRows();
+    const start = roveStart(this.body, focused ?? roving);
+    if (focused && start?.dataset.key === focused) start.focus({ preventScroll: true });
+  }
+
+  renderRows() {
     this.syncCareTypeOptions();
     const entries = this.store
       .all()
@@ -215,7 +246,7 @@ export class BoardView {
     };
     const tr = h(
       "tr",
-      { dataset: { provider: e.provider_id, careType: e.care_type } },
+      { dataset: { provider: e.provider_id, careType: e.care_type, key: `${e.provider_id}|${e.care_type}`, rove: "" }, tabindex: "-1" },
       Object.values(cells),
     );
     const rec = { tr, cells, signature: "" };
@@ -253,12 +284,13 @@ export class BoardView {
     cells.free.title = e.free === null ? "onbekend: melding verouderd" : `${e.available} gemeld vrij, ${e.held} gereserveerd`;
     cells.held.textContent = String(e.held ?? 0);
     cells.total.textContent = String(e.total ?? "—");
-    cells.age.textContent = e.age === null ? "nooit gemeld" : `${fmtAge(e.age)} geleden`;
+    cells.age.textContent = e.age === null ? "nooit gemeld" : e.age < 60 ? "zojuist" : `${fmtAge(e.age)} geleden`;
     cells.age.title = e.reported_at ? `gemeld om ${fmtTime(e.reported_at)}` : "";
     const status = [];
     if (e.status === "stop") {
       status.push(h("span", { class: "tag tag-stop" }, "Stop"), " ", e.stop.reason || "geen reden opgegeven");
       if (e.stop.until) status.push(h("span", { class: "until" }, ` · verwacht tot ${fmtTime(e.stop.until)}`));
+      status.push(h("span", { class: "stop-scope" }, e.stop.care_type ? ` · alleen ${careTypeName(e.stop.care_type)}` : " · hele locatie"));
     } else {
       status.push(h("span", { class: `tag tag-${e.status}` }, STATUS_TEXT[e.status]));
     }
@@ -266,6 +298,7 @@ export class BoardView {
     fill(cells.status, status);
     tr.className = `st-${e.status}${e.stale ? " is-stale" : ""}`;
     rec.signature = [e.free, e.held, e.total, e.status, e.stop?.reason, e.reported_at].join("|");
+    tr.setAttribute("aria-label", `${e.provider_name ?? e.provider_id}, ${careTypeName(e.care_type)}: ${cells.free.textContent} vrij, ${cells.status.textContent}, ${cells.age.textContent}`);
   }
 
   writeSummary(entries) {
@@ -280,7 +313,7 @@ export class BoardView {
     const stale = list.filter((e) => e.stale).length;
     const stops = list.filter((e) => e.stop).length;
     this.summary.textContent =
-      `${list.length} regels · ${free} plekken vrij` +
+      `${list.length} regels · ${free} ${free === 1 ? "plek" : "plekken"} vrij` +
       (stale ? ` · ${stale} verouderd` : "") +
       (stops ? ` · ${stops} met stop` : "");
   }

@@ -141,3 +141,51 @@ export function fmtMinutes(value) {
   if (value === null || value === undefined) return "—";
   return `${Number(value).toLocaleString("nl-NL", { maximumFractionDigits: 1 })} min`;
 }
+
+// -- lists you can walk with the keyboard ---------------------------------------------------------
+
+/**
+ * Arrow keys (Up/Down, Home/End) move focus between the items of a list (board rows, open requests,
+ * proposals), keeping to the same kind of control: from a row's "Open" button to the next row's.
+ * Items with ``data-rove`` are rows focusable themselves: only the last one focused is in the Tab order
+ * (a roving tabindex), so Tab enters the list once and leaves it with one more Tab.
+ */
+export function listKeys(container, itemSelector) {
+  container.addEventListener("keydown", (ev) => {
+    if (!["ArrowDown", "ArrowUp", "Home", "End"].includes(ev.key) || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const active = document.activeElement;
+    if (active?.matches?.("input, select, textarea")) return; // their own arrow keys
+    const items = [...container.querySelectorAll(itemSelector)].filter((el) => el.offsetParent !== null);
+    const current = items.findIndex((el) => el === active || el.contains(active));
+    if (current < 0) return;
+    let next = current;
+    if (ev.key === "ArrowDown") next = Math.min(items.length - 1, current + 1);
+    else if (ev.key === "ArrowUp") next = Math.max(0, current - 1);
+    else if (ev.key === "Home") next = 0;
+    else next = items.length - 1;
+    ev.preventDefault();
+    if (next === current) return;
+    const item = items[next];
+    let target = item;
+    if (active !== items[current]) {
+      // the same control in the next item: same tag and class (a button "Open", a "Reserveer" button)
+      const same = [...item.querySelectorAll(active.tagName)].find((el) => el.className === active.className);
+      target = same ?? item.querySelector("button, a[href], [tabindex]") ?? item;
+    }
+    if (target === item && !item.hasAttribute("tabindex")) item.setAttribute("tabindex", "-1");
+    target.focus();
+  });
+  container.addEventListener("focusin", (ev) => {
+    const item = ev.target.closest?.("[data-rove]");
+    if (!item || !container.contains(item)) return;
+    for (const el of container.querySelectorAll("[data-rove]")) el.tabIndex = el === item ? 0 : -1;
+  });
+}
+
+/** Put exactly one roving item in the Tab order: the one with ``key`` (data-key), else the first. */
+export function roveStart(container, key = null) {
+  const items = [...container.querySelectorAll("[data-rove]")];
+  const start = items.find((el) => key !== null && el.dataset.key === key) ?? items[0];
+  for (const el of items) el.tabIndex = el === start ? 0 : -1;
+  return start ?? null;
+}

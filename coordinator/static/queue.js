@@ -3,16 +3,18 @@
 // assignment is shown first: nothing is reserved until someone chooses a line.
 
 import { explain, get, idempotencyKey, post } from "./api.js";
-import { careTypeName, fill, fmtCountdown, fmtMinutes, h, names, providerName, say } from "./dom.js";
+import { careTypeName, fill, fmtCountdown, fmtMinutes, h, listKeys, names, providerName, say } from "./dom.js";
 
 const POLL_MS = 15_000;
 
 export class RequestQueue {
   constructor({ body, empty, error, optimizeView, refreshButton, optimizeButton, onOpen, unrecorded, store, onRecord }) {
     this.body = body;
+    listKeys(body, "tr");
     this.empty = empty;
     this.error = error;
     this.optimizeView = optimizeView;
+    listKeys(optimizeView, "#optimize-table tbody tr");
     this.optimizeButton = optimizeButton;
     this.onOpen = onOpen;
     // Triaged while the store could not record them: listed first, "niet vastgelegd", with a button to record.
@@ -148,9 +150,10 @@ export class RequestQueue {
     for (const { tr, wait, hold, r } of this.rows.values()) {
       const waited = (now - Date.parse(r.created_at)) / 60_000;
       const target = r.target_minutes;
-      const over = target !== null && target !== undefined && waited > target;
-      wait.textContent =
-        target === null || target === undefined
+      const over = !r.escalate_112 && target !== null && target !== undefined && waited > target;
+      wait.textContent = r.escalate_112
+        ? "Bel 112"
+        : target === null || target === undefined
           ? `${Math.floor(waited)} min`
           : `${Math.floor(waited)} van ${target} min${over ? " — te laat" : ""}`;
       tr.classList.toggle("overdue", over);

@@ -3,14 +3,17 @@
 // A 409 on reserve (the place was just taken) says so and refreshes the request and its proposals.
 
 import { explain, get, idempotencyKey, post } from "./api.js";
-import { STATUS_LABELS, careTypeName, fill, fmtCountdown, fmtMinutes, fmtTime, h, names, providerName, say } from "./dom.js";
+import { STATUS_LABELS, careTypeName, fill, fmtCountdown, fmtMinutes, fmtTime, h, listKeys, names, providerName, say } from "./dom.js";
 import { DEGRADED_WORDS } from "./unrecorded.js";
 
 const PLACE_GONE = "Place no longer available";
 
 export class RequestPanel {
-  constructor({ root, store, onChanged, onNew, onPatient, onRecord }) {
+  constructor({ root, store, onChanged, onNew, onPatient, onRecord, on112, onHandover }) {
     this.root = root;
+    // The header's 112 alert follows the request shown (null: none); the hand-over sheet prints a placement.
+    this.on112 = on112 ?? (() => {});
+    this.onHandover = onHandover ?? (() => {});
     this.store = store;
     this.onChanged = onChanged;
     this.onNew = onNew;
@@ -23,6 +26,7 @@ export class RequestPanel {
     this.keys = new Map();
     this.taken = new Set();
     this.busy = false;
+    listKeys(root, ".proposal");
     store.addEventListener("change", () => this.renderProposals());
     store.addEventListener("tick", () => this.renderProposals());
     store.addEventListener("health", () => this.renderUnrecorded());
@@ -46,6 +50,7 @@ export class RequestPanel {
     this.record = null;
     this.unrecorded = null;
     this.els = null;
+    this.on112(null);
     this.root.hidden = true;
     fill(this.root);
   }
@@ -63,6 +68,7 @@ export class RequestPanel {
     };
     this.els = els;
     this.shown = null;
+    this.on112(r.escalate_112 ? r : null);
     fill(
       this.root,
       r.escalate_112
@@ -94,7 +100,9 @@ export class RequestPanel {
         h(
           "dd",
           {},
-          r.target_minutes === null || r.target_minutes === undefined
+          r.escalate_112
+            ? h("strong", { id: "req-target" }, "geen: Bel 112")
+            : r.target_minutes === null || r.target_minutes === undefined
             ? "geen (advies)"
             : [`binnen ${r.target_minutes} min, uiterlijk ${fmtTime(deadline(r))} `, els.target],
         ),
@@ -220,6 +228,11 @@ export class RequestPanel {
       { class: "placed", id: "placed", role: "status", tabindex: "-1" },
       h("strong", {}, "Geplaatst: "),
       `${careTypeName(p.care_type)} bij ${providerName(p.provider_id)}, bevestigd om ${fmtTime(p.confirmed_at)}.`,
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "button", id: "handover-print", onclick: () => this.onHandover(this.record) }, "Overdrachtsblad afdrukken"),
+      ),
     );
   }
 
@@ -448,7 +461,7 @@ export class RequestPanel {
         }, 1500);
       }
     }
-    if (r.target_minutes !== null && r.target_minutes !== undefined && ["open", "reserved"].includes(r.status)) {
+    if (!r.escalate_112 && r.target_minutes !== null && r.target_minutes !== undefined && ["open", "reserved"].includes(r.status)) {
       const left = deadline(r).getTime() - Date.now();
       const minutes = Math.round(Math.abs(left) / 60_000);
       this.els.target.textContent = left >= 0 ? `(nog ${minutes} min)` : `(te laat: ${minutes} min over tijd)`;

@@ -75,7 +75,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 def make_token(env: dict[str, str], role: str) -> str:
-    out = subprocess.run([*ZCC, "token", "create", "--role", role], env=env, capture_output=True, check=True)
+    out = subprocess.run(
+        [*ZCC, "token", "create", "--role", role, "--name", f"{role} test"], env=env, capture_output=True, check=True
+    )
     return out.stdout.decode().strip()
 
 

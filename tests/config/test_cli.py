@@ -71,7 +71,7 @@ async def test_serve_tells_how_to_make_a_token_then_serves_with_one(tmp_path: Pa
                 what="zcc serve answering /readyz",
             )
             created = await asyncio.to_thread(
-                run, "token", "create", "--role", "dispatch", "--store", store, cwd=tmp_path
+                run, "token", "create", "--role", "dispatch", "--name", "Meldkamer", "--store", store, cwd=tmp_path
             )
             assert created.returncode == 0, created.stderr
             tok = created.stdout.strip()
@@ -86,7 +86,7 @@ async def test_serve_tells_how_to_make_a_token_then_serves_with_one(tmp_path: Pa
             proc.terminate()
         out, _ = await asyncio.wait_for(proc.communicate(), 15)
     output = out.decode()
-    assert "zcc token create --role admin" in output
+    assert "zcc token create --role admin --name" in output
     assert proc.returncode == 0, output
 
 
@@ -102,12 +102,18 @@ async def _answers(http: aiohttp.ClientSession, url: str, headers: dict[str, str
 
 def test_token_create_refuses_bad_role_and_unknown_provider(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path}/zcc.db"
-    out = run("token", "create", "--role", "provider", "--provider", "nope", "--store", store, cwd=tmp_path)
+    out = run(
+        "token", "create", "--role", "provider", "--name", "X", "--provider", "nope", "--store", store, cwd=tmp_path
+    )
     assert out.returncode == 2 and "unknown provider" in out.stderr
-    out = run("token", "create", "--role", "provider", "--store", store, cwd=tmp_path)
+    out = run("token", "create", "--role", "provider", "--name", "X", "--store", store, cwd=tmp_path)
     assert out.returncode == 2 and "--provider" in out.stderr
     out = run("token", "create", "--role", "king", "--store", store, cwd=tmp_path)
     assert out.returncode == 2
+    out = run("token", "create", "--role", "triage", "--store", store, cwd=tmp_path)
+    assert out.returncode == 2 and "--name" in out.stderr
+    out = run("token", "create", "--role", "triage", "--name", "  ", "--store", store, cwd=tmp_path)
+    assert out.returncode == 2 and "--name" in out.stderr
 
 
 async def test_gen_region_writes_files_the_service_starts_on(tmp_path: Path) -> None:
@@ -149,7 +155,18 @@ async def test_gen_region_writes_files_the_service_starts_on(tmp_path: Path) -> 
     )
     try:
         created = await asyncio.to_thread(
-            run, "token", "create", "--role", "dispatch", "--store", store, "--config", nl_json, cwd=tmp_path
+            run,
+            "token",
+            "create",
+            "--role",
+            "dispatch",
+            "--name",
+            "Meldkamer",
+            "--store",
+            store,
+            "--config",
+            nl_json,
+            cwd=tmp_path,
         )
         tok = created.stdout.strip()
         nl = json.loads((tmp_path / "gen" / "nl.json").read_text())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from datetime import datetime
 
 import pytest
 
@@ -21,6 +23,7 @@ class TokenStoreTwin:
         self.grants: dict[str, TokenRecord] = {}
         self.reads = 0
         self.down = False
+        self.used: dict[str, datetime] = {}
 
     async def put(self, token_hash: str, record: TokenRecord) -> None:
         self.grants[token_hash] = record
@@ -39,6 +42,15 @@ class TokenStoreTwin:
 
     async def count(self) -> int:
         return len(self.grants)
+
+    async def revoke(self, token_hash: str, now: datetime) -> bool:
+        return self.grants.pop(token_hash, None) is not None
+
+    async def mark_used(self, used: Mapping[str, datetime]) -> None:
+        self.used.update(used)
+
+    async def last_used(self) -> dict[str, datetime]:
+        return dict(self.used)
 
 
 def created(token_hash: str, record: TokenRecord) -> Event:

@@ -123,7 +123,7 @@ def test_zcc_backup_and_restore_on_the_command_line(tmp_path: Path) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*zcc, *args], capture_output=True, text=True, check=False, timeout=60)
 
-    made = run("token", "create", "--role", "admin", "--store", store)
+    made = run("token", "create", "--role", "admin", "--name", "Beheer", "--store", store)
     assert made.returncode == 0, made.stderr
     done = run("backup", "--store", store, "--out", str(tmp_path / "b.db"))
     assert done.returncode == 0, done.stderr

@@ -126,7 +126,9 @@ async def test_zcc_serve_reloads_on_sighup_logs_json_lines_and_zcc_status_lists_
                 raise AssertionError(f"not listening yet: {exc}") from exc
 
         await eventually(ready, timeout=30, interval=0.1, what="zcc serve ready")
-        made = await asyncio.to_thread(zcc, "token", "create", "--role", "triage", "--store", store)
+        made = await asyncio.to_thread(
+            zcc, "token", "create", "--role", "triage", "--name", "Triagist", "--store", store
+        )
         assert made.returncode == 0, made.stderr
         headers = auth(made.stdout.strip())
 

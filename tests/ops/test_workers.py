@@ -41,7 +41,9 @@ async def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, An
 async def served(tmp_path: Path) -> AsyncIterator[tuple[asyncio.subprocess.Process, str, str, str]]:
     """``zcc serve --workers 2`` on a fresh SQLite store; the process, its URL, the store and an admin token."""
     port, store = free_port(), f"sqlite:///{tmp_path}/zcc.db"
-    created = await asyncio.to_thread(run, "token", "create", "--role", "admin", "--store", store, cwd=tmp_path)
+    created = await asyncio.to_thread(
+        run, "token", "create", "--role", "admin", "--name", "Beheer", "--store", store, cwd=tmp_path
+    )
     assert created.returncode == 0, created.stderr
     proc = await asyncio.create_subprocess_exec(
         *ZCC,

@@ -129,6 +129,56 @@ async def test_stop_status_versions_and_expiry(stores: Stores) -> None:
     assert events[0].data["status"]["status"] == "stop" and events[1].data["op"] == "op2"
 
 
+async def test_a_care_type_stop_is_kept_apart_from_the_providers_own(stores: Stores) -> None:
+    store = stores.capacity
+    now = utcnow()
+    until = now + timedelta(hours=2)
+    await store.apply_updates([upd("vvt-a", "elv_hoog", 2, 5, now), upd("vvt-a", "elv_laag", 2, 3, now)], "op0", now)
+    one = await store.set_status(
+        ProviderStatus("vvt-a", "stop", "geen ELV-arts", until, now, care_type="elv_hoog"), "o1"
+    )
+    assert (one.key, one.care_type, one.version) == ("vvt-a|elv_hoog", "elv_hoog", 1)
+    with pytest.raises(PlaceGone, match="stop"):
+        await store.hold(new_hold("vvt-a", "elv_hoog", now), now)
+    await store.hold(new_hold("vvt-a", "elv_laag", now), now)  # the other care type stays offered
+    # the whole provider's stop has its own version line; opening the care type does not lift it
+    whole = await store.set_status(ProviderStatus("vvt-a", "stop", "brand", None, now), "o2")
+    assert (whole.key, whole.version) == ("vvt-a", 1)
+    opened = await store.set_status(ProviderStatus("vvt-a", "open", "", None, now, care_type="elv_hoog"), "o3")
+    assert opened.version == 2
+    with pytest.raises(PlaceGone, match="stop"):
+        await store.hold(new_hold("vvt-a", "elv_laag", now), now)
+    await store.set_status(ProviderStatus("vvt-a", "open", "", None, now), "o4")
+    await store.hold(new_hold("vvt-a", "elv_hoog", now), now)
+    statuses = {s.key: s for s in (await store.snapshot()).statuses}
+    assert {k: (s.status, s.care_type) for k, s in statuses.items()} == {
+        "vvt-a": ("open", ""),
+        "vvt-a|elv_hoog": ("open", "elv_hoog"),
+    }
+
+
+async def test_a_care_type_stop_lifts_by_itself(stores: Stores) -> None:
+    store = stores.capacity
+    now = utcnow()
+    await store.set_status(
+        ProviderStatus("zh-e", "stop", "SEH vol", now + timedelta(minutes=30), now, care_type="seh"), "o1"
+    )
+    later = now + timedelta(hours=1)
+    await store.apply_updates([upd("zh-e", "seh", 2, 4, later)], "op1", later)
+    await store.hold(new_hold("zh-e", "seh", later), later)
+
+
+async def test_a_repeated_status_op_answers_the_first_write_and_logs_once(stores: Stores) -> None:
+    store = stores.capacity
+    now = utcnow()
+    mark = (await store.snapshot()).last_event_id
+    stop = ProviderStatus("zh-e", "stop", "SEH vol", now + timedelta(hours=1), now)
+    first = await store.set_status(stop, "op-same")
+    again = await store.set_status(stop, "op-same")
+    assert first == again and first.version == 1
+    assert [e.type for e in await stores.events.events_after(mark)] == ["provider.status"]
+
+
 # -- holds -----------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import redis.asyncio as aioredis
 
@@ -48,12 +49,15 @@ async def test_events_after_zero_reads_from_the_start(stores: Stores) -> None:
     assert abs((events[0].ts - now).total_seconds()) < 0.01
 
 
-async def test_a_blocking_read_wakes_up_on_a_write(stores: Stores, backend_url: str) -> None:
+async def test_a_blocking_read_wakes_up_on_a_write(
+    stores: Stores, backend_url: str, primary_url: Callable[[str], str]
+) -> None:
     log = stores.events
     mark = (await stores.capacity.snapshot()).last_event_id
     started = time.monotonic()
     reader = asyncio.create_task(log.events_after(mark, block_ms=5000))
-    await _until_the_reader_waits(backend_url, stores, mark)
+    server = primary_url(f"zcc:{{{stores.capacity.region_id}}}:events") if backend_url.startswith("redis") else ""
+    await _until_the_reader_waits(server, stores, mark)
     assert not reader.done()
     await log.append_event("wake", {}, utcnow())
     events = await asyncio.wait_for(reader, 5)
@@ -61,17 +65,18 @@ async def test_a_blocking_read_wakes_up_on_a_write(stores: Stores, backend_url: 
     assert time.monotonic() - started < 4  # woken by the write, not by the timeout
 
 
-async def _until_the_reader_waits(backend_url: str, stores: Stores, mark: str) -> None:
+async def _until_the_reader_waits(server_url: str, stores: Stores, mark: str) -> None:
     """Return once the reader found nothing and waits for a write.
 
-    Redis counts a client blocked in XREAD; SQLite serves one connection on one thread in order, so a
-    read queued behind the reader's first read returns after it.
+    Redis counts a client blocked in XREAD (on the server that holds the stream: ``server_url``);
+    SQLite serves one connection on one thread in order, so a read queued behind the reader's first
+    read returns after it.
     """
-    if not backend_url.startswith("redis"):
+    if not server_url:
         await asyncio.sleep(0)  # let the reader task send its first read
         assert await stores.events.events_after(mark) == []
         return
-    raw = aioredis.Redis.from_url(backend_url)
+    raw = aioredis.Redis.from_url(server_url)
     try:
 
         async def blocked() -> None:

@@ -29,11 +29,14 @@ local raw = redis.call('HGET', cap, field)
 if not raw then
   return fail('not_found', h.provider_id .. ' offers no ' .. h.care_type, 'care_type')
 end
-local st = redis.call('HGET', status, h.provider_id)
-if st then
-  st = cjson.decode(st)
-  if st.status == 'stop' and (isnull(st['until']) or st['until'] > now) then
-    return fail('place_gone', h.provider_id .. ' is under a stop')
+-- The provider's own stop, then its care type's (the same rule as capacity.rules.stop_in_force).
+for _, sfield in ipairs({h.provider_id, field}) do
+  local st = redis.call('HGET', status, sfield)
+  if st then
+    st = cjson.decode(st)
+    if st.status == 'stop' and (isnull(st['until']) or st['until'] > now) then
+      return fail('place_gone', h.provider_id .. ' is under a stop')
+    end
   end
 end
 local e = cjson.decode(raw)
