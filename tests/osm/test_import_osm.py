@@ -196,6 +196,7 @@ async def test_helsinki_extract_imports_checks_and_serves_a_dispatch_lookup(tmp_
 
 
 def _token(cwd: Path, store: str, config: Path, role: str) -> str:
-    created = run("token", "create", "--role", role, "--store", store, "--config", str(config), cwd=cwd)
+    args = ("token", "create", "--role", role, "--name", f"osm-{role}", "--store", store, "--config", str(config))
+    created = run(*args, cwd=cwd)
     assert created.returncode == 0, created.stderr
     return created.stdout.strip()
