@@ -168,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--care-types", dest="care_types", help="care types file")
     check.set_defaults(func=cmd_check_config)
 
+    from .osm_import.cli import add_parser as add_import_osm  # zcc import-osm
     from .places.cli import add_parser as add_import_postcodes  # zcc import-postcodes
     from .token_cli import add_parser as add_token  # zcc token create|list|revoke
 
@@ -176,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_import_postcodes(sub)
     add_simulate(sub)
+    add_import_osm(sub)
     from .ops.cli import add_parsers as add_ops  # zcc backup, restore, status
 
     add_ops(sub)

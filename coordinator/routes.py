@@ -23,6 +23,7 @@ from .handlers import (
 )
 from .handlers import web as page
 from .openapi import openapi_handler
+from .vendor import VENDOR_NAME, vendor_file
 
 __all__ = ["add_routes"]
 
@@ -33,6 +34,7 @@ def add_routes(app: web.Application) -> None:
     # The triage board page: static files without auth (the page holds no data; its API calls carry the token).
     r.add_get("/", page.index, name="index")
     r.add_get(f"/static/{{name:{page.STATIC_NAME}}}", page.static_file, name="static")
+    r.add_get(f"/static/vendor/{{name:{VENDOR_NAME}}}", vendor_file, name="static_vendor")
     r.add_get("/healthz", health.healthz, name="healthz")
     r.add_get("/readyz", health.readyz, name="readyz")
     r.add_get("/metrics", health.metrics, name="metrics")

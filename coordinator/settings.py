@@ -6,7 +6,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Settings"]
+__all__ = ["PDOK_ATTRIBUTION", "PDOK_TILES", "Settings"]
+
+#: PDOK's BRT-Achtergrondkaart (Kadaster, the Dutch government's base map; free, CC BY 4.0) in web mercator tiles.
+PDOK_TILES = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
+PDOK_ATTRIBUTION = "Kaartgegevens © Kadaster (BRT-Achtergrondkaart)"
 
 # Connection handling: variable -> (field, type).
 _SERVER_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
@@ -115,6 +119,11 @@ class Settings:
     # Geocoding by address (PDOK Locatieserver's ``free`` URL); None: off, no address leaves the service.
     geocoder_url: str | None = None
     geocoder_timeout_seconds: float = 1.0
+    # The board map's base map: a tile URL template ({z}/{x}/{y}); "" for none (the offline map only).
+    map_tiles: str = PDOK_TILES
+    map_attribution: str = PDOK_ATTRIBUTION
+    # Where the map libraries are installed (npm ci): None looks beside the packages, then <prefix>/share/zcc.
+    vendor_dir: Path | None = None
     # OpenID Connect access tokens of the region's identity provider (coordinator/oidc); None: only zcc tokens.
     oidc_issuer: str | None = None
     oidc_audience: str | None = None
@@ -188,6 +197,12 @@ class Settings:
             env["geocoder_url"] = v
         if v := os.environ.get("ZCC_GEOCODER_TIMEOUT"):
             env["geocoder_timeout_seconds"] = float(v)
+        if (v := os.environ.get("ZCC_MAP_TILES")) is not None:  # set but empty: no base map
+            env["map_tiles"] = v.strip()
+        if v := os.environ.get("ZCC_MAP_ATTRIBUTION"):
+            env["map_attribution"] = v
+        if v := os.environ.get("ZCC_VENDOR_DIR"):
+            env["vendor_dir"] = Path(v)
         for name, attr in _OIDC_ENV.items():
             if v := os.environ.get(name):
                 env[attr] = float(v) if attr.endswith("_seconds") else v

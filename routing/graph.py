@@ -12,9 +12,9 @@ graph with ``scipy.sparse.csgraph`` (measured ~19x faster than networkx's
 Dijkstra on a 5,000-node graph, see ``bench/dispatch.py``); networkx stays
 available as a kernel for checking.
 
-Memory: the matrix holds ``home nodes x provider locations`` travel times as
-uint16 tenths of a minute (2 bytes each): 50,000 nodes x 1,000 provider
-locations is 100 MB.
+Memory: the matrix holds ``home towns and sites x provider locations`` travel
+times as uint16 tenths of a minute (2 bytes each): 50,000 places x 1,000
+provider locations is 100 MB. Junctions have no row (nothing snaps to them).
 """
 
 from __future__ import annotations
@@ -105,19 +105,20 @@ class RoadGraph:
                     _add_road(g, (region.id, road.a), (other, other_loc), road.minutes)
                     _add_road(g, (other, other_loc), (region.id, road.a), road.minutes)
         self.graph = g
-        # Home nodes first, so their indices are the matrix rows.
+        # The home region's towns and sites first: their indices are the matrix rows. Its junctions (which
+        # no coordinate snaps to) have no row, so an imported network's many junctions cost no matrix
+        # memory; a region of junctions alone keeps them all as rows.
         home_nodes = [(home.id, lid) for lid in home.locations]
+        rows = [n for n in home_nodes if home.locations[n[1]].kind != "junction"] or home_nodes
+        in_rows = set(rows)
+        rest = [n for n in home_nodes if n not in in_rows]
         others = [n for n in g.nodes if n[0] != home.id]
-        self.nodes: list[NodeId] = home_nodes + others
+        self.nodes: list[NodeId] = rows + rest + others
         self.index = {n: i for i, n in enumerate(self.nodes)}
-        self.n_home = len(home_nodes)
-        # Only towns and sites take a patient's coordinate; a region of junctions alone keeps them all.
-        snappable = [i for i, n in enumerate(home_nodes) if home.locations[n[1]].kind != "junction"] or list(
-            range(len(home_nodes))
-        )
-        self._snap_rows = np.array(snappable, dtype=np.intp)
-        lat = np.array([g.nodes[home_nodes[i]]["lat"] for i in snappable], dtype=np.float64)
-        lon = np.array([g.nodes[home_nodes[i]]["lon"] for i in snappable], dtype=np.float64)
+        self.n_home = len(rows)
+        self._snap_rows = np.arange(len(rows), dtype=np.intp)
+        lat = np.array([g.nodes[n]["lat"] for n in rows], dtype=np.float64)
+        lon = np.array([g.nodes[n]["lon"] for n in rows], dtype=np.float64)
         self._lat0 = float(lat.mean()) if len(lat) else 52.0
         self._tree = cKDTree(self._project(lat, lon))
 

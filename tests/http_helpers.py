@@ -43,6 +43,7 @@ def make_app(
         "expiry_interval_seconds": 0.2,
         "view_block_ms": 200,
         "token_cache_seconds": 0.0,
+        "map_tiles": "",  # tests never reach out for map tiles; map tests serve their own
         # A shared, loaded test machine must not turn an ordinary test into an outage: tests of the
         # deadlines themselves pass REAL_DEADLINES (the service's own defaults) or their own.
         "store_deadline_seconds": 10.0,

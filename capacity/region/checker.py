@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from capacity.config_check import MISSING
 from capacity.model import CareType, Region
 
-from .network import NetworkChecker
+from .network import NL_BOUNDS, Bounds, NetworkChecker
 from .providers import ProviderChecker
 
 __all__ = ["DEFAULT_TIMEZONE", "RegionChecker"]
@@ -17,7 +17,8 @@ __all__ = ["DEFAULT_TIMEZONE", "RegionChecker"]
 DEFAULT_TIMEZONE = "Europe/Amsterdam"
 
 _TOP_KEYS = frozenset({"region", "locations", "roads", "providers", "border_roads"})
-_REGION_KEYS = frozenset({"id", "name", "timezone"})
+_REGION_KEYS = frozenset({"id", "name", "timezone", "bounds"})
+_BOUNDS_KEYS = ("south", "west", "north", "east")
 
 
 def _own_region_id(root: Mapping[Any, Any]) -> str | None:
@@ -44,8 +45,9 @@ class RegionChecker(NetworkChecker, ProviderChecker):
             root, _TOP_KEYS, None, "section", expected="expected region, locations, roads, providers, border_roads"
         )
         head = self.region_head(root)
+        bounds = self.bounds(root.get("region"))
         locations, location_index = self.locations(
-            self.items(root, "locations", empty="a region needs at least one location")
+            self.items(root, "locations", empty="a region needs at least one location"), bounds or NL_BOUNDS
         )
         roads = self.roads(self.items(root, "roads"), location_index)
         junctions = {loc.id for loc in locations.values() if loc.kind == "junction"}
@@ -58,7 +60,7 @@ class RegionChecker(NetworkChecker, ProviderChecker):
         own_id = head[0] if head is not None else _own_region_id(root)
         border_roads = self.border_roads(root.get("border_roads"), location_index, own_id)
 
-        if self.errors or head is None:
+        if self.errors or head is None or bounds is None:
             return None
         region_id, name, timezone = head
         return Region(
@@ -71,6 +73,30 @@ class RegionChecker(NetworkChecker, ProviderChecker):
             care_types=dict(care_types),
             border_roads=tuple(border_roads),
         )
+
+    def bounds(self, head: object) -> Bounds | None:
+        """The region's optional ``bounds: {south, west, north, east}`` (a region outside the Netherlands)."""
+        if not isinstance(head, Mapping) or "bounds" not in head:
+            return NL_BOUNDS
+        raw = self.mapping(head["bounds"], "region.bounds", "bounds (south, west, north, east)")
+        if raw is None:
+            return None
+        self.unknown_keys(raw, frozenset(_BOUNDS_KEYS), "region.bounds")
+        south, west, north, east = (self.number(raw, key, "region.bounds") for key in _BOUNDS_KEYS)
+        if south is None or west is None or north is None or east is None:
+            return None
+        ok = True
+        for key, value, limit in (("south", south, 90), ("north", north, 90), ("west", west, 180), ("east", east, 180)):
+            if not -limit <= value <= limit:
+                self.add(f"region.bounds.{key}", f"{key} {value} is not a coordinate (-{limit} to {limit})")
+                ok = False
+        if ok and south >= north:
+            self.add("region.bounds.north", f"north {north} must lie above south {south}")
+            ok = False
+        if ok and west >= east:
+            self.add("region.bounds.east", f"east {east} must lie east of west {west}")
+            ok = False
+        return Bounds(south=south, west=west, north=north, east=east) if ok else None
 
     def region_head(self, root: Mapping[Any, Any]) -> tuple[str, str, str] | None:
         """The region section: (id, name, time zone)."""

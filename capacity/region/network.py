@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from capacity.config_check import suggest
@@ -11,11 +12,30 @@ from capacity.model import LOCATION_KINDS, Location, Road
 
 from .roads import ROAD_KEYS, RoadChecker
 
-__all__ = ["NL_LAT_RANGE", "NL_LON_RANGE", "NetworkChecker"]
+__all__ = ["NL_BOUNDS", "NL_LAT_RANGE", "NL_LON_RANGE", "Bounds", "NetworkChecker"]
 
 #: A bounding box of the European Netherlands (inclusive); catches swapped or mistyped coordinates.
 NL_LAT_RANGE: tuple[float, float] = (50.70, 53.60)
 NL_LON_RANGE: tuple[float, float] = (3.30, 7.25)
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """A box of latitudes and longitudes (inclusive) that every location of a region lies in."""
+
+    south: float
+    west: float
+    north: float
+    east: float
+    where: str = "the region's bounds"  # how a message names the box
+
+    def contains(self, lat: float, lon: float) -> bool:
+        """Whether the coordinate lies in the box."""
+        return self.south <= lat <= self.north and self.west <= lon <= self.east
+
+
+#: The default bounds of a region file without ``region.bounds``.
+NL_BOUNDS = Bounds(NL_LAT_RANGE[0], NL_LON_RANGE[0], NL_LAT_RANGE[1], NL_LON_RANGE[1], "the Netherlands")
 
 _LOCATION_KEYS = frozenset({"id", "name", "lat", "lon", "population", "kind"})
 _KINDS = frozenset(LOCATION_KINDS)
@@ -27,14 +47,14 @@ class NetworkChecker(RoadChecker):
 
     __slots__ = ()
 
-    def locations(self, items: list[Any]) -> tuple[dict[str, Location], dict[str, int]]:
-        """The valid locations by id, and the index of every id seen in the section."""
+    def locations(self, items: list[Any], bounds: Bounds = NL_BOUNDS) -> tuple[dict[str, Location], dict[str, int]]:
+        """The valid locations by id (inside ``bounds``), and the index of every id seen in the section."""
         locations: dict[str, Location] = {}
         # Every id seen, valid entry or not, so one bad field does not also make
         # every road and provider there report an unknown location.
         index: dict[str, int] = {}
-        lat_lo, lat_hi = NL_LAT_RANGE
-        lon_lo, lon_hi = NL_LON_RANGE
+        lat_lo, lat_hi = bounds.south, bounds.north
+        lon_lo, lon_hi = bounds.west, bounds.east
         id_matches = self.id_pattern.fullmatch
 
         def quick(i: int, raw: Any) -> bool:
@@ -75,13 +95,13 @@ class NetworkChecker(RoadChecker):
             if lat is not None and not lat_lo <= lat <= lat_hi:
                 self.add(
                     f"{path}.lat",
-                    f"latitude {lat} is outside the Netherlands ({lat_lo:.2f} to {lat_hi:.2f}){hint}",
+                    f"latitude {lat} is outside {bounds.where} ({lat_lo:.2f} to {lat_hi:.2f}){hint}",
                 )
                 lat = None
             if lon is not None and not lon_lo <= lon <= lon_hi:
                 self.add(
                     f"{path}.lon",
-                    f"longitude {lon} is outside the Netherlands ({lon_lo:.2f} to {lon_hi:.2f}){hint}",
+                    f"longitude {lon} is outside {bounds.where} ({lon_lo:.2f} to {lon_hi:.2f}){hint}",
                 )
                 lon = None
             population: int | None = 0

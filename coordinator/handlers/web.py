@@ -10,8 +10,9 @@ from capacity.errors import NotFound
 
 from ..auth import require
 from ..jsonio import json_response
-from ..keys import CAPACITY
+from ..keys import CAPACITY, SETTINGS
 from ..tokens import ROLES
+from ..vendor import tile_origin
 
 __all__ = ["STATIC_DIR", "index", "region_map", "static_file"]
 
@@ -42,14 +43,18 @@ _SECURITY_HEADERS = {
 }
 
 
-def _file(path: Path) -> web.FileResponse:
+def _file(path: Path, tiles: str | None = None) -> web.FileResponse:
     headers = {**_SECURITY_HEADERS, "Content-Type": _CONTENT_TYPES[path.suffix]}
+    if tiles:
+        # The base map's tiles are images from the one configured origin; nothing else is let in.
+        csp = headers["Content-Security-Policy"]
+        headers["Content-Security-Policy"] = csp.replace("img-src 'self' data:", f"img-src 'self' data: {tiles}")
     return web.FileResponse(path, headers=headers)
 
 
 async def index(request: web.Request) -> web.FileResponse:
     """The triage board page."""
-    return _file(STATIC_DIR / "index.html")
+    return _file(STATIC_DIR / "index.html", tile_origin(request.app[SETTINGS].map_tiles))
 
 
 async def static_file(request: web.Request) -> web.FileResponse:
@@ -62,16 +67,25 @@ async def static_file(request: web.Request) -> web.FileResponse:
 
 
 async def region_map(request: web.Request) -> web.Response:
-    """The region's locations, roads and care types: what the page needs to draw its map (any role)."""
+    """The region's locations, roads, care types and base map: what the page needs to draw its map (any role)."""
     who = require(request, *ROLES)
     region = request.app[CAPACITY].region
+    settings = request.app[SETTINGS]
+    tiles = settings.map_tiles if tile_origin(settings.map_tiles) else None
     return json_response(
         {
             "region": {"id": region.id, "name": region.name},
             # Who the token is, so the page shows a provider its own capacity form.
             "caller": {"role": who.role, "providers": sorted(who.providers)},
             "locations": [
-                {"id": loc.id, "name": loc.name, "lat": loc.lat, "lon": loc.lon, "kind": loc.kind}
+                {
+                    "id": loc.id,
+                    "name": loc.name,
+                    "lat": loc.lat,
+                    "lon": loc.lon,
+                    "kind": loc.kind,
+                    "population": loc.population,
+                }
                 for loc in region.locations.values()
             ],
             "roads": [
@@ -85,6 +99,7 @@ async def region_map(request: web.Request) -> web.Response:
                 }
                 for road in region.roads
             ],
+            "base_map": {"tiles": tiles, "attribution": settings.map_attribution if tiles else ""},
             "care_types": [
                 {"id": ct.id, "name": ct.name, "kinds": sorted(ct.kinds), "unit": ct.unit}
                 for ct in region.care_types.values()

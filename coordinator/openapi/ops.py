@@ -59,6 +59,19 @@ def paths() -> Spec:
                 },
             }
         },
+        "/static/vendor/{name}": {
+            "get": {
+                "operationId": "triageBoardMapLibrary",
+                "security": [],
+                "summary": "A file of the map libraries installed by npm ci (Leaflet, Leaflet.markercluster); "
+                "404 when they are not installed (the page then draws its own SVG map)",
+                "parameters": [path_param("name")],
+                "responses": {
+                    "200": {"description": "The file", "content": {"*/*": {"schema": {"type": "string"}}}},
+                    "404": PROBLEM,
+                },
+            }
+        },
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "openapi",

@@ -48,11 +48,10 @@ def region_map() -> Spec:
         "type": "object",
         "required": ["id", "name", "lat", "lon"],
         "properties": {
-            "id": {"type": "string"},
-            "name": {"type": "string"},
-            "lat": {"type": "number"},
-            "lon": {"type": "number"},
+            **{key: {"type": "string"} for key in ("id", "name")},
+            **{key: {"type": "number"} for key in ("lat", "lon")},
             "kind": {"type": "string", "enum": ["town", "site", "junction"]},
+            "population": {"type": "integer", "description": "inhabitants, when the region file gives them"},
         },
     }
     road = {
@@ -69,7 +68,7 @@ def region_map() -> Spec:
     }
     return {
         "operationId": "regionMap",
-        "summary": "The region's locations, roads and care types, to draw its map (all roles)",
+        "summary": "The region's locations, roads, care types and base map, to draw its map (all roles)",
         "responses": {
             "200": json_response(
                 {
@@ -79,6 +78,8 @@ def region_map() -> Spec:
                         "region": {"type": "object"},
                         "locations": {"type": "array", "items": location},
                         "roads": {"type": "array", "items": road},
+                        # The base map's tile URL template (null: none, the page draws its offline map), credit.
+                        "base_map": {"properties": {"tiles": {"type": ["string", "null"]}, "attribution": {}}},
                         "care_types": {"type": "array", "items": {"type": "object"}},
                         "caller": {
                             "type": "object",

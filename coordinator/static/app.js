@@ -7,7 +7,8 @@
 //
 // The page itself holds no data and is served without auth; every API call sends
 // "Authorization: Bearer <token>", the token kept in this tab's sessionStorage (never in a URL).
-// Modules: api.js (calls, token), stream.js (SSE over fetch), board.js (live board), map.js (SVG map),
+// Modules: api.js (calls, token), stream.js (SSE over fetch), board.js (live board), map.js (the region
+// map: leafletmap.js on a base map, or svgmap.js without the map libraries; mapcommon.js, vendor.js),
 // intake.js (intake form), request.js (one request: proposals, reserve, confirm), queue.js (open
 // requests, batch optimisation), trajectory.js (zorgtraject), forecast.js (chance of full per care type),
 // trend.js (24-hour trend), unrecorded.js (triages the store could not record yet, recorded later with the
@@ -87,6 +88,7 @@ function logout(message = "", { ask = false } = {}) {
   fill($("traj-view"));
   fill($("map-detail"));
   map.selected = null;
+  map.hideRequest();
   $("traj-ref").value = "";
   providerPanel.clear();
   fill($("handover"));
@@ -110,6 +112,7 @@ const boardView = new BoardView({
 const map = new RegionMap({
   canvas: $("map-canvas"),
   detail: $("map-detail"),
+  requestMap: $("request-map"),
   store,
   careType: () => boardView.careType,
 });
@@ -131,9 +134,13 @@ const trajectory = new TrajectoryPanel({ form: $("traj-form"), input: $("traj-re
 const panel = new RequestPanel({
   root: $("request-view"),
   store,
-  onChanged: () => queue.load(),
+  onChanged: () => {
+    queue.load();
+    if (panel.record) map.showRequest(panel.record);
+  },
   onNew: () => {
     panel.hide();
+    map.hideRequest();
     $("intake-form").hidden = false;
     intake.reset();
     $("in-complaint").focus();
@@ -161,6 +168,7 @@ const intake = new IntakeForm({
   onCreated: (record) => {
     $("intake-form").hidden = true;
     panel.show(record);
+    map.showRequest(record);
     queue.load();
   },
   onUnrecorded: (key, body, answer) => {
@@ -186,6 +194,7 @@ const queue = new RequestQueue({
 function openRequest(record, item = null) {
   $("intake-form").hidden = true;
   panel.show(record, { unrecorded: item });
+  map.showRequest(record);
   $("intake").scrollIntoView({ block: "start" });
 }
 

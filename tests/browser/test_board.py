@@ -171,7 +171,7 @@ _FOCUSED = """() => {
   if (!el || el === document.body) return null;
   const style = getComputedStyle(el);
   let visible = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
-  if (el.classList.contains("marker")) {
+  if (el.classList.contains("marker") && el.querySelector(".ring")) {  // the SVG map's marker: its ring
     visible = getComputedStyle(el.querySelector(".ring")).stroke !== "none"
       && getComputedStyle(el.querySelector(".ring")).stroke !== "transparent"
       && getComputedStyle(el.querySelector(".ring")).stroke !== "rgba(0, 0, 0, 0)";
@@ -455,7 +455,15 @@ async def test_region_map_needs_a_token_and_gives_locations_and_roads(service: S
     assert resp.status == 200
     data = await resp.json()
     assert data["region"] == {"id": "tiny", "name": "Tiny"}
-    assert data["locations"][0] == {"id": "a", "name": "A", "lat": 50.85, "lon": 5.70, "kind": "town"}
+    assert data["locations"][0] == {
+        "id": "a",
+        "name": "A",
+        "lat": 50.85,
+        "lon": 5.70,
+        "kind": "town",
+        "population": 10_000,
+    }
+    assert data["base_map"] == {"tiles": None, "attribution": ""}
     assert [(r["from"], r["to"], r["minutes"]) for r in data["roads"]] == [
         ("a", "b", 10.0),
         ("b", "c", 10.0),

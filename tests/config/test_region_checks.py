@@ -246,3 +246,31 @@ def test_bad_input_is_not_mutated(care_types: dict[str, CareType]) -> None:
     before = copy.deepcopy(data)
     check_region(data, care_types)
     assert data == before
+
+
+def test_bounds_let_a_region_lie_outside_the_netherlands(care_types: dict[str, CareType]) -> None:
+    data = valid_region()
+    for loc, (lat, lon) in zip(data["locations"], [(60.17, 24.94), (60.17, 24.95), (60.16, 24.95)], strict=True):
+        loc["lat"], loc["lon"] = lat, lon
+    assert "outside the netherlands" in problems_at(data, care_types, "locations[0].lat")
+    data["region"]["bounds"] = {"south": 60.16, "west": 24.93, "north": 60.18, "east": 24.96}
+    assert check_region(data, care_types) == []
+    data["locations"][2]["lat"] = 60.19
+    assert "outside the region's bounds (60.16 to 60.18)" in problems_at(data, care_types, "locations[2].lat")
+
+
+@pytest.mark.parametrize(
+    ("bounds", "field", "words"),
+    [
+        ({"south": 60.2, "west": 24.9, "north": 60.1, "east": 25.0}, "region.bounds.north", "must lie above south"),
+        ({"south": 60.1, "west": 25.0, "north": 60.2, "east": 24.9}, "region.bounds.east", "must lie east of west"),
+        ({"south": 60.1, "west": 24.9, "north": 95, "east": 25.0}, "region.bounds.north", "not a coordinate"),
+        ({"south": 60.1, "west": 24.9, "north": 60.2}, "region.bounds.east", "missing"),
+        ({"south": 60.1, "west": 24.9, "north": 60.2, "east": 25.0, "up": 1}, "region.bounds.up", "unknown"),
+        ([60.1, 24.9, 60.2, 25.0], "region.bounds", "mapping"),
+    ],
+)
+def test_bad_bounds_are_named(care_types: dict[str, CareType], bounds: object, field: str, words: str) -> None:
+    data = valid_region()
+    data["region"]["bounds"] = bounds
+    assert words in problems_at(data, care_types, field)
