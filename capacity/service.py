@@ -133,9 +133,6 @@ class CapacityService:
         """Keep the view current from the store's log until cancelled; mark it degraded while cut off."""
         backoff = 0.1
         while True:
-            # A cancel that a finished wait swallowed (Python 3.11's wait_for, when the store wakes the
-            # reader just as shutdown cancels it) still counts: stop instead of reading again.
-            raise_if_cancelling()
             try:
                 if await self.sync(block_ms):
                     # Under load from other instances, gather a few milliseconds of events per read.

@@ -48,8 +48,11 @@ class SqliteEventLog:
         if events or block_ms <= 0:
             return events
         # Another process may share the file, so a timeout re-reads even without a local write.
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that arrives just as the
+        # event is set (a write at shutdown), and the follower would read on until the shutdown grace ran out.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), block_ms / 1000)
+            async with asyncio.timeout(block_ms / 1000):
+                await self._changed.wait()
         return await self._db.run(fn)
 
     async def append_event(self, type_: str, data: Mapping[str, object], now: datetime) -> str:
