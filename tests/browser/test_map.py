@@ -352,7 +352,12 @@ async def test_the_intake_view_maps_the_patient_and_the_proposals(
             "age": 70,
             "location": {"lat": 50.97, "lon": 5.85},  # between Sittard and Heerlen
             "complaint": "dyspnoe",
-            "answers": {"dys_copd_hartfalen": True},  # U2: GP visit, SEH or ELV; SEH places are free
+            "answers": {
+                "dys_ademt_niet": False,
+                "dys_geen_zinnen": False,
+                "dys_pijn_borst": False,
+                "dys_copd_hartfalen": True,
+            },  # U2: GP visit, SEH or ELV; SEH places are free
         }
         resp = await site.client.post("/api/v1/requests", json=body, headers=auth(nurse))
         assert resp.status == 201, await resp.text()
