@@ -19,9 +19,9 @@ from capacity.errors import ConfigError, StoreUnavailable
 from capacity.model import Region
 from capacity.region import default_config_dir, default_region_path, load_care_types, load_region
 from capacity.service import raise_if_cancelling
-from routing.lookup import build_routing
 
 from .keys import CAPACITY, RELOAD, REQUESTS, ROUTING, SETTINGS
+from .matrix_cache import routing_with_cache
 from .routing_state import NeighbourBoard, read_postcode_table
 from .settings import Settings
 from .triage import load_protocol
@@ -109,7 +109,9 @@ async def keep_routing_current(app: web.Application) -> None:
     view = capacity.view
     loop = asyncio.get_running_loop()
     state.postcodes, state.municipalities = await loop.run_in_executor(None, _postcodes_for, settings, view.region.id)
-    routing = await loop.run_in_executor(None, build_routing, view.region, state.neighbours)
+    routing = await loop.run_in_executor(
+        None, routing_with_cache, view.region, state.neighbours, settings.matrix_cache_dir
+    )
     state.swap(routing)
     paths = _watched(settings)
     stamps = _mtimes(paths)
@@ -135,7 +137,7 @@ async def keep_routing_current(app: web.Application) -> None:
             _LOGGER.error("region file now describes region %s, not %s: ignored", home.id, view.region.id)
             stamps = now_stamps
             continue
-        routing = await loop.run_in_executor(None, build_routing, home, neighbours)
+        routing = await loop.run_in_executor(None, routing_with_cache, home, neighbours, settings.matrix_cache_dir)
         try:
             await capacity.reload_region(home, utcnow())
         except StoreUnavailable as exc:

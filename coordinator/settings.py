@@ -3,17 +3,59 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["PDOK_ATTRIBUTION", "PDOK_TILES", "Settings"]
+__all__ = ["PDOK_ATTRIBUTION", "PDOK_TILES", "Settings", "default_cache_dir"]
+
 
 #: PDOK's BRT-Achtergrondkaart (Kadaster, the Dutch government's base map; free, CC BY 4.0) in web mercator tiles.
 PDOK_TILES = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png"
 PDOK_ATTRIBUTION = "Kaartgegevens © Kadaster (BRT-Achtergrondkaart)"
 
-# Connection handling: variable -> (field, type).
-_SERVER_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/zcc``, else ``~/.cache/zcc``: where ``zcc serve`` keeps the travel matrix."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "zcc"
+
+
+def _paths(value: str) -> tuple[Path, ...]:
+    return tuple(Path(p.strip()) for p in value.split(",") if p.strip())
+
+
+def _minutes(value: str) -> float:
+    return float(value) * 60
+
+
+def _cache_dir(value: str) -> Path | None:
+    return None if value.strip().lower() in ("", "off", "none") else Path(value)
+
+
+#: Every ZCC_* variable: variable -> (field, how its text becomes the value). A variable set to "" counts as
+#: unset, except those in _EMPTY_MEANS_SOMETHING.
+_ENV: dict[str, tuple[str, Callable[[str], object]]] = {
+    "ZCC_STORE": ("store_url", str),
+    "ZCC_CONFIG": ("config_path", Path),
+    "ZCC_CARE_TYPES": ("care_types_path", Path),
+    "ZCC_HOST": ("host", str),
+    "ZCC_PORT": ("port", int),
+    "ZCC_WEBHOOK_URL": ("webhook_url", str),
+    "ZCC_CARE_ACCESS_HOURS": ("care_access_hours", float),
+    "ZCC_AUDIT_RETENTION_DAYS": ("audit_retention_days", int),
+    "ZCC_NEIGHBOURS": ("neighbour_configs", _paths),
+    "ZCC_HOLD_TTL_MINUTES": ("hold_ttl_seconds", _minutes),
+    "ZCC_DEFAULT_VALID_MINUTES": ("default_valid_minutes", int),
+    "ZCC_TRIAGE": ("triage_path", Path),
+    "ZCC_REDIS_SOCKET_TIMEOUT": ("redis_socket_timeout", float),
+    "ZCC_REDIS_MIN_REPLICAS": ("redis_min_replicas", int),
+    "ZCC_STORE_DEADLINE_SECONDS": ("store_deadline_seconds", float),
+    "ZCC_TRIAGE_ANSWER_SECONDS": ("triage_answer_seconds", float),
+    "ZCC_AUDIT_SPOOL_DIR": ("audit_spool_dir", Path),
+    "ZCC_RECONCILE_SECONDS": ("reconcile_interval_seconds", float),
+    "ZCC_RECONCILE_GRACE_SECONDS": ("reconcile_grace_seconds", float),
+    # Connection handling.
     "ZCC_HEADER_TIMEOUT": ("header_timeout_seconds", float),
     "ZCC_BODY_TIMEOUT": ("body_timeout_seconds", float),
     "ZCC_KEEPALIVE_TIMEOUT": ("keepalive_timeout_seconds", float),
@@ -25,33 +67,34 @@ _SERVER_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
     "ZCC_MAX_HEADER_BYTES": ("max_header_bytes", int),
     "ZCC_LOG_REPEAT_SECONDS": ("log_repeat_seconds", float),
     "ZCC_WORKERS": ("workers", int),
-}
-# After the placement (issue 15): variable -> (field, type).
-_FOLLOWUP_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
+    "ZCC_MATRIX_CACHE": ("matrix_cache_dir", _cache_dir),
+    # After the placement (issue 15).
     "ZCC_ARRIVAL_ALERT_MINUTES": ("arrival_alert_minutes", float),
     "ZCC_REFUSAL_PENALTY_DAYS": ("refusal_penalty_days", float),
-}
-
-# OpenID Connect: variable -> field.
-_OIDC_ENV: dict[str, str] = {
-    "ZCC_OIDC_ISSUER": "oidc_issuer",
-    "ZCC_OIDC_AUDIENCE": "oidc_audience",
-    "ZCC_OIDC_ROLE_CLAIM": "oidc_role_claim",
-    "ZCC_OIDC_ROLE_PREFIX": "oidc_role_prefix",
-    "ZCC_OIDC_PROVIDER_CLAIM": "oidc_provider_claim",
-    "ZCC_OIDC_NAME_CLAIM": "oidc_name_claim",
-    "ZCC_OIDC_PRACTITIONER_CLAIM": "oidc_practitioner_claim",
-    "ZCC_OIDC_MIN_REFRESH_SECONDS": "oidc_min_refresh_seconds",
-}
-
-# Connectors: variable -> (field, type).
-_CONNECTOR_ENV: dict[str, tuple[str, type[int] | type[float]]] = {
+    # Places and the map.
+    "ZCC_GEOCODER_URL": ("geocoder_url", str),
+    "ZCC_GEOCODER_TIMEOUT": ("geocoder_timeout_seconds", float),
+    "ZCC_MAP_TILES": ("map_tiles", str.strip),
+    "ZCC_MAP_ATTRIBUTION": ("map_attribution", str),
+    "ZCC_VENDOR_DIR": ("vendor_dir", Path),
+    # OpenID Connect.
+    "ZCC_OIDC_ISSUER": ("oidc_issuer", str),
+    "ZCC_OIDC_AUDIENCE": ("oidc_audience", str),
+    "ZCC_OIDC_ROLE_CLAIM": ("oidc_role_claim", str),
+    "ZCC_OIDC_ROLE_PREFIX": ("oidc_role_prefix", str),
+    "ZCC_OIDC_PROVIDER_CLAIM": ("oidc_provider_claim", str),
+    "ZCC_OIDC_NAME_CLAIM": ("oidc_name_claim", str),
+    "ZCC_OIDC_PRACTITIONER_CLAIM": ("oidc_practitioner_claim", str),
+    "ZCC_OIDC_MIN_REFRESH_SECONDS": ("oidc_min_refresh_seconds", float),
+    # Connectors (issue 16).
     "ZCC_FEED_TIMEOUT": ("feed_timeout_seconds", float),
     "ZCC_FEED_MAX_BACKOFF": ("feed_max_backoff_seconds", float),
     "ZCC_HISTORY_RETENTION_DAYS": ("history_retention_days", int),
     "ZCC_HISTORY_FINE_DAYS": ("history_fine_days", int),
     "ZCC_WEBHOOK_ATTEMPTS": ("webhook_attempts", int),
 }
+# Set but empty still says something: no base map; no matrix cache.
+_EMPTY_MEANS_SOMETHING = frozenset({"ZCC_MAP_TILES", "ZCC_MATRIX_CACHE"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,67 +190,17 @@ class Settings:
     webhook_timeout_seconds: float = 5.0
     subscription_refresh_seconds: float = 2.0  # how soon a subscription made on another instance is served
     event_check_seconds: float = 1.0  # how often staleness and neighbours' stops are looked for
+    # Where the travel matrix is kept between starts (coordinator/matrix_cache.py); None: computed at every start.
+    # ``zcc serve`` uses $XDG_CACHE_HOME/zcc unless ZCC_MATRIX_CACHE says otherwise ("off": none).
+    matrix_cache_dir: Path | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         """Settings from ZCC_* variables, with explicit (non-None) overrides winning."""
-        env: dict[str, object] = {}
-        if v := os.environ.get("ZCC_STORE"):
-            env["store_url"] = v
-        if v := os.environ.get("ZCC_CONFIG"):
-            env["config_path"] = Path(v)
-        if v := os.environ.get("ZCC_CARE_TYPES"):
-            env["care_types_path"] = Path(v)
-        if v := os.environ.get("ZCC_HOST"):
-            env["host"] = v
-        if v := os.environ.get("ZCC_PORT"):
-            env["port"] = int(v)
-        if v := os.environ.get("ZCC_WEBHOOK_URL"):
-            env["webhook_url"] = v
-        if v := os.environ.get("ZCC_CARE_ACCESS_HOURS"):
-            env["care_access_hours"] = float(v)
-        if v := os.environ.get("ZCC_AUDIT_RETENTION_DAYS"):
-            env["audit_retention_days"] = int(v)
-        if v := os.environ.get("ZCC_NEIGHBOURS"):
-            env["neighbour_configs"] = tuple(Path(p.strip()) for p in v.split(",") if p.strip())
-        if v := os.environ.get("ZCC_HOLD_TTL_MINUTES"):
-            env["hold_ttl_seconds"] = float(v) * 60
-        if v := os.environ.get("ZCC_DEFAULT_VALID_MINUTES"):
-            env["default_valid_minutes"] = int(v)
-        if v := os.environ.get("ZCC_TRIAGE"):
-            env["triage_path"] = Path(v)
-        if v := os.environ.get("ZCC_REDIS_SOCKET_TIMEOUT"):
-            env["redis_socket_timeout"] = float(v)
-        if v := os.environ.get("ZCC_REDIS_MIN_REPLICAS"):
-            env["redis_min_replicas"] = int(v)
-        if v := os.environ.get("ZCC_STORE_DEADLINE_SECONDS"):
-            env["store_deadline_seconds"] = float(v)
-        if v := os.environ.get("ZCC_TRIAGE_ANSWER_SECONDS"):
-            env["triage_answer_seconds"] = float(v)
-        if v := os.environ.get("ZCC_AUDIT_SPOOL_DIR"):
-            env["audit_spool_dir"] = Path(v)
-        if v := os.environ.get("ZCC_RECONCILE_SECONDS"):
-            env["reconcile_interval_seconds"] = float(v)
-        if v := os.environ.get("ZCC_RECONCILE_GRACE_SECONDS"):
-            env["reconcile_grace_seconds"] = float(v)
-        for name, (attr, kind) in (_SERVER_ENV | _FOLLOWUP_ENV).items():
-            if v := os.environ.get(name):
-                env[attr] = kind(v)
-        if v := os.environ.get("ZCC_GEOCODER_URL"):
-            env["geocoder_url"] = v
-        if v := os.environ.get("ZCC_GEOCODER_TIMEOUT"):
-            env["geocoder_timeout_seconds"] = float(v)
-        if (v := os.environ.get("ZCC_MAP_TILES")) is not None:  # set but empty: no base map
-            env["map_tiles"] = v.strip()
-        if v := os.environ.get("ZCC_MAP_ATTRIBUTION"):
-            env["map_attribution"] = v
-        if v := os.environ.get("ZCC_VENDOR_DIR"):
-            env["vendor_dir"] = Path(v)
-        for name, attr in _OIDC_ENV.items():
-            if v := os.environ.get(name):
-                env[attr] = float(v) if attr.endswith("_seconds") else v
-        for name, (attr, kind) in _CONNECTOR_ENV.items():
-            if v := os.environ.get(name):
-                env[attr] = kind(v)
+        env: dict[str, object] = {"matrix_cache_dir": default_cache_dir()}
+        for name, (attr, convert) in _ENV.items():
+            v = os.environ.get(name)
+            if v or (v is not None and name in _EMPTY_MEANS_SOMETHING):
+                env[attr] = convert(v)
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)  # type: ignore[arg-type]

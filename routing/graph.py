@@ -3,9 +3,7 @@
 The graph is the model: nodes are locations keyed ``(region id, location id)``
 with their coordinates, edges are roads weighted in minutes, directed (a road
 both ways is two edges; a one-way road one). A patient's coordinate snaps to the
-nearest town or site of the home region (never to a road junction, which has no
-way in from the street) plus an access time (straight-line distance at
-:data:`ACCESS_SPEED_KMH`). Travel times run from the patient to the provider:
+nearest town or site of the home region (:mod:`routing.snap`). Travel times run from the patient to the provider:
 the matrix is Dijkstra from each provider location over the reversed graph. The bulk travel-time
 matrix, every home node to every place a provider sits, is computed once per
 graph with ``scipy.sparse.csgraph`` (measured ~19x faster than networkx's
@@ -23,7 +21,6 @@ import logging
 import math
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 import networkx as nx
@@ -31,58 +28,35 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
-from capacity.errors import InvalidInput, OutsideRegion
-from capacity.messages import msg
 from capacity.model import Region
+
+from .snap import ACCESS_SPEED_KMH, MAX_SNAP_KM, NodeId, Snap, Snapper, haversine_km
 
 __all__ = [
     "ACCESS_SPEED_KMH",
     "MAX_SNAP_KM",
+    "UNREACHABLE",
     "NodeId",
     "RoadGraph",
     "Snap",
     "TravelMatrix",
     "haversine_km",
+    "provider_columns",
 ]
 
 _LOGGER = logging.getLogger(__name__)
 
-NodeId: TypeAlias = tuple[str, str]
 Kernel: TypeAlias = Literal["scipy", "networkx"]
 
-# Straight-line speed from a patient's address to the nearest graph node: local roads with detours.
-ACCESS_SPEED_KMH = 30.0
-# A coordinate further than this from every location of the region is outside it.
-MAX_SNAP_KM = 15.0
 # uint16 tenths of a minute; this value means unreachable.
 UNREACHABLE = np.iinfo(np.uint16).max
-_EARTH_KM = 6371.0088
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_KM * math.asin(math.sqrt(a))
-
-
-@dataclass(frozen=True, slots=True)
-class Snap:
-    """Where a coordinate joins the road graph."""
-
-    node: NodeId
-    index: int  # row of the node in the travel matrix
-    distance_km: float
-    access_minutes: float
 
 
 class RoadGraph:
     """The networkx road graph of a home region and, optionally, its neighbours joined by border roads."""
 
-    def __init__(self, home: Region, neighbours: Sequence[Region] = ()) -> None:
+    def __init__(self, home: Region, neighbours: Sequence[Region] = (), *, snapper: Snapper | None = None) -> None:
         self.home = home
         self.regions = {r.id: r for r in (home, *neighbours)}
         # Directed only when a road is one-way: an undirected graph holds each road once, which at
@@ -105,45 +79,19 @@ class RoadGraph:
                     _add_road(g, (region.id, road.a), (other, other_loc), road.minutes)
                     _add_road(g, (other, other_loc), (region.id, road.a), road.minutes)
         self.graph = g
-        # The home region's towns and sites first: their indices are the matrix rows. Its junctions (which
-        # no coordinate snaps to) have no row, so an imported network's many junctions cost no matrix
-        # memory; a region of junctions alone keeps them all as rows.
-        home_nodes = [(home.id, lid) for lid in home.locations]
-        rows = [n for n in home_nodes if home.locations[n[1]].kind != "junction"] or home_nodes
+        # The home region's towns and sites first (see snap.matrix_rows): their indices are the matrix rows.
+        self.snapper = snapper or Snapper(home)
+        rows = self.snapper.rows
         in_rows = set(rows)
-        rest = [n for n in home_nodes if n not in in_rows]
+        rest = [(home.id, lid) for lid in home.locations if (home.id, lid) not in in_rows]
         others = [n for n in g.nodes if n[0] != home.id]
         self.nodes: list[NodeId] = rows + rest + others
         self.index = {n: i for i, n in enumerate(self.nodes)}
         self.n_home = len(rows)
-        self._snap_rows = np.arange(len(rows), dtype=np.intp)
-        lat = np.array([g.nodes[n]["lat"] for n in rows], dtype=np.float64)
-        lon = np.array([g.nodes[n]["lon"] for n in rows], dtype=np.float64)
-        self._lat0 = float(lat.mean()) if len(lat) else 52.0
-        self._tree = cKDTree(self._project(lat, lon))
-
-    def _project(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Equirectangular km around the region's mean latitude: exact enough within a country to find neighbours."""
-        k = math.pi / 180 * _EARTH_KM
-        return np.column_stack((lon * k * math.cos(math.radians(self._lat0)), lat * k))
 
     def snap(self, lat: float, lon: float, *, max_km: float = MAX_SNAP_KM) -> Snap:
         """The nearest home node and the access time; OutsideRegion when none is within ``max_km``."""
-        if not (-90 <= lat <= 90) or not (-180 <= lon <= 180):
-            raise InvalidInput(msg("error.lat_lon_range"), field="lat" if abs(lat) > 90 else "lon")
-        k = math.pi / 180 * _EARTH_KM
-        _, j = self._tree.query((lon * k * math.cos(math.radians(self._lat0)), lat * k))
-        i = int(self._snap_rows[int(j)])
-        node = self.nodes[i]
-        data = self.graph.nodes[node]
-        km = haversine_km(lat, lon, data["lat"], data["lon"])
-        if km > max_km:
-            raise OutsideRegion(
-                f"({lat:.4f}, {lon:.4f}) is {km:.0f} km from the nearest place of region {self.home.id} "
-                f"({data['name']}); this service covers {self.home.name} only",
-                field="lat",
-            )
-        return Snap(node, i, km, km / ACCESS_SPEED_KMH * 60)
+        return self.snapper.snap(lat, lon, max_km=max_km)
 
     def csr(self, *, reverse: bool = False) -> csr_array:
         """The graph as a sparse matrix of minutes (row: from, column: to), in ``self.nodes`` order.
@@ -171,29 +119,38 @@ def _add_road(g: nx.Graph, a: NodeId, b: NodeId, minutes: float) -> None:
     g.add_edge(a, b, minutes=float(minutes))
 
 
+def provider_columns(regions: Iterable[Region]) -> tuple[list[NodeId], dict[tuple[str, str], int]]:
+    """The matrix columns: each provider location once (in file order), and each provider's column."""
+    sources: list[NodeId] = []
+    col_of: dict[NodeId, int] = {}
+    providers: dict[tuple[str, str], int] = {}
+    for region in regions:
+        for p in region.providers.values():
+            node = (region.id, p.location)
+            if node not in col_of:
+                col_of[node] = len(sources)
+                sources.append(node)
+            providers[(region.id, p.id)] = col_of[node]
+    return sources, providers
+
+
 class TravelMatrix:
     """Minutes from every home node to every provider location of the graph.
 
     ``providers`` maps a provider key ``(region id, provider id)`` to its
     column; ``minutes(row)`` gives one home node's travel times to all columns.
+    Built from a :class:`RoadGraph` (Dijkstra), or with :meth:`of_table` from a
+    table computed before (the service's on-disk cache, memory-mapped).
     """
 
     def __init__(self, graph: RoadGraph, *, kernel: Kernel = "scipy", chunk: int = 64) -> None:
         start = time.perf_counter()
-        self.graph = graph
-        self.providers: dict[tuple[str, str], int] = {}
-        sources: list[NodeId] = []
-        col_of: dict[NodeId, int] = {}
-        for region in graph.regions.values():
-            for p in region.providers.values():
-                node = (region.id, p.location)
-                if node not in col_of:
-                    col_of[node] = len(sources)
-                    sources.append(node)
-                self.providers[(region.id, p.id)] = col_of[node]
-        self.sources = sources
-        self.kernel = kernel
-        self.table = _scipy_table(graph, sources, chunk) if kernel == "scipy" else _networkx_table(graph, sources)
+        self.graph: RoadGraph | None = graph
+        self.sources, self.providers = provider_columns(graph.regions.values())
+        self.kernel: str = kernel
+        self.table: NDArray[np.uint16] = (
+            _scipy_table(graph, self.sources, chunk) if kernel == "scipy" else _networkx_table(graph, self.sources)
+        )
         self.build_seconds = time.perf_counter() - start
         _LOGGER.info(
             "travel matrix %d nodes x %d provider locations (%s, %.1f MB) in %.2f s",
@@ -203,6 +160,17 @@ class TravelMatrix:
             self.table.nbytes / 1e6,
             self.build_seconds,
         )
+
+    @classmethod
+    def of_table(cls, regions: Iterable[Region], table: NDArray[np.uint16], kernel: str) -> TravelMatrix:
+        """A matrix over ``table`` (rows: the home region's matrix rows; columns: :func:`provider_columns`)."""
+        sources, providers = provider_columns(regions)
+        if table.ndim != 2 or table.shape[1] != len(sources) or table.dtype != np.uint16:
+            raise ValueError(f"a table of shape {table.shape} ({table.dtype}) does not fit {len(sources)} columns")
+        out = cls.__new__(cls)
+        out.graph, out.sources, out.providers = None, sources, providers
+        out.kernel, out.table, out.build_seconds = kernel, table, 0.0
+        return out
 
     def minutes(self, row: int) -> NDArray[np.float32]:
         """Minutes from home node ``row`` to every provider location (inf when unreachable)."""

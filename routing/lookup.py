@@ -1,4 +1,9 @@
-"""The routing of one service: road graph, travel matrix and, per care type, its places nearest first."""
+"""The routing of one service: snapping, travel matrix and, per care type, its places nearest first.
+
+The road graph (networkx) is needed only to compute the matrix; it is dropped
+once the matrix is built, and never built when the matrix is handed over
+ready (the service's on-disk cache, memory-mapped: see ``coordinator/matrix_cache.py``).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,14 @@ from numpy.typing import NDArray
 
 from capacity.model import Region
 
-from .graph import UNREACHABLE, Kernel, RoadGraph, Snap, TravelMatrix
+from .graph import UNREACHABLE, Kernel, RoadGraph, TravelMatrix
+from .snap import Snap, Snapper
 
-__all__ = ["Routing", "build_routing"]
+__all__ = ["Columns", "Routing", "build_routing"]
 
 
 @dataclass(frozen=True, slots=True)
-class _Columns:
+class Columns:
     """The providers of one region offering one care type, and their matrix columns."""
 
     provider_ids: tuple[str, ...]
@@ -25,28 +31,49 @@ class _Columns:
 
 
 class Routing:
-    """Everything a lookup needs, built once per region file (CPU-bound: build it off the event loop)."""
+    """Everything a lookup needs, built once per region file (CPU-bound: build it off the event loop).
 
-    def __init__(self, home: Region, neighbours: Sequence[Region] = (), *, kernel: Kernel = "scipy") -> None:
+    ``table``: the travel matrix computed before for exactly these regions
+    (rows :func:`routing.snap.matrix_rows`, columns :func:`routing.graph.provider_columns`);
+    without it the matrix is computed here with ``kernel``.
+    """
+
+    def __init__(
+        self,
+        home: Region,
+        neighbours: Sequence[Region] = (),
+        *,
+        kernel: Kernel = "scipy",
+        table: NDArray[np.uint16] | None = None,
+    ) -> None:
         start = time.perf_counter()
         self.home = home
         self.neighbours = {r.id: r for r in neighbours}
-        self.graph = RoadGraph(home, neighbours)
-        self.matrix = TravelMatrix(self.graph, kernel=kernel)
-        self._columns: dict[tuple[str, str], _Columns] = {}
-        for region in (home, *neighbours):
+        self.snapper = Snapper(home)
+        regions = (home, *neighbours)
+        if table is None:
+            self.matrix = TravelMatrix(RoadGraph(home, neighbours, snapper=self.snapper), kernel=kernel)
+            self.matrix.graph = None  # the graph's memory goes back; nothing reads it after the build
+            self.from_cache = False
+        else:
+            if table.shape[0] != len(self.snapper.rows):
+                raise ValueError(f"a table of {table.shape[0]} rows does not fit {len(self.snapper.rows)} places")
+            self.matrix = TravelMatrix.of_table(regions, table, "cached")
+            self.from_cache = True
+        self.columns: dict[tuple[str, str], Columns] = {}
+        for region in regions:
             per_type: dict[str, list[str]] = {}
             for p in region.providers.values():
                 for ct in p.offers:
                     per_type.setdefault(ct, []).append(p.id)
             for ct, pids in per_type.items():
                 cols = np.array([self.matrix.providers[(region.id, pid)] for pid in pids], dtype=np.intp)
-                self._columns[(region.id, ct)] = _Columns(tuple(pids), cols)
+                self.columns[(region.id, ct)] = Columns(tuple(pids), cols)
         self.build_seconds = time.perf_counter() - start
 
     def snap(self, lat: float, lon: float) -> Snap:
         """Where a coordinate joins the home region's graph (OutsideRegion when it is not in the region)."""
-        return self.graph.snap(lat, lon)
+        return self.snapper.snap(lat, lon)
 
     def nearest(
         self, snap: Snap, region_id: str, care_type: str, *, at_most: int | None = None
@@ -56,7 +83,7 @@ class Routing:
         ``at_most`` bounds how many of the nearest are given: at national size a care type has
         thousands of places, and a lookup that finds the nearest hundreds closed stops there.
         """
-        columns = self._columns.get((region_id, care_type))
+        columns = self.columns.get((region_id, care_type))
         if columns is None:
             return
         raw = self.matrix.table[snap.index, columns.cols]
@@ -71,6 +98,12 @@ class Routing:
             yield columns.provider_ids[int(i)], minutes
 
 
-def build_routing(home: Region, neighbours: Sequence[Region] = (), *, kernel: Kernel = "scipy") -> Routing:
-    """Build the routing of a home region and its neighbours."""
-    return Routing(home, neighbours, kernel=kernel)
+def build_routing(
+    home: Region,
+    neighbours: Sequence[Region] = (),
+    *,
+    kernel: Kernel = "scipy",
+    table: NDArray[np.uint16] | None = None,
+) -> Routing:
+    """Build the routing of a home region and its neighbours (on ``table`` when it was computed before)."""
+    return Routing(home, neighbours, kernel=kernel, table=table)

@@ -81,7 +81,7 @@ async def dispatch_options(request: web.Request) -> web.Response:
             sorted_by_travel=False,
         )
         options, excluded, cross = across, excluded + excluded_across, bool(across)
-    node = routing.graph.graph.nodes[snap.node]
+    snapped_name = routing.snapper.name(snap)
     body: JSONObject = {
         "region": region.id,
         "degraded": view.degraded,
@@ -92,7 +92,7 @@ async def dispatch_options(request: web.Request) -> web.Response:
             "postcode": resolved.pc4,
             "place": resolved.place,
             "resolution": resolved.to_json(),
-            "snapped_to": {"id": snap.node[1], "name": node["name"]},
+            "snapped_to": {"id": snap.node[1], "name": snapped_name},
             "access_minutes": round(snap.access_minutes, 1),
         },
         "cross_region": cross,

@@ -65,10 +65,10 @@ def test_travel_follows_the_direction_of_one_way_roads(care_types: dict[str, Car
         {"from": "heerlen", "to": "maastricht", "minutes": 40, "oneway": True},
     ]
     region = parse_region(data, care_types)
-    matrix = TravelMatrix(RoadGraph(region))
+    g = RoadGraph(region)
+    matrix = TravelMatrix(g)
     slow = TravelMatrix(RoadGraph(region), kernel="networkx")
     assert (matrix.table == slow.table).all()
-    g = matrix.graph
     meerssen, heerlen = g.index[("test", "meerssen")], g.index[("test", "heerlen")]
     assert matrix.provider_minutes(meerssen, "test", "hap-a") == 15.0  # with the one-way road
     assert matrix.provider_minutes(heerlen, "test", "vvt-a") == 50.0  # against it: round by Maastricht

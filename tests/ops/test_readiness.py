@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pytest_aiohttp import AiohttpClient
 
+import coordinator.matrix_cache
 import coordinator.reload
-import routing.lookup
 from routing.lookup import Routing
 
 from ..eventually import eventually
@@ -23,13 +23,13 @@ async def test_not_ready_until_the_travel_times_are_built(
 ) -> None:
     # The build of the travel-time matrix waits for the test's word, as a national one takes seconds.
     release = threading.Event()
-    real_build = routing.lookup.build_routing
+    real_build = coordinator.matrix_cache.routing_with_cache
 
     def slow_build(*args: Any) -> Routing:
         release.wait(20)
         return real_build(*args)
 
-    monkeypatch.setattr(coordinator.reload, "build_routing", slow_build)
+    monkeypatch.setattr(coordinator.reload, "routing_with_cache", slow_build)
     client = await aiohttp_client(make_app(f"sqlite:///{tmp_path}/z.db", line_region()))
     tok = await token(client.app, "dispatch")
     query = {"care_type": "elv_hoog", "lat": "50.85", "lon": "5.70"}

@@ -29,6 +29,7 @@ from capacity.model import Region
 from capacity.region import load_region
 from capacity.state import CapacityEntry
 from routing.dispatch import Place, rank_places
+from routing.graph import RoadGraph
 from routing.lookup import Routing
 
 NOW = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
@@ -222,7 +223,7 @@ def close_enough(model: float, planner: float) -> bool:
 
 def town_to_town(routing: Routing) -> dict[tuple[str, str], float]:
     """Minutes between every pair of the table's towns, through the directed road graph."""
-    graph = routing.graph
+    graph = RoadGraph(routing.home)
     minutes = dijkstra(graph.csr(), directed=True)
     out = {}
     for a, b, _ in TOWNS:
@@ -320,7 +321,7 @@ def test_one_way_links_of_the_incomplete_junctions(limburg: Region) -> None:
     """Kruisdonk has no link from the A79 towards Geleen: the only one-way road, the A2 from the north onto it."""
     oneway = [(r.a, r.b) for r in limburg.roads if r.oneway]
     assert oneway == [("a2-meerssen", "kp-kruisdonk-a79")]
-    routing = Routing(limburg)
-    minutes = dijkstra(routing.graph.csr(), directed=True)
-    i, j = routing.graph.index[("limburg", "a2-meerssen")], routing.graph.index[("limburg", "kp-kruisdonk-a79")]
+    graph = RoadGraph(limburg)
+    minutes = dijkstra(graph.csr(), directed=True)
+    i, j = graph.index[("limburg", "a2-meerssen")], graph.index[("limburg", "kp-kruisdonk-a79")]
     assert minutes[i, j] < minutes[j, i], "onto the A79 from the north directly; back only through Meerssen"
