@@ -14,13 +14,14 @@ import contextlib
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Protocol
 
 from .board import BoardChange, BoardEntry, BoardReloaded, HealthChanged, RowsChanged
 from .clock import utcnow
 from .model import Region
 from .state import CapacityEntry, EntryKey, Event, Hold, ProviderStatus, Snapshot, status_key
 
-__all__ = ["SUBSCRIBER_QUEUE", "CapacityView", "Subscription"]
+__all__ = ["SUBSCRIBER_QUEUE", "CapacityView", "ChangeListener", "Subscription"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -29,6 +30,19 @@ SUBSCRIBER_QUEUE = 2000
 
 #: A subscriber's queue of changes; ``None`` means: stop (shutdown or too slow).
 Subscription = asyncio.Queue[BoardChange | None]
+
+
+class ChangeListener(Protocol):
+    """Told every change of the view as it is applied (dispatch's arrays, ``routing.live.LiveTable``)."""
+
+    def load(self, entries: Iterable[CapacityEntry], statuses: Iterable[ProviderStatus]) -> None:
+        """The whole state anew."""
+
+    def set_entry(self, e: CapacityEntry) -> None:
+        """One entry's new state."""
+
+    def set_status(self, s: ProviderStatus) -> None:
+        """One stop status's new state."""
 
 
 class CapacityView:
@@ -48,6 +62,13 @@ class CapacityView:
         # Counts every change; readers use it to know when a cached rendering is out of date.
         self.changes = 0
         self._subscribers: set[Subscription] = set()
+        self._listener: ChangeListener | None = None
+
+    def follow(self, listener: ChangeListener | None) -> None:
+        """Keep ``listener`` in step from now on (given the whole state first); it replaces the one before."""
+        if listener is not None:
+            listener.load(self.entries.values(), self.statuses.values())
+        self._listener = listener
 
     # -- changed only by the capacity service ------------------------------------
 
@@ -63,6 +84,8 @@ class CapacityView:
         self.holds = {h.hold_id: h for h in snap.holds}
         self.last_event_id = snap.last_event_id
         self.loaded = True
+        if self._listener is not None:
+            self._listener.load(self.entries.values(), self.statuses.values())
         self._publish(BoardReloaded())
 
     def apply_event(self, event: Event) -> None:
@@ -96,6 +119,8 @@ class CapacityView:
 
     def _apply_entry(self, entry: CapacityEntry) -> None:
         self.entries[entry.key] = entry
+        if self._listener is not None:
+            self._listener.set_entry(entry)
         # The row is built only for subscribers: most changes under load have none.
         row = self.board_entry(entry.key, utcnow()) if self._subscribers else None
         self._publish(RowsChanged((row,) if row is not None else ()))
@@ -105,6 +130,8 @@ class CapacityView:
         if cur is not None and cur.version >= status.version:
             return
         self.statuses[status.key] = status
+        if self._listener is not None:
+            self._listener.set_status(status)
         rows: list[BoardEntry] = []
         if self._subscribers:
             cts = [status.care_type] if status.care_type else None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from capacity.errors import InvalidInput, MalformedBody
@@ -19,12 +19,25 @@ __all__ = ["MAX_DEPTH", "dumps", "json_response", "parse_json", "read_json"]
 #: How deep a JSON body may nest; no request model needs more than 4 levels.
 MAX_DEPTH = 16
 
-dumps = functools.partial(json.dumps, separators=(",", ":"), ensure_ascii=False)
+# orjson encodes a dispatch answer some 5x faster than the standard library (measured in bench/dispatch.py), is
+# strict (a NaN becomes null, never invalid JSON) and well kept; compact, UTF-8 names kept as they are.
+_OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
-def json_response(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    """A compact application/json response; every coded text in it rendered in the reader's language."""
-    return web.json_response(localise(data), status=status, headers=headers, dumps=dumps)
+def dumps(data: Any) -> str:
+    """Compact JSON text."""
+    return orjson.dumps(data, option=_OPTIONS).decode()
+
+
+def json_response(
+    data: Any, *, status: int = 200, headers: dict[str, str] | None = None, localised: bool = False
+) -> web.Response:
+    """A compact application/json response; every coded text in it rendered in the reader's language.
+
+    ``localised``: the handler rendered its texts itself (``texts.localise.coded``); the answer is not walked.
+    """
+    body = orjson.dumps(data if localised else localise(data), option=_OPTIONS)
+    return web.Response(body=body, status=status, headers=headers, content_type="application/json", charset="utf-8")
 
 
 async def read_json(request: web.Request) -> Any:

@@ -19,6 +19,7 @@ from capacity.errors import ConfigError, StoreUnavailable
 from capacity.model import Region
 from capacity.region import default_config_dir, default_region_path, load_care_types, load_region
 from capacity.service import raise_if_cancelling
+from routing.live import LiveTable
 
 from .keys import CAPACITY, RELOAD, REQUESTS, ROUTING, SETTINGS
 from .matrix_cache import routing_with_cache
@@ -112,7 +113,7 @@ async def keep_routing_current(app: web.Application) -> None:
     routing = await loop.run_in_executor(
         None, routing_with_cache, view.region, state.neighbours, settings.matrix_cache_dir
     )
-    state.swap(routing)
+    state.swap(routing, await loop.run_in_executor(None, LiveTable, routing), view)
     paths = _watched(settings)
     stamps = _mtimes(paths)
     triage_file = _triage_file(settings)
@@ -138,6 +139,7 @@ async def keep_routing_current(app: web.Application) -> None:
             stamps = now_stamps
             continue
         routing = await loop.run_in_executor(None, routing_with_cache, home, neighbours, settings.matrix_cache_dir)
+        live = await loop.run_in_executor(None, LiveTable, routing)
         try:
             await capacity.reload_region(home, utcnow())
         except StoreUnavailable as exc:
@@ -147,7 +149,7 @@ async def keep_routing_current(app: web.Application) -> None:
         stamps = now_stamps
         state.neighbours = neighbours
         state.boards = {r.id: state.boards.get(r.id, NeighbourBoard()) for r in neighbours}
-        state.swap(routing)
+        state.swap(routing, live, view)
         _LOGGER.info(
             "region %s reloaded: %d providers, routing rebuilt in %.2f s",
             home.id,

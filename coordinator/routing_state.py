@@ -19,8 +19,10 @@ from capacity.errors import StoreUnavailable
 from capacity.messages import msg
 from capacity.model import Region
 from capacity.state import CapacityEntry, ProviderStatus
+from capacity.view import CapacityView
 from routing.dispatch import Place
 from routing.graph import Snap
+from routing.live import LiveTable
 from routing.lookup import Routing
 
 from .places.geocoder import Geocoder
@@ -45,6 +47,7 @@ class RoutingState:
 
     def __init__(self, neighbours: tuple[Region, ...] = ()) -> None:
         self.current: Routing | None = None
+        self.live: LiveTable | None = None  # the places' live state as arrays, for dispatch lookups
         self.neighbours = neighbours
         self.boards: dict[str, NeighbourBoard] = {r.id: NeighbourBoard() for r in neighbours}
         self.postcodes: dict[str, tuple[float, float, str]] = {}
@@ -63,9 +66,16 @@ class RoutingState:
             raise StoreUnavailable(msg("error.matrix_building"))
         return self.current
 
-    def swap(self, routing: Routing) -> None:
-        """Make ``routing`` current."""
-        self.current = routing
+    def get_live(self) -> tuple[Routing, LiveTable]:
+        """The routing and the live arrays built on it, or a 503 while the first build runs."""
+        routing, live = self.get(), self.live
+        assert live is not None  # set with the routing
+        return routing, live
+
+    def swap(self, routing: Routing, live: LiveTable, view: CapacityView) -> None:
+        """Make ``routing`` current, with ``live`` (built on it) kept in step with ``view`` from now on."""
+        view.follow(live)
+        self.current, self.live = routing, live
         self.builds += 1
         self.ready.set()
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +28,16 @@ from capacity.messages import Message, msg
 from capacity.model import Provider
 from capacity.state import CapacityEntry, ProviderStatus
 
-__all__ = ["Option", "Place", "rank_places", "reason_line", "scarcity_cost", "stop_message"]
+__all__ = [
+    "Option",
+    "Place",
+    "exclusion",
+    "proposal",
+    "rank_places",
+    "reason_line",
+    "scarcity_cost",
+    "stop_message",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +69,10 @@ class Option:
     age_minutes: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> JSONObject:
-        """The API shape of an option."""
+    def to_json(self, coded: Callable[[Message], JSONObject] | None = None) -> JSONObject:
+        """The API shape of an option; ``coded`` gives the reason's words (else the edge's localise adds them)."""
         p, e = self.place, self.place.entry
+        reason = self.reason.to_json() if coded is None else coded(self.reason)
         out: JSONObject = {
             "provider_id": p.provider.id,
             "provider_name": p.provider.name,
@@ -78,8 +88,8 @@ class Option:
             "stale": self.age_minutes is None or self.excluded == "stale",
             "age_minutes": None if self.age_minutes is None else round(self.age_minutes, 1),
             "score": round(self.score, 1) if math.isfinite(self.score) else None,
-            "reason": "",
-            "reason_coded": self.reason.to_json(),
+            "reason": "" if coded is None else reason["text"],
+            "reason_coded": reason,
         }
         if self.excluded is not None:
             out["excluded"] = self.excluded
@@ -113,6 +123,34 @@ def stop_message(stop: ProviderStatus) -> Message:
     return msg("excluded.stop", reason=stop.reason)
 
 
+def proposal(place: Place, score: float, free: int, age: float) -> Option:
+    """A place that can take the patient, with its score and its reasons (free units, the report's age)."""
+    parts = [msg("reason.free", n=free), msg("reason.updated", ago=age)]
+    if place.stop_overridden is not None:
+        parts.append(msg("reason.seh_stop_not_for_u1", reason=place.stop_overridden.reason))
+    return Option(place, score, reason_line(place, *parts), free=free, age_minutes=age)
+
+
+def exclusion(place: Place, why: str, now: datetime, age: float | None) -> Option:
+    """A place that cannot take the patient: ``why`` (a rule of the module docstring) and the line a person reads."""
+    e = place.entry
+    text: Message
+    if why == "unreachable":
+        text = msg("excluded.unreachable")
+    elif why == "closed":
+        text = msg("excluded.closed", hours=place.provider.hours_for(place.care_type).text)
+    elif why == "stop":
+        assert place.stop is not None
+        text = stop_message(place.stop)
+    elif why == "stale":
+        text = msg("excluded.no_report") if e is None or age is None else msg("excluded.stale", ago=age)
+    else:
+        assert e is not None
+        text = msg("excluded.full", total=e.total, held=e.held)
+    free = None if why == "stale" else (e.free(now) if e else None)
+    return Option(place, math.inf, reason_line(place, text), excluded=why, free=free, age_minutes=age)
+
+
 def _order(o: Option) -> tuple[float, float, str]:
     return (o.score, o.place.travel_minutes, o.place.provider.id)
 
@@ -141,39 +179,23 @@ def rank_places(
             break
         arrival = now + timedelta(minutes=travel if math.isfinite(travel) else 0)
         age = (now - e.reported_at).total_seconds() / 60 if e is not None and e.reported_at is not None else None
-        why: tuple[str, Message] | None = None
+        why: str | None = None
         if not math.isfinite(travel):
-            why = ("unreachable", msg("excluded.unreachable"))
+            why = "unreachable"
         elif not place.provider.hours_for(place.care_type).is_open(arrival, tz):
-            why = ("closed", msg("excluded.closed", hours=place.provider.hours_for(place.care_type).text))
+            why = "closed"
         elif place.stop is not None:
-            why = ("stop", stop_message(place.stop))
-        elif e is None or age is None:
-            why = ("stale", msg("excluded.no_report"))
-        elif e.stale(now):
-            why = ("stale", msg("excluded.stale", ago=age))
+            why = "stop"
+        elif e is None or age is None or e.stale(now):
+            why = "stale"
         elif e.free(now) <= 0:
-            why = ("full", msg("excluded.full", total=e.total, held=e.held))
+            why = "full"
         if why is not None:
             if include_excluded:
-                excluded.append(
-                    Option(
-                        place,
-                        math.inf,
-                        reason_line(place, why[1]),
-                        excluded=why[0],
-                        free=None if why[0] == "stale" else (e.free(now) if e else None),
-                        age_minutes=age,
-                    )
-                )
+                excluded.append(exclusion(place, why, now, age))
             continue
         assert e is not None and age is not None
         free = e.free(now)
-        score = travel + scarcity_cost(free) + age / 6
-        parts = [msg("reason.free", n=free), msg("reason.updated", ago=age)]
-        if place.stop_overridden is not None:
-            parts.append(msg("reason.seh_stop_not_for_u1", reason=place.stop_overridden.reason))
-        reason = reason_line(place, *parts)
-        bisect.insort(options, Option(place, score, reason, free=free, age_minutes=age), key=_order)
+        bisect.insort(options, proposal(place, travel + scarcity_cost(free) + age / 6, free, age), key=_order)
     excluded.sort(key=lambda o: (o.place.travel_minutes, o.place.provider.id))
     return options[:limit], excluded

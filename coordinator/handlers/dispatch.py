@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -11,10 +12,13 @@ from capacity.clock import utcnow
 from capacity.errors import InvalidInput
 from capacity.jsontypes import JSONObject
 from capacity.messages import msg
+from capacity.model import Region
 from capacity.rules import stop_in_force
 from capacity.state import status_key
-from routing.dispatch import Place, rank_places
+from capacity.view import CapacityView
+from routing.dispatch import Option, Place, exclusion, proposal, rank_places
 from routing.graph import Snap
+from routing.live import WHY, Ranked
 from routing.lookup import Routing
 
 from ..auth import require
@@ -23,12 +27,12 @@ from ..keys import CAPACITY, ROUTING
 from ..places.resolve import Where, resolve_location
 from ..routing_state import RoutingState
 from ..schemas import DispatchQuery, validate
+from ..texts.localise import coded
 
 __all__ = ["dispatch_options"]
 
-# The nearest places of a care type a lookup considers (and excluded places it lists): a dispatcher
-# never sends a patient past the 200 nearest, and at national size this bounds a lookup where
-# most places are closed (a night team at noon) to a few milliseconds.
+# The nearest places of a neighbouring region a lookup across the border considers (the home region's
+# places are all decided at once, as arrays: routing/live.py).
 MAX_PLACES = 200
 MAX_EXCLUDED = 50
 SEH = "seh"
@@ -43,7 +47,7 @@ async def dispatch_options(request: web.Request) -> web.Response:
     region = view.region
     if q.care_type not in region.care_types:
         raise InvalidInput(msg("error.unknown_care_type", value=q.care_type), field="care_type")
-    routing = state.get()
+    routing, live = state.get_live()
     where = Where(q.lat, q.lon, q.postcode, q.place, q.address)
     resolved = await resolve_location(where, state.postcodes, state.places, state.geocoder)
     lat, lon = resolved.lat, resolved.lon
@@ -52,24 +56,19 @@ async def dispatch_options(request: web.Request) -> web.Response:
 
     # LNAZ: an SEH stop never turns away a life-threatening patient; for U0/U1 the place is listed, marked.
     life_threatening = q.urgency in LIFE_THREATENING and q.care_type == SEH
-
-    def home_places() -> Iterator[Place]:
-        for pid, minutes in routing.nearest(snap, region.id, q.care_type, at_most=MAX_PLACES):
-            stop = view.stop_of(pid, now, q.care_type)
-            yield Place(
-                region.id,
-                region.name,
-                region.providers[pid],
-                q.care_type,
-                view.entries.get((pid, q.care_type)),
-                None if life_threatening else stop,
-                minutes,
-                stop_overridden=stop if life_threatening else None,
-            )
-
-    options, excluded = rank_places(
-        home_places(), now, tz, limit=q.limit, include_excluded=q.include_excluded, sorted_by_travel=True
+    options: list[Option] = []
+    excluded: list[Option] = []
+    ranked = live.rank(
+        snap,
+        q.care_type,
+        now,
+        tz,
+        limit=q.limit,
+        ignore_stops=life_threatening,
+        excluded=MAX_EXCLUDED if q.include_excluded else 0,
     )
+    if ranked is not None:
+        options, excluded = _home_options(ranked, view, region, now, life_threatening, q.include_excluded)
     cross = False
     if not options and state.neighbours:
         across, excluded_across = rank_places(
@@ -96,11 +95,43 @@ async def dispatch_options(request: web.Request) -> web.Response:
             "access_minutes": round(snap.access_minutes, 1),
         },
         "cross_region": cross,
-        "options": [o.to_json() for o in options],
+        "options": [o.to_json(coded) for o in options],
     }
     if q.include_excluded:
-        body["excluded"] = [o.to_json() for o in excluded[:MAX_EXCLUDED]]
-    return json_response(body)
+        body["excluded"] = [o.to_json(coded) for o in excluded[:MAX_EXCLUDED]]
+    return json_response(body, localised=True)
+
+
+def _home_options(  # noqa: PLR0917 - one lookup's parts
+    ranked: Ranked, view: CapacityView, region: Region, now: datetime, life_threatening: bool, with_excluded: bool
+) -> tuple[list[Option], list[Option]]:
+    """The ranked slots as options (and, if asked, the excluded as the dispatcher reads them)."""
+    t = ranked.table
+
+    def place(i: int) -> Place:
+        pid = t.provider_ids[int(ranked.slots[i])]
+        stop = view.stop_of(pid, now, t.care_type)
+        return Place(
+            region.id,
+            region.name,
+            region.providers[pid],
+            t.care_type,
+            view.entries.get((pid, t.care_type)),
+            None if life_threatening else stop,
+            float(ranked.travel[i]),
+            stop_overridden=stop if life_threatening else None,
+        )
+
+    options = [
+        proposal(place(i), float(ranked.score[i]), int(ranked.free[i]), float(ranked.age[i]))
+        for i in ranked.options.tolist()
+    ]
+    excluded: list[Option] = []
+    if with_excluded:
+        for i in ranked.excluded.tolist():
+            age = float(ranked.age[i])
+            excluded.append(exclusion(place(i), WHY[ranked.why[i]], now, None if math.isnan(age) else age))
+    return options, excluded
 
 
 def _neighbour_places(  # noqa: PLR0917 - one lookup's parts

@@ -65,6 +65,11 @@ def placeholders(template: str | Mapping[str, str]) -> set[str]:
     return {m.group(1) for form in forms for m in _FIELD.finditer(form)}
 
 
+_REMEMBER: Final = 8192  # texts of plain messages remembered (then forgotten all at once)
+#: Parameters whose text depends on nothing but themselves (a moment's key decides; see Catalogue.render).
+_PLAIN_TYPES: Final = frozenset({int, float, bool, type(None)})
+
+
 def _is_moment(key: str) -> bool:
     return key in ("at", "until", "held_until") or key.endswith("_at")
 
@@ -103,6 +108,9 @@ class Catalogue:
     """The texts of every language."""
 
     _texts: Mapping[str, Mapping[str, Any]]
+    _remembered: dict[tuple[str, str, tuple[tuple[str, Param], ...]], str] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def texts(self, lang: str) -> Mapping[str, Any]:
         """The templates of one language (code -> template)."""
@@ -133,7 +141,26 @@ class Catalogue:
         return out
 
     def render(self, message: Message, lang: str, labels: Labels | None = None) -> str:
-        """The text of ``message`` in ``lang`` (the code itself if the catalogue lacks it: a test forbids that)."""
+        """The text of ``message`` in ``lang`` (the code itself if the catalogue lacks it: a test forbids that).
+
+        A message of numbers and plain words alone (no label, moment or nested message: its text depends on
+        nothing else) is rendered once and remembered: most lines of a dispatch answer repeat ("12 min").
+        """
+        params = message.params
+        if all(type(v) in _PLAIN_TYPES and k not in LABEL_PARAMS for k, v in params.items()):
+            return self._plain(lang, message.code, tuple(params.items()))
+        return self._render(message, lang, labels)
+
+    def _plain(self, lang: str, code: str, params: tuple[tuple[str, Param], ...]) -> str:
+        key = (lang, code, params)
+        text = self._remembered.get(key)
+        if text is None:
+            if len(self._remembered) >= _REMEMBER:
+                self._remembered.clear()
+            text = self._remembered[key] = self._render(Message(code, dict(params)), lang, None)
+        return text
+
+    def _render(self, message: Message, lang: str, labels: Labels | None) -> str:
         template = self.texts(lang).get(message.code)
         if template is None:
             return message.code
