@@ -27,6 +27,7 @@ ENV ZCC_HOST=0.0.0.0 \
     ZCC_PORT=8080 \
     ZCC_STORE=sqlite:////data/zcc.db \
     ZCC_DATA_DIR=/data \
+    ZCC_MATRIX_CACHE=/data/cache \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 USER 10001:10001

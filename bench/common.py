@@ -131,13 +131,13 @@ async def make_token(store_url: str, region_id: str, role: str = "admin") -> str
     return tok
 
 
-def rss_mb(pid: int | None) -> float:
-    """Resident memory of a process in MB (Linux)."""
+def rss_mb(pid: int | None, field: str = "VmRSS") -> float:
+    """Resident memory of a process in MB (Linux): all of it, or ``RssAnon`` (heap) or ``RssFile`` (mapped files)."""
     if pid is None:
         return float("nan")
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 

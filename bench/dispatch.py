@@ -51,7 +51,7 @@ def national_file(nodes: int, providers: int, seed: int = 1) -> Path:
 # --------------------------------------------------------------------------- servers (child processes)
 
 
-def _serve_zcc(port: int, region_path: str, store_url: str, ready: Any) -> None:
+def _serve_zcc(port: int, region_path: str, store_url: str, cache_dir: str, ready: Any) -> None:
     import logging
 
     from aiohttp import web
@@ -64,7 +64,8 @@ def _serve_zcc(port: int, region_path: str, store_url: str, ready: Any) -> None:
 
     logging.basicConfig(level=logging.WARNING)
     region = load_region(region_path, load_care_types())
-    app = create_app(Settings(store_url=store_url, port=port, config_path=Path(region_path)), region, load_protocol())
+    settings = Settings(store_url=store_url, port=port, config_path=Path(region_path), matrix_cache_dir=Path(cache_dir))
+    app = create_app(settings, region, load_protocol())
 
     async def serve() -> None:
         runner = web.AppRunner(app, access_log=None)
@@ -211,8 +212,15 @@ async def lookups(region_path: Path, seconds: float, tmp: Path) -> dict[str, Any
     store = f"sqlite:///{tmp}/{region.id}.db"
     token = await make_token(store, region.id, "dispatch")
     admin = await make_token(store, region.id, "admin")
+    cache = tmp / f"matrix-cache-{region.id}"
+    # A first start computes the travel matrix and writes it to the cache; the second maps it.
     t0 = time.perf_counter()
-    zproc, zport = start_server(_serve_zcc, str(region_path), store)
+    zproc, zport = start_server(_serve_zcc, str(region_path), store, str(cache))
+    cold_s = time.perf_counter() - t0
+    zproc.kill()
+    zproc.join(5)
+    t0 = time.perf_counter()
+    zproc, zport = start_server(_serve_zcc, str(region_path), store, str(cache))
     start_s = time.perf_counter() - t0
     bproc = None
     try:
@@ -246,8 +254,11 @@ async def lookups(region_path: Path, seconds: float, tmp: Path) -> dict[str, Any
             "region": region.id,
             "providers": len(region.providers),
             "nodes": len(region.locations),
+            "cold_startup_seconds": cold_s,
             "startup_seconds": start_s,
             "rss_mb": rss_mb(zproc.pid),
+            "rss_anon_mb": rss_mb(zproc.pid, "RssAnon"),
+            "rss_file_mb": rss_mb(zproc.pid, "RssFile"),
             "bare_startup_seconds": bare_start_s,
             "bare_rss_mb": rss_mb(bproc.pid),
             "response_bytes": body_bytes,
@@ -298,18 +309,21 @@ def report(fig: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "memory and start-up, next to the bare server and the matrix built in this process above:",
+        "memory (after the lookups; the file part is the memory-mapped travel matrix, shared by every worker and "
+        "given back by the kernel under pressure) and start-up (process start until it answers a lookup), next "
+        "to the bare server; the first start computes the travel matrix and writes it to the cache, the second "
+        "maps it:",
         "",
-        "| region | RSS MB | bare server RSS MB | RSS / bare | matrix MB | start s (to matrix ready) "
-        "| bare start s | start / full matrix build |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| region | RSS MB | of which heap MB | of which mapped files MB | bare server RSS MB | RSS / bare "
+        "| first start s | second start s | bare start s | second / first |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in fig["lookups"]:
-        matrix_mb = f"{k['matrix_mb']:.0f}" if r["region"] == k.get("region", r["region"]) else "-"
         lines.append(
-            f"| {r['region']} | {r['rss_mb']:.0f} | {r['bare_rss_mb']:.0f} | {r['rss_mb'] / r['bare_rss_mb']:.1f} | "
-            f"{matrix_mb} | {r['startup_seconds']:.1f} | {r['bare_startup_seconds']:.1f} | "
-            f"{r['startup_seconds'] / k['full_matrix_seconds']:.2f} |"
+            f"| {r['region']} | {r['rss_mb']:.0f} | {r['rss_anon_mb']:.0f} | {r['rss_file_mb']:.0f} | "
+            f"{r['bare_rss_mb']:.0f} | {r['rss_mb'] / r['bare_rss_mb']:.1f} | {r['cold_startup_seconds']:.1f} | "
+            f"{r['startup_seconds']:.1f} | {r['bare_startup_seconds']:.1f} | "
+            f"{r['startup_seconds'] / r['cold_startup_seconds']:.2f} |"
         )
     lines += [
         "",
@@ -324,16 +338,22 @@ def report(fig: dict[str, Any]) -> str:
                 f"{ct} {v['p50_ms']:.1f} / {v['p99_ms']:.1f} ({100 * v['with_options']:.0f} %)" for ct, v in slow
             )
         )
-    lines += ["", "targets (national size):"]
+    lines += ["", "targets (issue 18):"]
     for r in fig["lookups"]:
+        p99, ratio = r["zcc"]["p99_ms"], r["ratio"]
+        lines.append(
+            f"- {r['region']}: lookups/s >= 0.5 of the bare GET: {ratio:.2f} ({'met' if ratio >= 0.5 else 'MISSED'})"
+        )
         if r["region"] == "limburg":
             continue
-        p99, ratio = r["zcc"]["p99_ms"], r["ratio"]
+        bare99 = r["bare"]["p99_ms"]
         lines += [
-            f"- lookup p99 < 10 ms: {p99:.1f} ms at {CONCURRENCY} clients ({'met' if p99 < 10 else 'MISSED'}), "
-            f"{r['zcc_single']['p99_ms']:.1f} ms at 1 client ({'met' if r['zcc_single']['p99_ms'] < 10 else 'MISSED'})",
-            f"- lookups/s >= 50 % of the bare GET: {100 * ratio:.0f} % ({'met' if ratio >= 0.5 else 'MISSED'})",
-            f"- RSS < 500 MB: {r['rss_mb']:.0f} MB ({'met' if r['rss_mb'] < 500 else 'MISSED'})",
+            f"- {r['region']}: lookup p99 < 10 ms at {CONCURRENCY} clients: {p99:.1f} ms "
+            f"({'met' if p99 < 10 else 'MISSED'}; the bare GET's own p99 in the same run: {bare99:.1f} ms)",
+            f"- {r['region']}: second start < 5 s: {r['startup_seconds']:.1f} s "
+            f"({'met' if r['startup_seconds'] < 5 else 'MISSED'})",
+            f"- {r['region']}: RSS < 300 MB: {r['rss_mb']:.0f} MB ({'met' if r['rss_mb'] < 300 else 'MISSED'}; "
+            f"heap {r['rss_anon_mb']:.0f} MB)",
         ]
     return "\n".join(lines)
 

@@ -125,7 +125,8 @@ def stop_message(stop: ProviderStatus) -> Message:
 
 def proposal(place: Place, score: float, free: int, age: float) -> Option:
     """A place that can take the patient, with its score and its reasons (free units, the report's age)."""
-    parts = [msg("reason.free", n=free), msg("reason.updated", ago=age)]
+    # The report's age to a tenth of a minute, as ``age_minutes`` shows it (the text says whole minutes).
+    parts = [msg("reason.free", n=free), msg("reason.updated", ago=round(age, 1))]
     if place.stop_overridden is not None:
         parts.append(msg("reason.seh_stop_not_for_u1", reason=place.stop_overridden.reason))
     return Option(place, score, reason_line(place, *parts), free=free, age_minutes=age)
@@ -143,7 +144,7 @@ def exclusion(place: Place, why: str, now: datetime, age: float | None) -> Optio
         assert place.stop is not None
         text = stop_message(place.stop)
     elif why == "stale":
-        text = msg("excluded.no_report") if e is None or age is None else msg("excluded.stale", ago=age)
+        text = msg("excluded.no_report") if e is None or age is None else msg("excluded.stale", ago=round(age, 1))
     else:
         assert e is not None
         text = msg("excluded.full", total=e.total, held=e.held)

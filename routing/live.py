@@ -42,6 +42,7 @@ __all__ = ["WHY", "CareTypeTable", "LiveTable", "Ranked", "week_bitmap"]
 _NEVER: Final = np.iinfo(np.int64).min  # valid until: never reported; stop: none
 _FOREVER: Final = np.iinfo(np.int64).max  # a stop without an end
 _WEEK_MINUTES: Final = 7 * 24 * 60
+_SCARCITY: Final = np.array([0.0, 10.0, 5.0, 0.0])  # routing.dispatch.scarcity_cost of 0, 1, 2, 3+ free
 _US: Final = 1_000_000
 _EPOCH: Final = datetime(1970, 1, 1).astimezone(ZoneInfo("UTC"))
 
@@ -87,10 +88,15 @@ class Ranked:
     excluded: NDArray[np.intp]
     cutoff: float  # the last proposal's score (inf: fewer than asked were found)
     travel: NDArray[np.float64]  # door-to-door minutes (inf: unreachable)
-    score: NDArray[np.float64]
+    score: NDArray[np.float64]  # inf unless a proposal could be made
     free: NDArray[np.int64]
-    age: NDArray[np.float64]  # minutes since the report (nan: never reported)
-    why: NDArray[np.int8]  # WHY index per slot
+    why: NDArray[np.int8]  # WHY index
+    now_us: int
+
+    def age(self, i: int) -> float | None:
+        """Minutes since decided place ``i`` was reported (None: never), as ``timedelta.total_seconds() / 60``."""
+        at = int(self.table.reported[int(self.slots[i])])
+        return None if at == _NEVER else ((self.now_us - at) / _US) / 60
 
 
 class CareTypeTable:
@@ -119,6 +125,11 @@ class CareTypeTable:
         self.hours = hours
         self.hours_row = np.array([-1 if h.always else distinct[h] for h in hours], dtype=np.intp)
         self.has_hours = self.hours_row >= 0
+        self.any_hours = bool(self.has_hours.any())
+        # The live verdicts, computed when needed (see _verdicts).
+        self._dirty, self._at, self._until = True, 0, 0
+        self._why = self._why_stopped = np.zeros(n, dtype=np.int8)
+        self._free = np.zeros(n, dtype=np.int64)
         self.bitmaps = np.array([week_bitmap(h) for h in distinct], dtype=np.bool_).reshape(-1, _WEEK_MINUTES)
 
     def set_entry(self, i: int, e: CapacityEntry) -> None:
@@ -126,6 +137,7 @@ class CareTypeTable:
         self.available[i], self.held[i] = e.available, e.held
         self.reported[i] = _us(e.reported_at, _NEVER)
         self.valid_until[i] = _us(e.valid_until, _NEVER)
+        self._dirty = True
 
     def rank(
         self,
@@ -162,6 +174,26 @@ class CareTypeTable:
             # Too few found near: most places are full or closed (night), decide them all at once.
             k = n if len(ranked.options) < limit else min(n, 4 * k)
 
+    def _verdicts(self, now_us: int) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.int64]]:
+        """Every place's live verdict (with and without stops) and free units at ``now_us``.
+
+        Computed again only after a change, or when ``now_us`` reaches the next instant a report
+        expires or a stop ends (or lies before the instant they were computed at): between them
+        no verdict can change.
+        """
+        if self._dirty or not (self._at <= now_us < self._until):
+            reported = self.reported != _NEVER
+            stale = ~reported | (self.valid_until <= now_us)
+            free = np.where(stale, 0, np.maximum(0, self.available - self.held))
+            why = np.where(stale, _STALE, np.where(free <= 0, _FULL, _OK)).astype(np.int8)
+            stopped = (self.provider_stop > now_us) | (self.type_stop > now_us)
+            self._why, self._free = why, free
+            self._why_stopped = np.where(stopped, np.int8(_STOP), why).astype(np.int8)
+            ahead = [a[a > now_us] for a in (self.valid_until, self.provider_stop, self.type_stop)]
+            nxt = [int(a.min()) for a in ahead if len(a)]
+            self._at, self._until, self._dirty = now_us, min(nxt, default=_FOREVER), False
+        return self._why_stopped, self._why, self._free
+
     def _decide(  # noqa: PLR0917 - one vectorised pass, its steps named
         self,
         slots: NDArray[np.intp],
@@ -174,26 +206,21 @@ class CareTypeTable:
         excluded: int,
     ) -> Ranked:
         """The places at ``slots`` (``raw``: their matrix entries) decided by the rules, in one vectorised pass."""
+        now_us = _us(now, 0)
+        with_stops, without_stops, free_now = self._verdicts(now_us)
         reach = raw != UNREACHABLE
         travel = np.where(reach, raw / 10 + snap.access_minutes, math.inf)
-        now_us = _us(now, 0)
-        why = np.zeros(len(raw), dtype=np.int8)
+        # The first rule that holds wins: unreachable, closed, then the live verdict (stop, stale, full).
+        why = (without_stops if ignore_stops else with_stops)[slots]
         closed = self._closed(slots, travel, reach, now, tz)
-        reported_at = self.reported[slots]
-        reported = reported_at != _NEVER
-        stale = ~reported | (self.valid_until[slots] <= now_us)
-        free = np.where(stale, 0, np.maximum(0, self.available[slots] - self.held[slots]))
-        # The first rule that holds wins: assign in reverse order of the rules.
-        why[free <= 0] = _FULL
-        why[stale] = _STALE
-        if not ignore_stops:
-            why[(self.provider_stop[slots] > now_us) | (self.type_stop[slots] > now_us)] = _STOP
-        why[closed] = _CLOSED
+        if closed is not None:
+            why[closed] = _CLOSED
         why[~reach] = _UNREACHABLE
-        age = np.where(reported, ((now_us - reported_at) / _US) / 60, math.nan)
-        scarcity = np.where(free == 1, 10.0, np.where(free == 2, 5.0, 0.0))
-        score = np.where(why == _OK, travel + scarcity + age / 6, math.inf)
+        free = free_now[slots]
         ok = np.flatnonzero(why == _OK)
+        age_ok = ((now_us - self.reported[slots[ok]]) / _US) / 60
+        score = np.full(len(raw), math.inf)
+        score[ok] = travel[ok] + _SCARCITY[np.minimum(free[ok], 3)] + age_ok / 6
         ids = self.id_rank[slots]
         if len(ok) > 4 * limit:  # only the contenders for the top places need a full sort
             kth = np.partition(score[ok], limit - 1)[limit - 1]
@@ -205,7 +232,7 @@ class CareTypeTable:
             edge = np.partition(travel[out], excluded - 1)[excluded - 1]
             out = out[travel[out] <= edge]
         out = out[np.lexsort((ids[out], travel[out]))][:excluded]
-        return Ranked(self, slots, order, out, cutoff, travel, score, free, age, why)
+        return Ranked(self, slots, order, out, cutoff, travel, score, free, why, now_us)
 
     def _closed(
         self,
@@ -214,8 +241,10 @@ class CareTypeTable:
         reach: NDArray[np.bool_],
         now: datetime,
         tz: ZoneInfo,
-    ) -> NDArray[np.bool_]:
-        """Closed at arrival (now + travel, local time), for the reachable places with hours."""
+    ) -> NDArray[np.bool_] | None:
+        """Closed at arrival (now + travel, local time), for the reachable places with hours (None: none has hours)."""
+        if not self.any_hours:
+            return None
         closed = np.zeros(len(travel), dtype=np.bool_)
         check = self.has_hours[slots] & reach
         if not check.any():
@@ -255,6 +284,7 @@ class LiveTable:
         for t in self.by_type.values():
             t.available[:] = t.held[:] = 0
             t.reported[:] = t.valid_until[:] = t.provider_stop[:] = t.type_stop[:] = _NEVER
+            t._dirty = True
         for e in entries:
             self.set_entry(e)
         for s in statuses:
@@ -275,6 +305,7 @@ class LiveTable:
                 t.provider_stop[i] = until
             elif s.care_type == t.care_type:
                 t.type_stop[i] = until
+            t._dirty = True
 
     def rank(
         self,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -123,14 +122,13 @@ def _home_options(  # noqa: PLR0917 - one lookup's parts
         )
 
     options = [
-        proposal(place(i), float(ranked.score[i]), int(ranked.free[i]), float(ranked.age[i]))
+        proposal(place(i), float(ranked.score[i]), int(ranked.free[i]), ranked.age(i) or 0.0)
         for i in ranked.options.tolist()
     ]
     excluded: list[Option] = []
     if with_excluded:
         for i in ranked.excluded.tolist():
-            age = float(ranked.age[i])
-            excluded.append(exclusion(place(i), WHY[ranked.why[i]], now, None if math.isnan(age) else age))
+            excluded.append(exclusion(place(i), WHY[ranked.why[i]], now, ranked.age(i)))
     return options, excluded
 
 

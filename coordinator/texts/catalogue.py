@@ -32,6 +32,7 @@ __all__ = [
     "Catalogue",
     "Labels",
     "catalogue",
+    "is_plain",
     "moment_text",
     "placeholders",
 ]
@@ -68,6 +69,11 @@ def placeholders(template: str | Mapping[str, str]) -> set[str]:
 _REMEMBER: Final = 8192  # texts of plain messages remembered (then forgotten all at once)
 #: Parameters whose text depends on nothing but themselves (a moment's key decides; see Catalogue.render).
 _PLAIN_TYPES: Final = frozenset({int, float, bool, type(None)})
+
+
+def is_plain(message: Message) -> bool:
+    """Whether the text of ``message`` depends on its numbers alone (no label, moment, word or nested message)."""
+    return all(type(v) in _PLAIN_TYPES and k not in LABEL_PARAMS for k, v in message.params.items())
 
 
 def _is_moment(key: str) -> bool:
@@ -146,9 +152,8 @@ class Catalogue:
         A message of numbers and plain words alone (no label, moment or nested message: its text depends on
         nothing else) is rendered once and remembered: most lines of a dispatch answer repeat ("12 min").
         """
-        params = message.params
-        if all(type(v) in _PLAIN_TYPES and k not in LABEL_PARAMS for k, v in params.items()):
-            return self._plain(lang, message.code, tuple(params.items()))
+        if is_plain(message):
+            return self._plain(lang, message.code, tuple(message.params.items()))
         return self._render(message, lang, labels)
 
     def _plain(self, lang: str, code: str, params: tuple[tuple[str, Param], ...]) -> str:

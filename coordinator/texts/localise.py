@@ -12,7 +12,7 @@ from typing import Any
 
 from capacity.messages import Message, message_of, param_json
 
-from .catalogue import DEFAULT_LANGUAGE, Labels, catalogue
+from .catalogue import DEFAULT_LANGUAGE, Labels, catalogue, is_plain
 from .language import current_labels, current_language
 
 __all__ = ["SUFFIX", "as_stored", "coded", "localise", "text_of"]
@@ -60,12 +60,26 @@ def coded(message: Message, lang: str | None = None) -> dict[str, Any]:
     """``message`` as :func:`localise` makes it, from the message itself: code, params (nested messages alike), text.
 
     For answers built from messages at the edge (a dispatch lookup): no JSON round trip, no walk of the answer.
+    A message of numbers alone is the same object each time its numbers recur: never change what this returns.
     """
     lang = lang or current_language()
     return _coded(message, lang, current_labels())
 
 
+_LEAVES: dict[tuple[str, str, tuple[tuple[str, Any], ...]], dict[str, Any]] = {}
+_MAX_LEAVES = 8192
+
+
 def _coded(message: Message, lang: str, labels: Labels | None) -> dict[str, Any]:
+    if is_plain(message):  # a leaf of numbers: the same object for the same numbers (never changed after)
+        leaf_key = (lang, message.code, tuple(message.params.items()))
+        leaf = _LEAVES.get(leaf_key)
+        if leaf is None:
+            if len(_LEAVES) >= _MAX_LEAVES:
+                _LEAVES.clear()
+            text = catalogue().render(message, lang, labels)
+            leaf = _LEAVES[leaf_key] = {"code": message.code, "params": dict(message.params), "text": text}
+        return leaf
     params: dict[str, Any] = {}
     for key, value in message.params.items():
         if isinstance(value, Message):
