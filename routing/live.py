@@ -20,6 +20,7 @@ latest arrival; then the places with hours are checked one by one with
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,12 +38,12 @@ from .graph import UNREACHABLE
 from .lookup import Routing
 from .snap import Snap
 
-__all__ = ["WHY", "CareTypeTable", "LiveTable", "Ranked", "week_bitmap"]
+__all__ = ["WHY", "CareTypeTable", "Decided", "LiveTable", "Ranked", "week_bitmap"]
 
 _NEVER: Final = np.iinfo(np.int64).min  # valid until: never reported; stop: none
 _FOREVER: Final = np.iinfo(np.int64).max  # a stop without an end
 _WEEK_MINUTES: Final = 7 * 24 * 60
-_SCARCITY: Final = np.array([0.0, 10.0, 5.0, 0.0])  # routing.dispatch.scarcity_cost of 0, 1, 2, 3+ free
+_SCARCITY_OF: Final = (0.0, 10.0, 5.0, 0.0)  # routing.dispatch.scarcity_cost of 0, 1, 2, 3+ free
 _US: Final = 1_000_000
 _EPOCH: Final = datetime(1970, 1, 1).astimezone(ZoneInfo("UTC"))
 
@@ -74,35 +75,37 @@ def week_bitmap(hours: Hours) -> NDArray[np.bool_]:
     return bits
 
 
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """One place of a lookup: its table slot, travel, score (inf unless proposed), free units and WHY index."""
+
+    slot: int
+    travel: float
+    score: float
+    free: int
+    why: int
+
+
 @dataclass(slots=True)
 class Ranked:
-    """One lookup's answer: the places decided (``slots`` of a :class:`CareTypeTable`) and their verdicts.
-
-    ``options`` (best first) and ``excluded`` (nearest first) index the decided
-    places, as do the arrays; ``slots[i]`` is the table slot of decided place ``i``.
-    """
+    """One lookup's answer: the proposals (best first) and the excluded places asked for (nearest first)."""
 
     table: CareTypeTable
-    slots: NDArray[np.intp]
-    options: NDArray[np.intp]
-    excluded: NDArray[np.intp]
+    options: list[Decided]
+    excluded: list[Decided]
     cutoff: float  # the last proposal's score (inf: fewer than asked were found)
-    travel: NDArray[np.float64]  # door-to-door minutes (inf: unreachable)
-    score: NDArray[np.float64]  # inf unless a proposal could be made
-    free: NDArray[np.int64]
-    why: NDArray[np.int8]  # WHY index
     now_us: int
 
-    def age(self, i: int) -> float | None:
-        """Minutes since decided place ``i`` was reported (None: never), as ``timedelta.total_seconds() / 60``."""
-        at = int(self.table.reported[int(self.slots[i])])
+    def age(self, d: Decided) -> float | None:
+        """Minutes since the place was reported (None: never), as ``timedelta.total_seconds() / 60``."""
+        at = int(self.table.reported[d.slot])
         return None if at == _NEVER else ((self.now_us - at) / _US) / 60
 
 
 class CareTypeTable:
     """The places of one care type in the home region: their matrix columns and live state as arrays."""
 
-    first = 48  # how many of the nearest places a lookup decides first
+    first = 16  # how many of the nearest places that may take a patient a lookup decides first
 
     def __init__(self, region: Region, care_type: str, provider_ids: tuple[str, ...], cols: NDArray[np.intp]) -> None:
         n = len(provider_ids)
@@ -126,10 +129,13 @@ class CareTypeTable:
         self.hours_row = np.array([-1 if h.always else distinct[h] for h in hours], dtype=np.intp)
         self.has_hours = self.hours_row >= 0
         self.any_hours = bool(self.has_hours.any())
+        self._id_ranks: list[int] = self.id_rank.tolist()
+        self._all = np.arange(n)
         # The live verdicts, computed when needed (see _verdicts).
         self._dirty, self._at, self._until = True, 0, 0
         self._why = self._why_stopped = np.zeros(n, dtype=np.int8)
         self._free = np.zeros(n, dtype=np.int64)
+        self._ok = self._ok_stopped = self._ok_cols = self._ok_stopped_cols = np.zeros(0, dtype=np.intp)
         self.bitmaps = np.array([week_bitmap(h) for h in distinct], dtype=np.bool_).reshape(-1, _WEEK_MINUTES)
 
     def set_entry(self, i: int, e: CapacityEntry) -> None:
@@ -150,32 +156,102 @@ class CareTypeTable:
         ignore_stops: bool,
         excluded: int = 0,
     ) -> Ranked:
-        """Every place decided; the ``limit`` best (lowest score, then travel, then provider id).
+        """The ``limit`` best places (lowest score, then travel, then provider id) and the excluded asked for.
 
-        Excluded, nearest first, at most ``excluded`` of them: the places that are no nearer than the
-        ``limit``-th proposal's score (a place further away could never have
-        ranked above it), or all of them when fewer than ``limit`` were found.
-        A score is never below the travel time, so the nearest places are
-        decided first and the rest only when the answer could still change.
+        Only the places whose live state lets them take a patient now (kept
+        per change, see :meth:`_verdicts`) can be proposed; of those the
+        nearest are decided first (a score is never below the travel time) and
+        the rest only when the answer could still change. Excluded, nearest
+        first, at most ``excluded``: the places no nearer than the ``limit``-th
+        proposal's score (a place further away could never have ranked above
+        it), or all of them when fewer than ``limit`` were found.
         """
-        raw = table[snap.index, self.cols]
-        n = len(raw)
-        k = min(n, max(self.first, 8 * limit))
+        row = table[snap.index]
+        now_us = _us(now, 0)
+        self._verdicts(now_us)
+        ok_slots, ok_cols = (self._ok, self._ok_cols) if ignore_stops else (self._ok_stopped, self._ok_stopped_cols)
+        raw_ok = row.take(ok_cols)
+        n = len(ok_slots)
+        k = min(n, max(self.first, 3 * limit))
         while True:
+            edge_minutes = -math.inf
             if k < n:
-                slots = np.argpartition(raw, k - 1)[:k]
-                edge = int(raw[slots].max())  # every place not among them is at least this far
+                part = np.argpartition(raw_ok, k - 1)[:k]
+                edge = int(raw_ok[part].max())  # every place not among them is at least this far
                 edge_minutes = math.inf if edge == UNREACHABLE else edge / 10 + snap.access_minutes
+                found = self._best(ok_slots[part], raw_ok[part], snap, now, now_us, tz)
             else:
-                slots, edge_minutes = np.arange(n), -math.inf
-            ranked = self._decide(slots, raw[slots], snap, now, tz, limit, ignore_stops, excluded)
-            if k == n or (len(ranked.options) == limit and ranked.cutoff < edge_minutes):
-                return ranked
-            # Too few found near: most places are full or closed (night), decide them all at once.
-            k = n if len(ranked.options) < limit else min(n, 4 * k)
+                found = self._best(ok_slots, raw_ok, snap, now, now_us, tz)
+            cutoff = found[limit - 1][0] if len(found) >= limit else math.inf
+            if k == n or cutoff < edge_minutes:
+                break
+            # Too few found near: most places are closed (night) or out of reach, decide them all at once.
+            k = n if len(found) < limit else min(n, 4 * k)
+        free = self._free
+        options = [Decided(slot, travel, score, int(free[slot]), _OK) for score, travel, _, slot in found[:limit]]
+        out = self._excluded(row, snap, now, now_us, tz, ignore_stops, cutoff, excluded) if excluded else []
+        return Ranked(self, options, out, cutoff, now_us)
 
-    def _verdicts(self, now_us: int) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.int64]]:
-        """Every place's live verdict (with and without stops) and free units at ``now_us``.
+    def _best(  # noqa: PLR0917 - the candidates and the lookup's moment
+        self, slots: NDArray[np.intp], raw: NDArray[np.uint16], snap: Snap, now: datetime, now_us: int, tz: ZoneInfo
+    ) -> list[tuple[float, float, int, int]]:
+        """(score, travel, id rank, slot) of the candidates that are open at arrival, best first.
+
+        The candidates' live state allows them (see :meth:`rank`); what is left is
+        per lookup: reachable, open at arrival, and the score. Vectorised to the
+        travel and opening hours; the score per candidate in plain Python, which
+        for the few dozen candidates a lookup decides is cheaper than more array calls.
+        """
+        reach = raw != UNREACHABLE
+        travel = np.where(reach, raw / 10 + snap.access_minutes, math.inf)
+        closed = self._closed(slots, travel, reach, now, tz)
+        shut = closed.tolist() if closed is not None else itertools.repeat(False)
+        ids, free, reported = self._id_ranks, self._free, self.reported
+        found = []
+        for slot, minutes, is_shut, f, at in zip(
+            slots.tolist(),
+            travel.tolist(),
+            shut,
+            free.take(slots).tolist(),
+            reported.take(slots).tolist(),
+            strict=False,
+        ):
+            if is_shut or minutes == math.inf:
+                continue
+            score = minutes + _SCARCITY_OF[min(f, 3)] + (((now_us - at) / _US) / 60) / 6
+            found.append((score, minutes, ids[slot], slot))
+        found.sort()
+        return found
+
+    def _excluded(  # noqa: PLR0917 - a lookup's parts
+        self,
+        row: NDArray[np.uint16],
+        snap: Snap,
+        now: datetime,
+        now_us: int,
+        tz: ZoneInfo,
+        ignore_stops: bool,
+        cutoff: float,
+        at_most: int,
+    ) -> list[Decided]:
+        """The places that cannot take the patient and are no further than ``cutoff``, nearest first."""
+        raw = row.take(self.cols)
+        reach = raw != UNREACHABLE
+        travel = np.where(reach, raw / 10 + snap.access_minutes, math.inf)
+        why = (self._why if ignore_stops else self._why_stopped).copy()
+        closed = self._closed(self._all, travel, reach, now, tz)
+        if closed is not None:
+            why[closed] = _CLOSED
+        why[~reach] = _UNREACHABLE
+        out = np.flatnonzero((why != _OK) & (travel <= cutoff))
+        if len(out) > at_most:  # the nearest ``at_most`` (ties at the edge kept, for the order by id)
+            edge = np.partition(travel[out], at_most - 1)[at_most - 1]
+            out = out[travel[out] <= edge]
+        out = out[np.lexsort((self.id_rank[out], travel[out]))][:at_most]
+        return [Decided(s, float(travel[s]), math.inf, int(self._free[s]), int(why[s])) for s in out.tolist()]
+
+    def _verdicts(self, now_us: int) -> None:
+        """Every place's live verdict (with and without stops), free units, and the places that may take a patient.
 
         Computed again only after a change, or when ``now_us`` reaches the next instant a report
         expires or a stop ends (or lies before the instant they were computed at): between them
@@ -189,50 +265,12 @@ class CareTypeTable:
             stopped = (self.provider_stop > now_us) | (self.type_stop > now_us)
             self._why, self._free = why, free
             self._why_stopped = np.where(stopped, np.int8(_STOP), why).astype(np.int8)
+            self._ok = np.flatnonzero(why == _OK)
+            self._ok_stopped = np.flatnonzero(self._why_stopped == _OK)
+            self._ok_cols, self._ok_stopped_cols = self.cols.take(self._ok), self.cols.take(self._ok_stopped)
             ahead = [a[a > now_us] for a in (self.valid_until, self.provider_stop, self.type_stop)]
             nxt = [int(a.min()) for a in ahead if len(a)]
             self._at, self._until, self._dirty = now_us, min(nxt, default=_FOREVER), False
-        return self._why_stopped, self._why, self._free
-
-    def _decide(  # noqa: PLR0917 - one vectorised pass, its steps named
-        self,
-        slots: NDArray[np.intp],
-        raw: NDArray[np.uint16],
-        snap: Snap,
-        now: datetime,
-        tz: ZoneInfo,
-        limit: int,
-        ignore_stops: bool,
-        excluded: int,
-    ) -> Ranked:
-        """The places at ``slots`` (``raw``: their matrix entries) decided by the rules, in one vectorised pass."""
-        now_us = _us(now, 0)
-        with_stops, without_stops, free_now = self._verdicts(now_us)
-        reach = raw != UNREACHABLE
-        travel = np.where(reach, raw / 10 + snap.access_minutes, math.inf)
-        # The first rule that holds wins: unreachable, closed, then the live verdict (stop, stale, full).
-        why = (without_stops if ignore_stops else with_stops)[slots]
-        closed = self._closed(slots, travel, reach, now, tz)
-        if closed is not None:
-            why[closed] = _CLOSED
-        why[~reach] = _UNREACHABLE
-        free = free_now[slots]
-        ok = np.flatnonzero(why == _OK)
-        age_ok = ((now_us - self.reported[slots[ok]]) / _US) / 60
-        score = np.full(len(raw), math.inf)
-        score[ok] = travel[ok] + _SCARCITY[np.minimum(free[ok], 3)] + age_ok / 6
-        ids = self.id_rank[slots]
-        if len(ok) > 4 * limit:  # only the contenders for the top places need a full sort
-            kth = np.partition(score[ok], limit - 1)[limit - 1]
-            ok = ok[score[ok] <= kth]
-        order = ok[np.lexsort((ids[ok], travel[ok], score[ok]))][:limit]
-        cutoff = float(score[order[-1]]) if len(order) == limit else math.inf
-        out = np.flatnonzero((why != _OK) & (travel <= cutoff)) if excluded else np.zeros(0, dtype=np.intp)
-        if len(out) > excluded:  # the nearest ``excluded`` (ties at the edge kept, for the order by id)
-            edge = np.partition(travel[out], excluded - 1)[excluded - 1]
-            out = out[travel[out] <= edge]
-        out = out[np.lexsort((ids[out], travel[out]))][:excluded]
-        return Ranked(self, slots, order, out, cutoff, travel, score, free, why, now_us)
 
     def _closed(
         self,

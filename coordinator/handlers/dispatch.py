@@ -17,7 +17,7 @@ from capacity.state import status_key
 from capacity.view import CapacityView
 from routing.dispatch import Option, Place, exclusion, proposal, rank_places
 from routing.graph import Snap
-from routing.live import WHY, Ranked
+from routing.live import WHY, Decided, Ranked
 from routing.lookup import Routing
 
 from ..auth import require
@@ -107,8 +107,8 @@ def _home_options(  # noqa: PLR0917 - one lookup's parts
     """The ranked slots as options (and, if asked, the excluded as the dispatcher reads them)."""
     t = ranked.table
 
-    def place(i: int) -> Place:
-        pid = t.provider_ids[int(ranked.slots[i])]
+    def place(d: Decided) -> Place:
+        pid = t.provider_ids[d.slot]
         stop = view.stop_of(pid, now, t.care_type)
         return Place(
             region.id,
@@ -117,18 +117,12 @@ def _home_options(  # noqa: PLR0917 - one lookup's parts
             t.care_type,
             view.entries.get((pid, t.care_type)),
             None if life_threatening else stop,
-            float(ranked.travel[i]),
+            d.travel,
             stop_overridden=stop if life_threatening else None,
         )
 
-    options = [
-        proposal(place(i), float(ranked.score[i]), int(ranked.free[i]), ranked.age(i) or 0.0)
-        for i in ranked.options.tolist()
-    ]
-    excluded: list[Option] = []
-    if with_excluded:
-        for i in ranked.excluded.tolist():
-            excluded.append(exclusion(place(i), WHY[ranked.why[i]], now, ranked.age(i)))
+    options = [proposal(place(d), d.score, d.free, ranked.age(d) or 0.0) for d in ranked.options]
+    excluded = [exclusion(place(d), WHY[d.why], now, ranked.age(d)) for d in ranked.excluded] if with_excluded else []
     return options, excluded
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from capacity.model import Hours, OpeningWindow, Provider, ProviderOffer, Region
+from capacity.model import Hours, Location, OpeningWindow, Provider, ProviderOffer, Region, Road
 from capacity.state import CapacityEntry, ProviderStatus
 from routing.dispatch import Option, Place, rank_places
 from routing.live import WHY, LiveTable, week_bitmap
@@ -109,7 +109,7 @@ def one_by_one(
     return rank_places(places, now, TZ, limit=limit, include_excluded=True)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(boards(), st.sampled_from("abcde"), st.integers(1, 6), st.booleans(), st.integers(1, 12), st.integers(0, 12))
 def test_arrays_decide_every_place_as_the_rules_do(
     board: tuple[Region, datetime, list[CapacityEntry], list[ProviderStatus]],
@@ -131,11 +131,11 @@ def test_arrays_decide_every_place_as_the_rules_do(
     assert ranked is not None
     options, excluded = one_by_one(routing, region, at, now, entries, statuses, limit, ignore_stops)
     t = ranked.table
-    assert [t.provider_ids[ranked.slots[i]] for i in ranked.options] == [o.place.provider.id for o in options]
-    assert [float(ranked.score[i]) for i in ranked.options] == [o.score for o in options]
+    assert [t.provider_ids[d.slot] for d in ranked.options] == [o.place.provider.id for o in options]
+    assert [d.score for d in ranked.options] == [o.score for o in options]
     cutoff = options[-1].score if len(options) == limit else float("inf")
     nearer = [(o.place.provider.id, o.excluded) for o in excluded if o.place.travel_minutes <= cutoff]
-    assert [(t.provider_ids[ranked.slots[i]], WHY[ranked.why[i]]) for i in ranked.excluded] == nearer[:max_excluded]
+    assert [(t.provider_ids[d.slot], WHY[d.why]) for d in ranked.excluded] == nearer[:max_excluded]
 
 
 def test_changes_reach_the_arrays_and_a_reload_forgets_what_it_does_not_name() -> None:
@@ -147,7 +147,7 @@ def test_changes_reach_the_arrays_and_a_reload_forgets_what_it_does_not_name() -
     assert live.rank(snap, CT, now, TZ, limit=3) is not None
     live.set_entry(CapacityEntry("p0", CT, 6, 2, 0, now, now + timedelta(hours=1), 1))
     ranked = live.rank(snap, CT, now, TZ, limit=3)
-    assert ranked is not None and [ranked.table.provider_ids[ranked.slots[i]] for i in ranked.options] == ["p0"]
+    assert ranked is not None and [ranked.table.provider_ids[d.slot] for d in ranked.options] == ["p0"]
     live.set_status(ProviderStatus("p0", "stop", "norovirus", None, now, 1))
     ranked = live.rank(snap, CT, now, TZ, limit=3)
     assert ranked is not None and len(ranked.options) == 0
@@ -180,5 +180,30 @@ def test_a_place_opening_at_ten_is_closed_to_an_arrival_seconds_before() -> None
     access = timedelta(minutes=snap.access_minutes)
     for now, why in ((ten - access - timedelta(seconds=10), "closed"), (ten - access + timedelta(seconds=10), "")):
         live.load([CapacityEntry("p0", CT, 6, 3, 0, now, now + timedelta(hours=1), 1)], [])
-        ranked = live.rank(snap, CT, now, TZ, limit=1)
-        assert ranked is not None and WHY[ranked.why[0]] == why, now
+        ranked = live.rank(snap, CT, now, TZ, limit=1, excluded=5)
+        assert ranked is not None
+        decided = [("", d.slot) for d in ranked.options] + [(WHY[d.why], d.slot) for d in ranked.excluded]
+        assert [w for w, slot in decided if slot == 0] == [why], now
+
+
+def test_a_further_place_with_a_better_score_is_found_beyond_the_nearest_few() -> None:
+    """Six towns a minute apart: the three nearest were reported 36 minutes ago, the fourth just now."""
+    locations = {f"t{i}": Location(f"t{i}", f"T{i}", 50.85 + i * 0.01, 5.70, 1_000) for i in range(6)}
+    roads = tuple(Road(f"t{i}", f"t{i + 1}", 1.0) for i in range(5))
+    providers = {
+        f"p{i}": Provider(f"p{i}", f"P{i}", "vvt", f"t{i}", {CT: ProviderOffer(CT, 6)}, Hours()) for i in range(6)
+    }
+    region = dataclasses.replace(tiny_region("steps"), locations=locations, roads=roads, providers=providers)
+    routing = Routing(region)
+    live = LiveTable(routing)
+    live.by_type[CT].first = 1  # decide the three nearest first
+    now = INSTANTS[2]
+    old, fresh = now - timedelta(minutes=36), now
+    live.load(
+        [CapacityEntry(f"p{i}", CT, 6, 4, 0, fresh if i == 3 else old, now + timedelta(hours=1), 1) for i in range(6)],
+        [],
+    )
+    snap = routing.snap(locations["t0"].lat, locations["t0"].lon)
+    ranked = live.rank(snap, CT, now, TZ, limit=1)
+    assert ranked is not None
+    assert [(ranked.table.provider_ids[d.slot], d.score) for d in ranked.options] == [("p3", 3.0)]
