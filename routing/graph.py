@@ -169,7 +169,8 @@ class TravelMatrix:
             raise ValueError(f"a table of shape {table.shape} ({table.dtype}) does not fit {len(sources)} columns")
         out = cls.__new__(cls)
         out.graph, out.sources, out.providers = None, sources, providers
-        out.kernel, out.table, out.build_seconds = kernel, table, 0.0
+        # A plain array over the mapped pages: np.memmap's own Python methods run on every slice of it.
+        out.kernel, out.table, out.build_seconds = kernel, np.asarray(table), 0.0
         return out
 
     def minutes(self, row: int) -> NDArray[np.float32]:

@@ -20,7 +20,6 @@ latest arrival; then the places with hours are checked one by one with
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,6 +49,30 @@ _EPOCH: Final = datetime(1970, 1, 1).astimezone(ZoneInfo("UTC"))
 #: Why a place is excluded, in the order the rules are applied (index 0: not excluded).
 WHY: Final = ("", "unreachable", "closed", "stop", "stale", "full")
 _OK, _UNREACHABLE, _CLOSED, _STOP, _STALE, _FULL = range(6)
+
+
+_DAY_US: Final = 86_400 * _US
+_MINUTE_US: Final = 60 * _US
+_SAFE_MINUTES: Final = 24 * 60  # arrivals this far ahead are checked by the week's clock
+_UTC_DAYS: dict[tuple[str, int], int | None] = {}  # (zone, UTC day) -> its UTC offset in us, None: it changes
+
+
+def _week_us(now_us: int, tz: ZoneInfo) -> int | None:
+    """The local microsecond of the week (Monday 00:00 is 0) at ``now_us``, exact for any arrival within a day.
+
+    None when the zone's UTC offset changes within two days of the start of this UTC day (two nights a
+    year): an arrival may then fall on the other side of the change.
+    """
+    day = now_us // _DAY_US
+    key = (tz.key, day)
+    if key not in _UTC_DAYS:
+        if len(_UTC_DAYS) > 256:
+            _UTC_DAYS.clear()
+        start = _EPOCH + timedelta(days=day)
+        first, later = start.astimezone(tz).utcoffset(), (start + timedelta(days=2)).astimezone(tz).utcoffset()
+        _UTC_DAYS[key] = None if first != later or first is None else (first // timedelta(microseconds=1))
+    offset = _UTC_DAYS[key]
+    return None if offset is None else (now_us + offset + 3 * _DAY_US) % (7 * _DAY_US)  # 1970-01-01 was a Thursday
 
 
 def _us(at: datetime | None, none: int) -> int:
@@ -130,6 +153,7 @@ class CareTypeTable:
         self.has_hours = self.hours_row >= 0
         self.any_hours = bool(self.has_hours.any())
         self._id_ranks: list[int] = self.id_rank.tolist()
+        self._hours_rows: list[int] = self.hours_row.tolist()
         self._all = np.arange(n)
         # The live verdicts, computed when needed (see _verdicts).
         self._dirty, self._at, self._until = True, 0, 0
@@ -137,6 +161,7 @@ class CareTypeTable:
         self._free = np.zeros(n, dtype=np.int64)
         self._ok = self._ok_stopped = self._ok_cols = self._ok_stopped_cols = np.zeros(0, dtype=np.intp)
         self.bitmaps = np.array([week_bitmap(h) for h in distinct], dtype=np.bool_).reshape(-1, _WEEK_MINUTES)
+        self._bitmap_bytes = [row.tobytes() for row in self.bitmaps]  # one byte per minute, for a scalar check
 
     def set_entry(self, i: int, e: CapacityEntry) -> None:
         """The slot's capacity from an entry."""
@@ -202,22 +227,27 @@ class CareTypeTable:
         travel and opening hours; the score per candidate in plain Python, which
         for the few dozen candidates a lookup decides is cheaper than more array calls.
         """
-        reach = raw != UNREACHABLE
-        travel = np.where(reach, raw / 10 + snap.access_minutes, math.inf)
-        closed = self._closed(slots, travel, reach, now, tz)
-        shut = closed.tolist() if closed is not None else itertools.repeat(False)
-        ids, free, reported = self._id_ranks, self._free, self.reported
+        access, week_us = snap.access_minutes, _week_us(now_us, tz) if self.any_hours else None
+        ids, rows, bitmaps = self._id_ranks, self._hours_rows, self._bitmap_bytes
         found = []
-        for slot, minutes, is_shut, f, at in zip(
+        per_slot = zip(
             slots.tolist(),
-            travel.tolist(),
-            shut,
-            free.take(slots).tolist(),
-            reported.take(slots).tolist(),
-            strict=False,
-        ):
-            if is_shut or minutes == math.inf:
+            raw.tolist(),
+            self._free.take(slots).tolist(),
+            self.reported.take(slots).tolist(),
+            strict=True,
+        )
+        for slot, tenths, f, at in per_slot:
+            if tenths == UNREACHABLE:
                 continue
+            minutes = tenths / 10 + access
+            h = rows[slot]
+            if h >= 0:
+                if week_us is None or minutes > _SAFE_MINUTES:  # a DST change may fall before the arrival
+                    if not self.hours[slot].is_open(now + timedelta(minutes=minutes), tz):
+                        continue
+                elif not bitmaps[h][(week_us + round(minutes * _MINUTE_US)) // _MINUTE_US % _WEEK_MINUTES]:
+                    continue
             score = minutes + _SCARCITY_OF[min(f, 3)] + (((now_us - at) / _US) / 60) / 6
             found.append((score, minutes, ids[slot], slot))
         found.sort()
@@ -287,16 +317,13 @@ class CareTypeTable:
         check = self.has_hours[slots] & reach
         if not check.any():
             return closed
-        local = now.astimezone(tz)
-        latest = now + timedelta(minutes=float(travel[check].max()))
-        if latest.astimezone(tz).utcoffset() != local.utcoffset():  # a DST change on the way: one by one
+        week_us = _week_us(_us(now, 0), tz)
+        if week_us is None or float(travel[check].max()) > _SAFE_MINUTES:  # a DST change on the way: one by one
             for i in np.flatnonzero(check).tolist():
                 closed[i] = not self.hours[slots[i]].is_open(now + timedelta(minutes=float(travel[i])), tz)
             return closed
-        week_us = ((local.weekday() * 24 + local.hour) * 60 + local.minute) * 60 * _US
-        week_us += local.second * _US + local.microsecond
         idx = np.flatnonzero(check)
-        minute = ((week_us + np.rint(travel[idx] * 60 * _US)) // (60 * _US)).astype(np.int64) % _WEEK_MINUTES
+        minute = (week_us + np.rint(travel[idx] * _MINUTE_US).astype(np.int64)) // _MINUTE_US % _WEEK_MINUTES
         closed[idx] = ~self.bitmaps[self.hours_row[slots[idx]], minute]
         return closed
 

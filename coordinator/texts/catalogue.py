@@ -11,7 +11,7 @@ Labels of the region's data (care types, providers, the triage protocol) are reg
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -73,7 +73,10 @@ _PLAIN_TYPES: Final = frozenset({int, float, bool, type(None)})
 
 def is_plain(message: Message) -> bool:
     """Whether the text of ``message`` depends on its numbers alone (no label, moment, word or nested message)."""
-    return all(type(v) in _PLAIN_TYPES and k not in LABEL_PARAMS for k, v in message.params.items())
+    for key, value in message.params.items():  # noqa: SIM110 - twice as fast as all() over a generator, per text
+        if type(value) not in _PLAIN_TYPES or key in LABEL_PARAMS:
+            return False
+    return True
 
 
 def _is_moment(key: str) -> bool:
@@ -165,7 +168,18 @@ class Catalogue:
             text = self._remembered[key] = self._render(Message(code, dict(params)), lang, None)
         return text
 
-    def _render(self, message: Message, lang: str, labels: Labels | None) -> str:
+    def render_with(self, message: Message, lang: str, labels: Labels | None, ready: Mapping[str, str]) -> str:
+        """The text of ``message`` with the words of some parameters given (``ready``: its nested messages,
+        rendered already by the caller); the same text :meth:`render` gives."""
+        return self._render(message, lang, labels, ready)
+
+    def list_text(self, texts: Iterable[str], lang: str) -> str:
+        """Texts as a list reads (the separator of ``lang``), as a tuple of messages is rendered."""
+        return str(self.texts(lang)["list.separator"]).join(texts)
+
+    def _render(
+        self, message: Message, lang: str, labels: Labels | None, ready: Mapping[str, str] | None = None
+    ) -> str:
         template = self.texts(lang).get(message.code)
         if template is None:
             return message.code
@@ -173,14 +187,17 @@ class Catalogue:
             n = message.params.get("n", 0)
             form = _locale(lang).plural_form(n if isinstance(n, int | float) else 0)
             template = template.get(form, template["other"])
-        values = {key: self._value(key, value, lang, labels) for key, value in message.params.items()}
+        values = {
+            key: ready[key] if ready is not None and key in ready else self._value(key, value, lang, labels)
+            for key, value in message.params.items()
+        }
         return str(template).format_map(values)
 
     def _value(self, key: str, value: Param, lang: str, labels: Labels | None) -> Any:
         if isinstance(value, Message):
             return self.render(value, lang, labels)
         if isinstance(value, tuple):
-            return self.texts(lang)["list.separator"].join(self.render(m, lang, labels) for m in value)
+            return self.list_text((self.render(m, lang, labels) for m in value), lang)
         if _is_moment(key) and isinstance(value, str | datetime):
             try:
                 when = value if isinstance(value, datetime) else datetime.fromisoformat(value)

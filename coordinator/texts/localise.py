@@ -81,14 +81,18 @@ def _coded(message: Message, lang: str, labels: Labels | None) -> dict[str, Any]
             leaf = _LEAVES[leaf_key] = {"code": message.code, "params": dict(message.params), "text": text}
         return leaf
     params: dict[str, Any] = {}
+    ready: dict[str, str] = {}  # the nested messages' words, rendered once for them and for this message
+    cat = catalogue()
     for key, value in message.params.items():
         if isinstance(value, Message):
-            params[key] = _coded(value, lang, labels)
+            params[key] = nested = _coded(value, lang, labels)
+            ready[key] = nested["text"]
         elif isinstance(value, tuple):
-            params[key] = [_coded(m, lang, labels) for m in value]
+            params[key] = items = [_coded(m, lang, labels) for m in value]
+            ready[key] = cat.list_text((item["text"] for item in items), lang)
         else:
             params[key] = param_json(value)
-    return {"code": message.code, "params": params, "text": catalogue().render(message, lang, labels)}
+    return {"code": message.code, "params": params, "text": cat.render_with(message, lang, labels, ready)}
 
 
 def as_stored(message: Message) -> dict[str, Any]:
