@@ -37,7 +37,7 @@ from .graph import UNREACHABLE
 from .lookup import Routing
 from .snap import Snap
 
-__all__ = ["WHY", "CareTypeTable", "Decided", "LiveTable", "Ranked", "week_bitmap"]
+__all__ = ["STOP", "WHY", "CareTypeTable", "Decided", "LiveTable", "Ranked", "week_bitmap"]
 
 _NEVER: Final = np.iinfo(np.int64).min  # valid until: never reported; stop: none
 _FOREVER: Final = np.iinfo(np.int64).max  # a stop without an end
@@ -49,6 +49,7 @@ _EPOCH: Final = datetime(1970, 1, 1).astimezone(ZoneInfo("UTC"))
 #: Why a place is excluded, in the order the rules are applied (index 0: not excluded).
 WHY: Final = ("", "unreachable", "closed", "stop", "stale", "full")
 _OK, _UNREACHABLE, _CLOSED, _STOP, _STALE, _FULL = range(6)
+STOP: Final = _STOP  # the WHY index of a place under a stop
 
 
 _DAY_US: Final = 86_400 * _US

@@ -17,7 +17,7 @@ from capacity.state import status_key
 from capacity.view import CapacityView
 from routing.dispatch import Option, Place, exclusion, proposal, rank_places
 from routing.graph import Snap
-from routing.live import WHY, Decided, Ranked
+from routing.live import STOP, WHY, Decided, Ranked
 from routing.lookup import Routing
 
 from ..auth import require
@@ -109,7 +109,8 @@ def _home_options(  # noqa: PLR0917 - one lookup's parts
 
     def place(d: Decided) -> Place:
         pid = t.provider_ids[d.slot]
-        stop = view.stop_of(pid, now, t.care_type)
+        # Only a stopped place (excluded, or listed for a U0/U1 over an SEH stop) has a stop to show.
+        stop = view.stop_of(pid, now, t.care_type) if life_threatening or d.why == STOP else None
         return Place(
             region.id,
             region.name,
