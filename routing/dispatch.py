@@ -31,6 +31,7 @@ from capacity.state import CapacityEntry, ProviderStatus
 __all__ = [
     "Option",
     "Place",
+    "excluded_reason",
     "exclusion",
     "proposal",
     "rank_places",
@@ -132,22 +133,25 @@ def proposal(place: Place, score: float, free: int, age: float) -> Option:
     return Option(place, score, reason_line(place, *parts), free=free, age_minutes=age)
 
 
+def excluded_reason(place: Place, why: str, age: float | None) -> Message:
+    """Why a place takes no one now, as a person reads it: ``why`` is unreachable, closed, stop, stale or full."""
+    e = place.entry
+    if why == "unreachable":
+        return msg("excluded.unreachable")
+    if why == "closed":
+        return msg("excluded.closed", hours=place.provider.hours_for(place.care_type).text)
+    if why == "stop":
+        assert place.stop is not None
+        return stop_message(place.stop)
+    if why == "stale":
+        return msg("excluded.no_report") if e is None or age is None else msg("excluded.stale", ago=round(age, 1))
+    assert e is not None
+    return msg("excluded.full", total=e.total, held=e.held)
+
+
 def exclusion(place: Place, why: str, now: datetime, age: float | None) -> Option:
     """A place that cannot take the patient: ``why`` (a rule of the module docstring) and the line a person reads."""
-    e = place.entry
-    text: Message
-    if why == "unreachable":
-        text = msg("excluded.unreachable")
-    elif why == "closed":
-        text = msg("excluded.closed", hours=place.provider.hours_for(place.care_type).text)
-    elif why == "stop":
-        assert place.stop is not None
-        text = stop_message(place.stop)
-    elif why == "stale":
-        text = msg("excluded.no_report") if e is None or age is None else msg("excluded.stale", ago=round(age, 1))
-    else:
-        assert e is not None
-        text = msg("excluded.full", total=e.total, held=e.held)
+    e, text = place.entry, excluded_reason(place, why, age)
     free = None if why == "stale" else (e.free(now) if e else None)
     return Option(place, math.inf, reason_line(place, text), excluded=why, free=free, age_minutes=age)
 

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from capacity.messages import Message, msg
 from capacity.model import CareType, Hours
 
-from ..dispatch import Place, reason_line, scarcity_cost, stop_message
+from ..dispatch import Place, excluded_reason, reason_line, scarcity_cost
 from .formula import FIT_COST, LOAD_MINUTES, NO_FIT
 from .needs import Need
 from .results import Excluded, Why
@@ -52,6 +52,8 @@ __all__ = [
 PlaceKey: TypeAlias = tuple[str, str]
 
 HOSPITAL_LEVEL: Final = 3
+#: The rules dispatch applies too, worded as dispatch words them.
+DISPATCH_RULES: Final = frozenset({"unreachable", "closed", "stop", "stale", "full"})
 BED_LEVEL: Final = 2
 
 
@@ -193,21 +195,9 @@ def explain(why: Why, ctx: Context, offer: Offer, place: Place, *, now: datetime
         text = msg("excluded.no_hospital")
     elif why == "not_eligible":
         text = msg("excluded.not_eligible", rule=ineligible(need, offer))
-    elif why == "unreachable":
-        text = msg("excluded.unreachable")
-    elif why == "closed":
-        text = msg("excluded.closed", hours=place.provider.hours_for(place.care_type).text)
-    elif why == "stop":
-        assert place.stop is not None
-        text = stop_message(place.stop)
-    elif why == "stale":
-        if e is None or e.reported_at is None:
-            text = msg("excluded.no_report")
-        else:
-            text = msg("excluded.stale", ago=(now - e.reported_at).total_seconds() / 60)
-    elif why == "full":
-        assert e is not None
-        text = msg("excluded.full", total=e.total, held=e.held)
+    elif why in DISPATCH_RULES:
+        age = (now - e.reported_at).total_seconds() / 60 if e is not None and e.reported_at is not None else None
+        text = excluded_reason(place, why, age)
     else:
         text = msg("excluded.too_far", urgency=need.urgency, window=round(need.window_minutes))
     return reason_line(place, text)
