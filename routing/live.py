@@ -43,6 +43,7 @@ _NEVER: Final = np.iinfo(np.int64).min  # valid until: never reported; stop: non
 _FOREVER: Final = np.iinfo(np.int64).max  # a stop without an end
 _WEEK_MINUTES: Final = 7 * 24 * 60
 _SCARCITY_OF: Final = (0.0, 10.0, 5.0, 0.0)  # routing.dispatch.scarcity_cost of 0, 1, 2, 3+ free
+_SCARCITY: Final = np.array(_SCARCITY_OF)
 _US: Final = 1_000_000
 _EPOCH: Final = datetime(1970, 1, 1).astimezone(ZoneInfo("UTC"))
 
@@ -130,6 +131,7 @@ class CareTypeTable:
     """The places of one care type in the home region: their matrix columns and live state as arrays."""
 
     first = 16  # how many of the nearest places that may take a patient a lookup decides first
+    scalar_at_most = 64  # candidates decided one by one in Python; more at once as arrays
 
     def __init__(self, region: Region, care_type: str, provider_ids: tuple[str, ...], cols: NDArray[np.intp]) -> None:
         n = len(provider_ids)
@@ -205,9 +207,9 @@ class CareTypeTable:
                 part = np.argpartition(raw_ok, k - 1)[:k]
                 edge = int(raw_ok[part].max())  # every place not among them is at least this far
                 edge_minutes = math.inf if edge == UNREACHABLE else edge / 10 + snap.access_minutes
-                found = self._best(ok_slots[part], raw_ok[part], snap, now, now_us, tz)
+                found = self._best(ok_slots[part], raw_ok[part], snap, now, now_us, tz, limit)
             else:
-                found = self._best(ok_slots, raw_ok, snap, now, now_us, tz)
+                found = self._best(ok_slots, raw_ok, snap, now, now_us, tz, limit)
             cutoff = found[limit - 1][0] if len(found) >= limit else math.inf
             if k == n or cutoff < edge_minutes:
                 break
@@ -219,15 +221,24 @@ class CareTypeTable:
         return Ranked(self, options, out, cutoff, now_us)
 
     def _best(  # noqa: PLR0917 - the candidates and the lookup's moment
-        self, slots: NDArray[np.intp], raw: NDArray[np.uint16], snap: Snap, now: datetime, now_us: int, tz: ZoneInfo
+        self,
+        slots: NDArray[np.intp],
+        raw: NDArray[np.uint16],
+        snap: Snap,
+        now: datetime,
+        now_us: int,
+        tz: ZoneInfo,
+        limit: int,
     ) -> list[tuple[float, float, int, int]]:
-        """(score, travel, id rank, slot) of the candidates that are open at arrival, best first.
+        """(score, travel, id rank, slot) of the ``limit`` best candidates open at arrival, best first.
 
         The candidates' live state allows them (see :meth:`rank`); what is left is
         per lookup: reachable, open at arrival, and the score. Vectorised to the
         travel and opening hours; the score per candidate in plain Python, which
         for the few dozen candidates a lookup decides is cheaper than more array calls.
         """
+        if len(slots) > self.scalar_at_most:
+            return self._best_of_many(slots, raw, snap, now, now_us, tz, limit)
         access, week_us = snap.access_minutes, _week_us(now_us, tz) if self.any_hours else None
         ids, rows, bitmaps = self._id_ranks, self._hours_rows, self._bitmap_bytes
         found = []
@@ -252,7 +263,32 @@ class CareTypeTable:
             score = minutes + _SCARCITY_OF[min(f, 3)] + (((now_us - at) / _US) / 60) / 6
             found.append((score, minutes, ids[slot], slot))
         found.sort()
-        return found
+        return found[:limit]
+
+    def _best_of_many(  # noqa: PLR0917 - the candidates and the lookup's moment
+        self,
+        slots: NDArray[np.intp],
+        raw: NDArray[np.uint16],
+        snap: Snap,
+        now: datetime,
+        now_us: int,
+        tz: ZoneInfo,
+        limit: int,
+    ) -> list[tuple[float, float, int, int]]:
+        """:meth:`_best` for many candidates (a night when most places near are closed): as array operations."""
+        reach = raw != UNREACHABLE
+        travel = np.where(reach, raw / 10 + snap.access_minutes, math.inf)
+        closed = self._closed(slots, travel, reach, now, tz)
+        open_ = reach if closed is None else reach & ~closed
+        ok = np.flatnonzero(open_)
+        age = ((now_us - self.reported.take(slots[ok])) / _US) / 60
+        score = travel[ok] + _SCARCITY[np.minimum(self._free.take(slots[ok]), 3)] + age / 6
+        if len(ok) > limit:  # the ``limit`` best, with every tie at the edge for the order by id
+            keep = score <= np.partition(score, limit - 1)[limit - 1]
+            ok, score = ok[keep], score[keep]
+        ids = self.id_rank.take(slots[ok])
+        order = np.lexsort((ids, travel[ok], score))[:limit]
+        return [(float(score[i]), float(travel[ok[i]]), int(ids[i]), int(slots[ok[i]])) for i in order.tolist()]
 
     def _excluded(  # noqa: PLR0917 - a lookup's parts
         self,

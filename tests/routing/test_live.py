@@ -110,7 +110,15 @@ def one_by_one(
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(boards(), st.sampled_from("abcde"), st.integers(1, 6), st.booleans(), st.integers(1, 12), st.integers(0, 12))
+@given(
+    boards(),
+    st.sampled_from("abcde"),
+    st.integers(1, 6),
+    st.booleans(),
+    st.integers(1, 12),
+    st.integers(0, 12),
+    st.integers(0, 12),
+)
 def test_arrays_decide_every_place_as_the_rules_do(
     board: tuple[Region, datetime, list[CapacityEntry], list[ProviderStatus]],
     at: str,
@@ -118,11 +126,13 @@ def test_arrays_decide_every_place_as_the_rules_do(
     ignore_stops: bool,
     first: int,
     max_excluded: int,
+    scalar_at_most: int,
 ) -> None:
     region, now, entries, statuses = board
     routing = Routing(region)
     live = LiveTable(routing)
     live.by_type[CT].first = first  # the nearest few first, then the rest when the answer could change
+    live.by_type[CT].scalar_at_most = scalar_at_most  # one by one in Python up to this many, else as arrays
     live.load(entries, statuses)
     loc = region.locations[at]
     ranked = live.rank(
