@@ -181,9 +181,17 @@ def _history(seconds: float, args: argparse.Namespace) -> tuple[dict[str, Any], 
     return fig, history.report(fig)
 
 
+def _workers(seconds: float, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from bench import workers
+
+    fig = workers.run(seconds)
+    return fig, workers.report(fig)
+
+
 BENCHMARKS: dict[str, Callable[[float, argparse.Namespace], tuple[dict[str, Any], str]]] = {
     "ingest": _ingest,
     "dispatch": _dispatch,
+    "workers": _workers,
     "matching": _matching,
     "simulation": _simulation,
     "forecast": _forecast,
@@ -261,6 +269,18 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     f"{r['startup_seconds']:.1f}",
                     f"{r['cold_startup_seconds']:.1f} (first start, matrix computed)",
                     f"{r['startup_seconds'] / r['cold_startup_seconds']:.2f}",
+                )
+            )
+    wrk = results.get("workers", {}).get("figures")
+    if wrk:
+        for name, what in (("dispatch", "dispatch lookups/s"), ("board", "board reads/s")):
+            f = wrk[name]
+            rows.append(
+                (
+                    f"workers: {what}, `--workers 2`, 32 clients",
+                    f"{f['two']['rate']:.0f}",
+                    f"{f['one']['rate']:.0f} (`--workers 1`)",
+                    f"{f['ratio']:.2f}",
                 )
             )
     mat = results.get("matching", {}).get("figures")
