@@ -126,7 +126,8 @@ async def keep_routing_current(app: web.Application) -> None:
         None, routing_with_cache, view.region, state.neighbours, settings.matrix_cache_dir
     )
     state.swap(routing, await loop.run_in_executor(None, LiveTable, routing), view)
-    _freeze_what_lives_on()
+    if settings.gc_freeze:
+        _freeze_what_lives_on()
     paths = _watched(settings)
     stamps = _mtimes(paths)
     triage_file = _triage_file(settings)
@@ -163,7 +164,8 @@ async def keep_routing_current(app: web.Application) -> None:
         state.neighbours = neighbours
         state.boards = {r.id: state.boards.get(r.id, NeighbourBoard()) for r in neighbours}
         state.swap(routing, live, view)
-        _freeze_what_lives_on()
+        if settings.gc_freeze:
+            _freeze_what_lives_on()
         _LOGGER.info(
             "region %s reloaded: %d providers, routing rebuilt in %.2f s",
             home.id,

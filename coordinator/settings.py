@@ -193,6 +193,10 @@ class Settings:
     # Where the travel matrix is kept between starts (coordinator/matrix_cache.py); None: computed at every start.
     # ``zcc serve`` uses $XDG_CACHE_HOME/zcc unless ZCC_MATRIX_CACHE says otherwise ("off": none).
     matrix_cache_dir: Path | None = None
+    # Move what lives as long as the service out of the garbage collector's reach once loaded (gc.freeze):
+    # a full collection walked a national region's 300,000 objects, 146 ms. Off in a process that starts
+    # many apps (the tests), where each app's objects would stay frozen after it stops.
+    gc_freeze: bool = True
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

@@ -48,6 +48,7 @@ def make_app(
         # deadlines themselves pass REAL_DEADLINES (the service's own defaults) or their own.
         "store_deadline_seconds": 10.0,
         "triage_answer_seconds": 5.0,
+        "gc_freeze": False,  # one test process starts a thousand apps; frozen objects of stopped ones would stay
     }
     defaults.update(settings)
     own_spool = "audit_spool_dir" not in defaults

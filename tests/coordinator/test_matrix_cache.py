@@ -130,7 +130,7 @@ async def test_the_service_answers_the_same_from_the_cache(aiohttp_client: Aioht
     gc.unfreeze()
     for run in ("computed", "mapped"):
         client = await aiohttp_client(
-            make_app(f"sqlite:///{tmp_path}/{run}.db", line_region(), matrix_cache_dir=tmp_path)
+            make_app(f"sqlite:///{tmp_path}/{run}.db", line_region(), matrix_cache_dir=tmp_path, gc_freeze=True)
         )
         await client.app[ROUTING].ready.wait()
         assert client.app[ROUTING].get().from_cache  # computed and written, or mapped: served from the file
