@@ -1,0 +1,220 @@
+"""The batch's arcs from arrays: every rule of ``feasibility.reject`` and term of ``formula`` over a travel matrix.
+
+:func:`build_network_arrays` takes the needs, an (n needs x m places) matrix
+of door-to-door minutes (inf: not a candidate, or unreachable) and the
+places' :class:`~routing.matching.offers.OfferTable`, and gives the
+:class:`~routing.matching.flow.FlowNetwork` with no Python work per pair.
+:func:`build_network` is the same for callers holding :class:`Place` objects:
+it lays them out as a table and a matrix, so the rules live once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from numpy.typing import NDArray
+
+from capacity.model import CareType
+
+from ..dispatch import Place
+from .feasibility import BED_LEVEL, HOSPITAL_LEVEL, Offer, PlaceKey
+from .flow import FlowNetwork
+from .formula import FIT_COST, formula
+from .needs import Need
+from .offers import LIVE_OK, OfferTable
+
+__all__ = ["NeedArrays", "build_network", "build_network_arrays", "feasible_pairs"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NeedArrays:
+    """Per need, as arrays in batch order, what the rules and the cost read of it (one pass over the needs)."""
+
+    rank: NDArray[np.int16]  # (n, care types of the table): index in need.care_types, -1 when not acceptable
+    window: NDArray[np.float64]
+    age: NDArray[np.int64]
+    can_return_home: NDArray[np.bool_]
+    wlz_indication: NDArray[np.bool_]
+    psychogeriatric: NDArray[np.bool_]
+    hospital_ok: NDArray[np.bool_]
+    fit_on: NDArray[np.bool_]  # frail elderly or home first: the level-of-care fit counts
+    weight: NDArray[np.int64]
+    preferred: NDArray[np.bool_]  # (n, providers of the table): a provider the care plan prefers
+
+    @classmethod
+    def of(cls, needs: Sequence[Need], table: OfferTable) -> NeedArrays:
+        """The arrays of ``needs`` against the care types and providers of ``table``; request ids must be distinct."""
+        n = len(needs)
+        ct_index = {ct: c for c, ct in enumerate(table.care_types)}
+        pid_index = {pid: p for p, pid in enumerate(table.providers)}
+        rows: dict[tuple[str, ...], NDArray[np.int16]] = {}  # few distinct lists of care types
+        rank = np.empty((n, len(ct_index)), dtype=np.int16)
+        pref_i: list[int] = []
+        pref_p: list[int] = []
+        scalars: list[tuple[float, int, bool, bool, bool, bool, bool, int]] = []
+        seen: set[str] = set()
+        for i, need in enumerate(needs):
+            if need.request_id in seen:
+                raise ValueError(f"request {need.request_id} appears twice in the batch")
+            seen.add(need.request_id)
+            row = rows.get(need.care_types)
+            if row is None:
+                row = rows[need.care_types] = np.full(len(ct_index), -1, dtype=np.int16)
+                for k, ct in reversed(list(enumerate(need.care_types))):  # the first mention counts
+                    c = ct_index.get(ct)
+                    if c is not None:
+                        row[c] = k
+            rank[i] = row
+            for pid in need.preferred_providers:
+                p = pid_index.get(pid)
+                if p is not None:
+                    pref_i.append(i)
+                    pref_p.append(p)
+            scalars.append(
+                (
+                    need.window_minutes,
+                    need.age,
+                    need.can_return_home,
+                    need.wlz_indication,
+                    need.psychogeriatric,
+                    not need.no_hospital or need.hospital_override is not None,
+                    need.frail_elderly or need.home_first,
+                    need.weight,
+                )
+            )
+        preferred = np.zeros((n, len(pid_index)), dtype=bool)
+        preferred[pref_i, pref_p] = True
+        cols = list(zip(*scalars, strict=True)) if scalars else [()] * 8
+        return cls(
+            rank=rank,
+            window=np.array(cols[0], dtype=np.float64),
+            age=np.array(cols[1], dtype=np.int64),
+            can_return_home=np.array(cols[2], dtype=bool),
+            wlz_indication=np.array(cols[3], dtype=bool),
+            psychogeriatric=np.array(cols[4], dtype=bool),
+            hospital_ok=np.array(cols[5], dtype=bool),
+            fit_on=np.array(cols[6], dtype=bool),
+            weight=np.array(cols[7], dtype=np.int64),
+            preferred=preferred,
+        )
+
+
+def _exclude(ok: NDArray[np.bool_], needs: NDArray[np.bool_], places: NDArray[np.bool_]) -> None:
+    """Rule out every pair of a need in ``needs`` and a place in ``places`` (masks)."""
+    rows, cols = np.flatnonzero(needs), np.flatnonzero(places)
+    if len(rows) and len(cols):
+        ok[np.ix_(rows, cols)] = False
+
+
+def feasible_pairs(
+    na: NeedArrays, travel: NDArray[np.float64], table: OfferTable, now: datetime, tz: ZoneInfo
+) -> NDArray[np.bool_]:
+    """The (n, m) mask of feasible pairs: every rule of ``feasibility.reject`` at once (order names only the why)."""
+    # Finite and within the urgency's window (a nan compares false too); live state fine.
+    ok = travel <= na.window[:, None]
+    ok &= (table.live == LIVE_OK)[None, :]
+    ok &= na.rank[:, table.care_type] >= 0  # acceptable care type
+    _exclude(ok, ~na.hospital_ok, table.level >= HOSPITAL_LEVEL)
+    aged = np.flatnonzero((table.min_age > np.iinfo(np.int64).min) | (table.max_age < np.iinfo(np.int64).max))
+    if len(aged):
+        age = na.age[:, None]
+        ok[:, aged] &= (age >= table.min_age[aged]) & (age <= table.max_age[aged])
+    _exclude(ok, ~na.can_return_home, table.must_return_home)
+    _exclude(ok, ~na.wlz_indication, table.requires_wlz)
+    _exclude(ok, ~na.psychogeriatric, table.psychogeriatric)
+    _exclude(ok, na.psychogeriatric, (table.level == BED_LEVEL) & ~table.psychogeriatric)
+    timed = np.flatnonzero(table.hours_row >= 0)
+    if len(timed):  # open at arrival, checked only where every other rule passed
+        sub = ok[:, timed]
+        r, c = np.nonzero(sub)
+        shut = ~table.open_at(timed[c], now, tz, travel[r, timed[c]])
+        sub[r[shut], c[shut]] = False
+        ok[:, timed] = sub
+    return ok
+
+
+def build_network_arrays(
+    needs: Sequence[Need], travel: NDArray[np.float64], table: OfferTable, now: datetime, tz: ZoneInfo
+) -> FlowNetwork:
+    """Every feasible (request, place) pair with its cost, from a travel matrix and the places' table.
+
+    ``travel[i, j]`` is the door-to-door minutes from need i to place j of
+    ``table`` (inf when j is no candidate of i). Arcs come by request, then in
+    table order; the network's places are the table's places some arc uses,
+    in table order.
+    """
+    travel = np.asarray(travel, dtype=np.float64)
+    n, m = len(needs), len(table)
+    if travel.shape != (n, m):
+        raise ValueError(f"travel is {travel.shape}, expected (needs, places) = ({n}, {m})")
+    na = NeedArrays.of(needs, table)
+    ok = feasible_pairs(na, travel, table, now, tz)
+    req, col = np.nonzero(ok)  # row-major: by request, then table order
+    used = ok.any(axis=0)
+    slot = np.cumsum(used) - 1  # table column -> the network's place
+    keep = np.flatnonzero(used)
+    travel_a = travel[req, col]
+    level_fit = np.array([FIT_COST.get(int(v), 0.0) for v in table.level], dtype=np.float64)
+    minutes = formula(
+        travel_a,
+        rank=na.rank[req, table.care_type[col]].astype(np.float64),
+        fit=np.where(na.fit_on[req], level_fit[col], 0.0),
+        preferred=na.preferred[req, table.provider[col]],
+        load=table.load[col],
+        scarcity=table.scarcity[col],
+    )
+    return FlowNetwork(
+        needs=tuple(needs),
+        place_keys=tuple(table.keys[j] for j in keep.tolist()),
+        free=table.free[keep],
+        arc_request=req.astype(np.int32),
+        arc_place=slot[col].astype(np.int32),
+        # np.rint rounds half to even like Python's round() in formula.tenths: the same tenths everywhere.
+        arc_cost=np.rint(minutes * 10).astype(np.int64),
+        arc_travel=travel_a,
+        weights=na.weight,
+    )
+
+
+def build_network(
+    needs: Sequence[Need],
+    candidates: Mapping[str, Sequence[Place]],
+    now: datetime,
+    tz: ZoneInfo,
+    care_types: Mapping[str, CareType],
+) -> FlowNetwork:
+    """:func:`build_network_arrays` for candidate places per request id (each with that request's travel minutes).
+
+    The table holds the places of acceptable care types in first-met order,
+    the live state of each read from the first of its places met (the
+    candidates of different requests carry the same view, only their travel
+    times differ). A place listed twice for one request keeps its shortest travel.
+    """
+    index: dict[PlaceKey, int] = {}
+    offers: list[Offer] = []
+    per_need: list[dict[int, float]] = []
+    for need in needs:
+        acceptable = set(need.care_types)
+        row: dict[int, float] = {}
+        for place in candidates.get(need.request_id, ()):
+            if place.care_type not in acceptable:
+                continue
+            key = (place.provider.id, place.care_type)
+            j = index.get(key)
+            if j is None:
+                j = index[key] = len(offers)
+                offers.append(Offer.of(place, now, care_types))
+            t, before = place.travel_minutes, row.get(j)
+            if before is None or t < before or math.isnan(before):
+                row[j] = t
+        per_need.append(row)
+    travel = np.full((len(needs), len(offers)), math.inf)
+    counts = np.fromiter((len(r) for r in per_need), dtype=np.intp, count=len(per_need))
+    rows = np.repeat(np.arange(len(needs)), counts)
+    travel[rows, [j for r in per_need for j in r]] = [t for r in per_need for t in r.values()]
+    return build_network_arrays(needs, travel, OfferTable.of_offers(offers), now, tz)
