@@ -181,6 +181,31 @@ def build_network_arrays(
     )
 
 
+def _register(  # noqa: PLR0917 - the adapter's loop state
+    need: Need,
+    cands: Sequence[Place],
+    keys: list[PlaceKey],
+    slots: list[int | None],
+    index: dict[PlaceKey, int],
+    offers: list[Offer],
+    now: datetime,
+    care_types: Mapping[str, CareType],
+) -> list[int]:
+    """The table columns of a need's candidates, new places added to ``index`` and ``offers`` as met.
+
+    A care type missing from ``care_types`` has no level: its places are left out (-1) unless
+    the need accepts it, when ``Offer.of`` raises as before.
+    """
+    out: list[int] = []
+    for key, place, known in zip(keys, cands, slots, strict=True):
+        j = known if known is not None else index.get(key)
+        if j is None and (key[1] in care_types or key[1] in need.care_types):
+            j = index[key] = len(offers)
+            offers.append(Offer.of(place, now, care_types))
+        out.append(-1 if j is None else j)
+    return out
+
+
 def build_network(
     needs: Sequence[Need],
     candidates: Mapping[str, Sequence[Place]],
@@ -190,31 +215,35 @@ def build_network(
 ) -> FlowNetwork:
     """:func:`build_network_arrays` for candidate places per request id (each with that request's travel minutes).
 
-    The table holds the places of acceptable care types in first-met order,
-    the live state of each read from the first of its places met (the
-    candidates of different requests carry the same view, only their travel
-    times differ). A place listed twice for one request keeps its shortest travel.
+    The table holds the candidates' places in first-met order (a care type
+    missing from ``care_types`` is left out unless the need accepts it), each
+    with the live state of the first of its places met (the candidates of
+    different requests carry the same view, only their travel times differ).
+    A place listed twice for one request keeps its shortest travel.
     """
     index: dict[PlaceKey, int] = {}
     offers: list[Offer] = []
-    per_need: list[dict[int, float]] = []
+    cols: list[int | None] = []
+    vals: list[float] = []
+    counts: list[int] = []
     for need in needs:
-        acceptable = set(need.care_types)
-        row: dict[int, float] = {}
-        for place in candidates.get(need.request_id, ()):
-            if place.care_type not in acceptable:
-                continue
-            key = (place.provider.id, place.care_type)
-            j = index.get(key)
-            if j is None:
-                j = index[key] = len(offers)
-                offers.append(Offer.of(place, now, care_types))
-            t, before = place.travel_minutes, row.get(j)
-            if before is None or t < before or math.isnan(before):
-                row[j] = t
-        per_need.append(row)
-    travel = np.full((len(needs), len(offers)), math.inf)
-    counts = np.fromiter((len(r) for r in per_need), dtype=np.intp, count=len(per_need))
-    rows = np.repeat(np.arange(len(needs)), counts)
-    travel[rows, [j for r in per_need for j in r]] = [t for r in per_need for t in r.values()]
-    return build_network_arrays(needs, travel, OfferTable.of_offers(offers), now, tz)
+        cands = candidates.get(need.request_id, ())
+        keys = [(p.provider.id, p.care_type) for p in cands]
+        slots: list[int | None] = list(map(index.get, keys))  # no Python loop per candidate once all are known
+        if None in slots:
+            slots = list(_register(need, cands, keys, slots, index, offers, now, care_types))
+        cols += slots
+        vals += [p.travel_minutes for p in cands]
+        counts.append(len(slots))
+    n, m = len(needs), len(offers)
+    col = np.array(cols, dtype=np.intp)
+    row = np.repeat(np.arange(n, dtype=np.intp), np.array(counts, dtype=np.intp))
+    val = np.array(vals, dtype=np.float64)
+    if (col < 0).any():
+        row, col, val = row[col >= 0], col[col >= 0], val[col >= 0]
+    matrix = np.full((n, m), math.inf)
+    if len(col) and np.bincount(row * m + col).max() > 1:  # a place listed twice for a request
+        np.fmin.at(matrix, (row, col), val)  # its shortest travel; a nan only when alone (then inf: as unreachable)
+    else:
+        matrix[row, col] = val
+    return build_network_arrays(needs, matrix, OfferTable.of_offers(offers), now, tz)
