@@ -79,6 +79,7 @@ nows = st.one_of(
 )
 minutes = st.one_of(
     st.floats(0, 1500, allow_nan=False),
+    st.floats(0, 90, allow_nan=False),
     st.integers(0, 1500).map(float),
     st.integers(0, 15000).map(lambda x: x / 10),
     st.sampled_from([math.inf, math.nan, 60.0, 180.0, 1440.0, 59.99999999, 0.5 / 60]),
@@ -101,8 +102,7 @@ class Batch:
         """Every place a candidate of every need, in table order, with the matrix's minutes."""
         return {
             n.request_id: [
-                Place("t", "T", p, ct, e, s, float(self.travel[i, j]))
-                for j, (p, ct, e, s) in enumerate(self.places)
+                Place("t", "T", p, ct, e, s, float(self.travel[i, j])) for j, (p, ct, e, s) in enumerate(self.places)
             ]
             for i, n in enumerate(self.needs)
         }
@@ -111,29 +111,22 @@ class Batch:
 @st.composite
 def batches(draw: st.DrawFn) -> Batch:
     now = draw(nows)
-    keys = draw(
-        st.lists(st.tuples(st.sampled_from(PIDS), st.sampled_from(CTS)), min_size=1, max_size=8, unique=True)
-    )
+    keys = draw(st.lists(st.tuples(st.sampled_from(PIDS), st.sampled_from(CTS)), min_size=1, max_size=8, unique=True))
     places: list[tuple[Provider, str, CapacityEntry | None, ProviderStatus | None]] = []
     for pid, ct in keys:
-        rules: dict[str, Any] = {}
-        if draw(st.booleans()):
-            rules = draw(
-                st.fixed_dictionaries(
-                    {},
-                    optional={
-                        "min_age": st.integers(0, 70),
-                        "max_age": st.integers(30, 110),
-                        "must_return_home": st.booleans(),
-                        "requires_wlz": st.booleans(),
-                        "psychogeriatric": st.booleans(),
-                    },
-                )
-            )
+        rare = st.sampled_from([False, False, False, True])
+        rules: dict[str, Any] = {
+            "min_age": draw(st.sampled_from([None, 18, 60])),
+            "max_age": draw(st.sampled_from([None, 60, 85])),
+            "must_return_home": draw(rare),
+            "requires_wlz": draw(rare),
+            "psychogeriatric": draw(rare),
+        }
+        rules = {k: v for k, v in rules.items() if v is not None and v is not False}
         provider = Provider(pid, pid, "vvt", "x", {ct: ProviderOffer(ct, 5, draw(hours), rules)})
         total = draw(st.integers(0, 6))
-        available, held = draw(st.integers(0, 6)), draw(st.integers(0, 6))
-        state = draw(st.sampled_from(["fresh", "fresh", "fresh", "stale", "never", "none"]))
+        available, held = draw(st.integers(0, 6)), draw(st.integers(0, 3))
+        state = draw(st.sampled_from(["fresh"] * 5 + ["stale", "never", "none"]))
         entry: CapacityEntry | None = None
         if state == "fresh":
             entry = CapacityEntry(pid, ct, total, available, held, now - timedelta(minutes=5), now + timedelta(hours=1))
@@ -144,9 +137,7 @@ def batches(draw: st.DrawFn) -> Batch:
         stop = draw(
             st.sampled_from(
                 [
-                    None,
-                    None,
-                    None,
+                    *[None] * 6,
                     ProviderStatus(pid, "stop", "t", None, now),
                     ProviderStatus(pid, "stop", "t", now - timedelta(minutes=1), now),  # ended
                     ProviderStatus(pid, "open", "t", None, now),
@@ -155,6 +146,7 @@ def batches(draw: st.DrawFn) -> Batch:
         )
         places.append((provider, ct, entry, stop))
     needs: list[Need] = []
+    rare = st.sampled_from([False, False, False, True])
     for i in range(draw(st.integers(1, 6))):
         urgency = draw(st.sampled_from(["U2", "U3", "U4"]))
         window = draw(st.one_of(st.just({"U2": 60.0, "U3": 180.0, "U4": 1440.0}[urgency]), st.floats(0, 1500)))
@@ -165,7 +157,7 @@ def batches(draw: st.DrawFn) -> Batch:
                 urgency,
                 window,
                 tuple(draw(st.lists(st.sampled_from(CTS), min_size=1, max_size=4))),  # repeats allowed
-                draw(st.integers(0, 110)),
+                draw(st.sampled_from([17, 18, 60, 61, 85, 86]) if draw(rare) is False else st.integers(0, 110)),
                 can_return_home=draw(st.booleans()),
                 wlz_indication=draw(st.booleans()),
                 psychogeriatric=draw(st.booleans()),
@@ -275,6 +267,26 @@ def test_arrivals_on_both_sides_of_a_dst_change_read_their_own_local_time(change
     want = [h.is_open(now + timedelta(minutes=float(t)), TZ) for t in mins]
     assert got.tolist() == want
     assert any(want) and not all(want)  # the window is met on this span
+
+
+@pytest.mark.parametrize(
+    "now", [SPRING, SPRING + timedelta(microseconds=1), AUTUMN + timedelta(hours=2, microseconds=-1)]
+)
+def test_arrivals_a_hair_from_a_minute_boundary_round_as_timedelta_does(now: datetime) -> None:
+    # Open from 11:00 local on: an arrival a fraction of a microsecond before 11:00 rounds to it (or not)
+    # exactly as timedelta(minutes=x) rounds, half to even.
+    h = Hours(False, (OpeningWindow(frozenset(range(7)), 11 * 60, 12 * 60),), "11:00-12:00")
+    local = now.astimezone(TZ)
+    to_eleven = ((11 * 60 - local.hour * 60 - local.minute) % (24 * 60)) - local.second / 60 - local.microsecond / 6e7
+    mins = np.array(
+        [to_eleven + d for d in (-1e-6, -1e-8, -1e-9, -1e-10, -1e-12, 0.0, 1e-12, 1e-9, 1e-8)]
+        + [float(np.nextafter(to_eleven, -1)), float(np.nextafter(to_eleven, 1e9))]
+        + [to_eleven + k / 6e7 / 2 for k in range(-5, 6)]  # half microseconds
+    )
+    got = open_at(week_bitmap(h)[None, :], np.zeros(len(mins), dtype=np.intp), now, TZ, mins)
+    want = [h.is_open(now + timedelta(minutes=float(t)), TZ) for t in mins]
+    assert got.tolist() == want
+    assert any(want) and not all(want)
 
 
 def test_a_place_listed_twice_for_a_request_keeps_its_shortest_travel() -> None:
