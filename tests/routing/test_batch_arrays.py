@@ -28,6 +28,7 @@ from routing.matching import (
     FlowNetwork,
     Need,
     OfferTable,
+    Urgency,
     build_network,
     build_network_arrays,
     optimize,
@@ -42,6 +43,7 @@ from .helpers import CT, TZ
 
 CTS = ("wijkverpleging_spoed", "hap_consult", "elv_hoog", "elv_laag", "crisis_bed", "seh")
 PIDS = tuple(f"p{i}" for i in range(5))
+URGENCIES: tuple[Urgency, ...] = ("U2", "U3", "U4")
 # The DST changes of 2026 in Europe/Amsterdam: 02:00 CET -> 03:00 CEST, 03:00 CEST -> 02:00 CET.
 SPRING = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
 AUTUMN = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
@@ -148,7 +150,7 @@ def batches(draw: st.DrawFn) -> Batch:
     needs: list[Need] = []
     rare = st.sampled_from([False, False, False, True])
     for i in range(draw(st.integers(1, 6))):
-        urgency = draw(st.sampled_from(["U2", "U3", "U4"]))
+        urgency = draw(st.sampled_from(URGENCIES))
         window = draw(st.one_of(st.just({"U2": 60.0, "U3": 180.0, "U4": 1440.0}[urgency]), st.floats(0, 1500)))
         no_hospital = draw(st.booleans())
         needs.append(
