@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -182,7 +183,6 @@ def build_network_arrays(
 
 
 def _register(  # noqa: PLR0917 - the adapter's loop state
-    need: Need,
     cands: Sequence[Place],
     keys: list[PlaceKey],
     slots: list[int | None],
@@ -191,19 +191,27 @@ def _register(  # noqa: PLR0917 - the adapter's loop state
     now: datetime,
     care_types: Mapping[str, CareType],
 ) -> list[int]:
-    """The table columns of a need's candidates, new places added to ``index`` and ``offers`` as met.
-
-    A care type missing from ``care_types`` has no level: its places are left out (-1) unless
-    the need accepts it, when ``Offer.of`` raises as before.
-    """
+    """The table columns of a need's candidates, new places added to ``index`` and ``offers`` as met."""
     out: list[int] = []
     for key, place, known in zip(keys, cands, slots, strict=True):
         j = known if known is not None else index.get(key)
-        if j is None and (key[1] in care_types or key[1] in need.care_types):
+        if j is None:
             j = index[key] = len(offers)
             offers.append(Offer.of(place, now, care_types))
-        out.append(-1 if j is None else j)
+        out.append(j)
     return out
+
+
+def _first_met(
+    needs: Sequence[Need], candidates: Mapping[str, Sequence[Place]], index: dict[PlaceKey, int]
+) -> list[int]:
+    """The places of ``index`` in the order first met among all candidates, acceptable or not."""
+    seen: dict[PlaceKey, None] = {}
+    for need in needs:
+        seen.update(dict.fromkeys([(p.provider.id, p.care_type) for p in candidates.get(need.request_id, ())]))
+        if index.keys() <= seen.keys():
+            break
+    return [index[k] for k in seen if k in index]
 
 
 def build_network(
@@ -215,33 +223,40 @@ def build_network(
 ) -> FlowNetwork:
     """:func:`build_network_arrays` for candidate places per request id (each with that request's travel minutes).
 
-    The table holds the candidates' places in first-met order (a care type
-    missing from ``care_types`` is left out unless the need accepts it), each
-    with the live state of the first of its places met (the candidates of
-    different requests carry the same view, only their travel times differ).
-    A place listed twice for one request keeps its shortest travel.
+    The table holds the candidates' places in first-met order (those of a care
+    type no need accepts left out: they give no arc), each with the live state
+    of the first of its places met (the candidates of different requests carry
+    the same view, only their travel times differ). A place listed twice for
+    one request keeps its shortest travel.
     """
-    index: dict[PlaceKey, int] = {}
+    index: dict[PlaceKey, int] = {}  # (provider, care type) -> column, as first met among acceptable candidates
     offers: list[Offer] = []
-    cols: list[int | None] = []
+    cols: list[int] = []
     vals: list[float] = []
     counts: list[int] = []
+    skipped = False  # a candidate of a care type its need does not accept: the first-met order needs a look
     for need in needs:
         cands = candidates.get(need.request_id, ())
-        keys = [(p.provider.id, p.care_type) for p in cands]
+        acceptable = set(need.care_types)
+        useful = [p for p in cands if p.care_type in acceptable]
+        skipped = skipped or len(useful) < len(cands)
+        keys = [(p.provider.id, p.care_type) for p in useful]
         slots: list[int | None] = list(map(index.get, keys))  # no Python loop per candidate once all are known
         if None in slots:
-            slots = list(_register(need, cands, keys, slots, index, offers, now, care_types))
-        cols += slots
-        vals += [p.travel_minutes for p in cands]
-        counts.append(len(slots))
+            cols += _register(useful, keys, slots, index, offers, now, care_types)
+        else:
+            cols += cast("list[int]", slots)
+        vals += [p.travel_minutes for p in useful]
+        counts.append(len(keys))
     n, m = len(needs), len(offers)
-    col = np.array(cols, dtype=np.intp)
     row = np.repeat(np.arange(n, dtype=np.intp), np.array(counts, dtype=np.intp))
-    val = np.array(vals, dtype=np.float64)
-    if (col < 0).any():
-        row, col, val = row[col >= 0], col[col >= 0], val[col >= 0]
+    col = np.array(cols, dtype=np.intp)
+    if skipped:  # lay the table out in first-met order among all candidates
+        order = _first_met(needs, candidates, index)
+        offers = [offers[j] for j in order]
+        col = np.argsort(np.array(order, dtype=np.intp))[col]
     matrix = np.full((n, m), math.inf)
+    val = np.array(vals, dtype=np.float64)
     if len(col) and np.bincount(row * m + col).max() > 1:  # a place listed twice for a request
         np.fmin.at(matrix, (row, col), val)  # its shortest travel; a nan only when alone (then inf: as unreachable)
     else:

@@ -12,7 +12,7 @@ DST changes. The reference walks every (need, place) pair in Python with the rul
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -242,6 +242,40 @@ def test_the_place_path_gives_the_same_network_and_answer(batch: Batch) -> None:
         p.assignments,
     )
     assert [(rid, m.code) for rid, m in a.unassigned] == [(rid, m.code) for rid, m in p.unassigned]
+
+
+def canonical(net: FlowNetwork) -> set[tuple[str, str, str, int, float, int]]:
+    """The arcs as (request, provider, care type, cost, travel, free units of the place): order left aside."""
+    return {
+        (net.needs[i].request_id, *net.place_keys[j], c, t, int(net.free[j]))
+        for i, j, c, t in zip(
+            net.arc_request.tolist(),
+            net.arc_place.tolist(),
+            net.arc_cost.tolist(),
+            net.arc_travel.tolist(),
+            strict=True,
+        )
+    }
+
+
+@SETTINGS
+@given(batches(), st.randoms(use_true_random=False))
+def test_candidates_in_any_order_and_number_give_the_same_arcs(batch: Batch, rnd: Any) -> None:
+    # Each request lists only its finite cells, in its own order, some places twice (the first at the
+    # matrix's minutes, the second further away): the same pairs, costs and free units as the arrays.
+    cands = {}
+    for rid, places in batch.candidates().items():
+        listed = [p for p in places if math.isfinite(p.travel_minutes)]
+        listed += [replace(p, travel_minutes=p.travel_minutes + 1) for p in listed if rnd.random() < 0.2]
+        rnd.shuffle(listed)
+        cands[rid] = listed
+    table = OfferTable.of_offers(batch.offers())
+    want = build_network_arrays(batch.needs, batch.travel, table, batch.now, TZ)
+    got = build_network(batch.needs, cands, batch.now, TZ, CT)
+    assert canonical(got) == canonical(want)
+    a = optimize_arrays(batch.needs, batch.travel, table, batch.now, TZ)
+    p = optimize(batch.needs, cands, batch.now, TZ, CT)
+    assert (p.placed_weight, p.objective) == (a.placed_weight, a.objective)
 
 
 @SETTINGS
