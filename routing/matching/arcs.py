@@ -11,10 +11,12 @@ it lays them out as a table and a matrix, so the rules live once.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from operator import attrgetter
+from typing import Final, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -26,10 +28,24 @@ from ..dispatch import Place
 from .feasibility import BED_LEVEL, HOSPITAL_LEVEL, Offer, PlaceKey
 from .flow import FlowNetwork
 from .formula import FIT_COST, formula
-from .needs import Need
+from .needs import URGENCY_WEIGHT, Need
 from .offers import LIVE_OK, OfferTable
 
 __all__ = ["NeedArrays", "build_network", "build_network_arrays", "feasible_pairs"]
+
+# What the rules and the cost read of a need, in one C-level pass over the batch.
+_FACTS: Final = attrgetter(
+    "window_minutes",
+    "age",
+    "can_return_home",
+    "wlz_indication",
+    "psychogeriatric",
+    "no_hospital",
+    "hospital_override",
+    "frail_elderly",
+    "home_first",
+    "urgency",
+)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -53,54 +69,38 @@ class NeedArrays:
         n = len(needs)
         ct_index = {ct: c for c, ct in enumerate(table.care_types)}
         pid_index = {pid: p for p, pid in enumerate(table.providers)}
-        rows: dict[tuple[str, ...], NDArray[np.int16]] = {}  # few distinct lists of care types
-        rank = np.empty((n, len(ct_index)), dtype=np.int16)
-        pref_i: list[int] = []
-        pref_p: list[int] = []
-        scalars: list[tuple[float, int, bool, bool, bool, bool, bool, int]] = []
-        seen: set[str] = set()
+        ids = [need.request_id for need in needs]
+        if len(set(ids)) < n:
+            twice = next(r for r, k in Counter(ids).items() if k > 1)
+            raise ValueError(f"request {twice} appears twice in the batch")
+        # One rank row per distinct list of care types (a handful in a batch), gathered per need.
+        lists: dict[tuple[str, ...], int] = {}
+        which = [lists.setdefault(need.care_types, len(lists)) for need in needs]
+        rows = np.full((len(lists), len(ct_index)), -1, dtype=np.int16)
+        for r, cts in enumerate(lists):
+            for k, ct in reversed(list(enumerate(cts))):  # the first mention counts
+                c = ct_index.get(ct)
+                if c is not None:
+                    rows[r, c] = k
+        preferred = np.zeros((n, len(pid_index)), dtype=bool)
         for i, need in enumerate(needs):
-            if need.request_id in seen:
-                raise ValueError(f"request {need.request_id} appears twice in the batch")
-            seen.add(need.request_id)
-            row = rows.get(need.care_types)
-            if row is None:
-                row = rows[need.care_types] = np.full(len(ct_index), -1, dtype=np.int16)
-                for k, ct in reversed(list(enumerate(need.care_types))):  # the first mention counts
-                    c = ct_index.get(ct)
-                    if c is not None:
-                        row[c] = k
-            rank[i] = row
             for pid in need.preferred_providers:
                 p = pid_index.get(pid)
                 if p is not None:
-                    pref_i.append(i)
-                    pref_p.append(p)
-            scalars.append(
-                (
-                    need.window_minutes,
-                    need.age,
-                    need.can_return_home,
-                    need.wlz_indication,
-                    need.psychogeriatric,
-                    not need.no_hospital or need.hospital_override is not None,
-                    need.frail_elderly or need.home_first,
-                    need.weight,
-                )
-            )
-        preferred = np.zeros((n, len(pid_index)), dtype=bool)
-        preferred[pref_i, pref_p] = True
-        cols = list(zip(*scalars, strict=True)) if scalars else [()] * 8
+                    preferred[i, p] = True
+
+        cols = list(zip(*map(_FACTS, needs), strict=True)) if n else [()] * 10
+        window, age, home, wlz, pg, no_hospital, override, frail, home_first, urgency = cols
         return cls(
-            rank=rank,
-            window=np.array(cols[0], dtype=np.float64),
-            age=np.array(cols[1], dtype=np.int64),
-            can_return_home=np.array(cols[2], dtype=bool),
-            wlz_indication=np.array(cols[3], dtype=bool),
-            psychogeriatric=np.array(cols[4], dtype=bool),
-            hospital_ok=np.array(cols[5], dtype=bool),
-            fit_on=np.array(cols[6], dtype=bool),
-            weight=np.array(cols[7], dtype=np.int64),
+            rank=rows[np.array(which, dtype=np.intp)] if n else np.zeros((0, len(ct_index)), np.int16),
+            window=np.array(window, dtype=np.float64),
+            age=np.array(age, dtype=np.int64),
+            can_return_home=np.array(home, dtype=bool),
+            wlz_indication=np.array(wlz, dtype=bool),
+            psychogeriatric=np.array(pg, dtype=bool),
+            hospital_ok=~np.array(no_hospital, dtype=bool) | np.array([o is not None for o in override], dtype=bool),
+            fit_on=np.array(frail, dtype=bool) | np.array(home_first, dtype=bool),
+            weight=np.array(list(map(URGENCY_WEIGHT.__getitem__, urgency)), dtype=np.int64),
             preferred=preferred,
         )
 
