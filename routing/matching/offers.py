@@ -155,6 +155,7 @@ class OfferTable:
     week: NDArray[np.bool_]  # (distinct hours, WEEK_MINUTES)
 
     def __len__(self) -> int:
+        """The number of places."""
         return len(self.keys)
 
     @classmethod
