@@ -6,10 +6,18 @@ Run by hand (not a test)::
 
 :func:`bench_solve` builds a random instance (needs and places at random points
 in a 100 x 100 km square, travel 1 minute per km plus 5 minutes, mixed care
-types, urgencies, eligibility rules, stops and stale reports) and measures:
+types, urgencies, eligibility rules, opening hours, stops and stale reports), once as
+arrays (the places' :class:`~routing.matching.OfferTable` and the needs x places travel
+matrix, inf where a place is no candidate) and once as :class:`Place` objects per
+request, and measures:
 
-- ``flow_seconds``: :func:`routing.matching.optimize`, everything included
-  (feasibility and cost of every pair, building the network, solving, decoding);
+- ``flow_seconds``: :func:`routing.matching.optimize_arrays`, everything from the
+  arrays to the BatchResult (feasibility and cost of every pair, building the network,
+  solving, decoding);
+- ``place_flow_seconds``: :func:`routing.matching.optimize` on the Place objects
+  (laid out as a table and a matrix first, then the same);
+- ``table_seconds``: building the OfferTable from the places' live state (request-independent,
+  not in ``flow_seconds``);
 - ``bare_flow_seconds``: a SimpleMinCostFlow solve on exactly the same arcs,
   handed over as ready numpy arrays: the floor our wrapper adds to;
 - ``milp_seconds``: scipy's HiGHS MILP on the same pairs and costs, as a cross-check;
@@ -22,19 +30,31 @@ import argparse
 import json
 import math
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
-from capacity.model import CareType, Hours, Provider, ProviderOffer
+from capacity.model import CareType, Hours, OpeningWindow, Provider, ProviderOffer
 from capacity.state import CapacityEntry, ProviderStatus
 from routing.dispatch import Place
-from routing.matching import FlowNetwork, Need, build_network, greedy, optimize
+from routing.matching import (
+    FlowNetwork,
+    Need,
+    OfferTable,
+    build_network,
+    build_network_arrays,
+    greedy,
+    optimize,
+    optimize_arrays,
+)
+from routing.matching.feasibility import Offer
 
-__all__ = ["CARE_TYPES", "bench_solve", "random_instance"]
+__all__ = ["CARE_TYPES", "Instance", "bench_solve", "random_instance"]
 
 ROUNDS = 5  # timings are the best of this many runs
 
@@ -49,18 +69,31 @@ CARE_TYPES = {
 }
 _KIND = {"wijkverpleging_spoed": "vvt", "hap_consult": "hap", "elv_hoog": "vvt", "crisis_bed": "vvt", "seh": "hospital"}
 _URGENCIES = ("U2", "U3", "U4")
+_DAYTIME = Hours(False, (OpeningWindow(frozenset(range(7)), 7 * 60, 23 * 60),), "ma-zo 07:00-23:00")
+HOURS_SHARE = 0.2  # places with opening hours (daytime: open at NOW and at every arrival, but checked per arc)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One random batch, as Place objects per request and as arrays (table + travel matrix) of the same facts."""
+
+    needs: list[Need]
+    candidates: dict[str, list[Place]]
+    offers: list[Offer]  # the places' live state, in table order
+    travel: NDArray[np.float64]  # needs x places; inf where a place is no candidate of the need
+
+
 _WINDOW = {"U2": 60.0, "U3": 180.0, "U4": 1440.0}
 
 
-def random_instance(
-    n_needs: int, n_places: int, seed: int, *, only_acceptable: bool = False
-) -> tuple[list[Need], dict[str, list[Place]]]:
+def random_instance(n_needs: int, n_places: int, seed: int, *, only_acceptable: bool = False) -> Instance:
     """``n_needs`` needs, each with all ``n_places`` places (one care type per provider) as candidates.
 
     With ``only_acceptable`` a need's candidates are the places of its acceptable care types only, as the
     service hands them over (it looks places up per care type).
     """
     rng = np.random.default_rng(seed)
+    hours_rng = np.random.default_rng([seed, 1])  # its own stream: the other draws stay as they were
     cts = list(CARE_TYPES)
     stale_at = NOW - timedelta(minutes=1)
     providers: list[tuple[Provider, CapacityEntry, ProviderStatus | None]] = []
@@ -75,7 +108,8 @@ def random_instance(
         available = int(rng.integers(0, total + 1))
         held = int(rng.integers(0, available + 1))
         pid = f"p{j:04d}"
-        provider = Provider(pid, pid, _KIND[ct], "x", {ct: ProviderOffer(ct, total, eligibility=rules)}, Hours())
+        hours = _DAYTIME if hours_rng.random() < HOURS_SHARE else Hours()
+        provider = Provider(pid, pid, _KIND[ct], "x", {ct: ProviderOffer(ct, total, eligibility=rules)}, hours)
         fresh_until = stale_at if rng.random() < 0.05 else NOW + timedelta(hours=1)
         entry = CapacityEntry(pid, ct, total, available, held, NOW - timedelta(minutes=5), fresh_until, 1)
         stop = ProviderStatus(pid, "stop", "bench", None, NOW) if rng.random() < 0.02 else None
@@ -112,7 +146,18 @@ def random_instance(
             for j, (p, e, s) in enumerate(providers)
             if not only_acceptable or e.care_type in acceptable
         ]
-    return needs, candidates
+        if only_acceptable:
+            travel[i, [e.care_type not in acceptable for _, e, _ in providers]] = math.inf
+    offers = [Offer.at(p, e.care_type, e, s, NOW, CARE_TYPES) for p, e, s in providers]
+    return Instance(needs, candidates, offers, travel)
+
+
+def _arcs(net: FlowNetwork) -> set[tuple[str, str, str, int]]:
+    """The network's arcs as (request, provider, care type, cost): comparable whatever the order of places."""
+    return {
+        (net.needs[i].request_id, *net.place_keys[j], c)
+        for i, j, c in zip(net.arc_request.tolist(), net.arc_place.tolist(), net.arc_cost.tolist(), strict=True)
+    }
 
 
 def bare_flow(net: FlowNetwork) -> float:
@@ -166,18 +211,28 @@ def bench_solve(
     rounds: int = ROUNDS,
 ) -> dict[str, Any]:
     """Solve one random instance every way; seconds, objectives (minutes) and placed weights."""
-    needs, candidates = random_instance(n_needs, n_places, seed, only_acceptable=only_acceptable)
-    flow_seconds = build_seconds = bare = math.inf
+    inst = random_instance(n_needs, n_places, seed, only_acceptable=only_acceptable)
+    needs, candidates, travel = inst.needs, inst.candidates, inst.travel
+    flow_seconds = place_seconds = build_seconds = table_seconds = bare = math.inf
     # The best of a few runs, ours and the bare solve in turn within each run, so drift on a shared
     # machine hits both alike.
     for _ in range(rounds):
         t0 = time.perf_counter()
-        result = optimize(needs, candidates, NOW, TZ, CARE_TYPES)
+        table = OfferTable.of_offers(inst.offers)
+        table_seconds = min(table_seconds, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        result = optimize_arrays(needs, travel, table, NOW, TZ)
         flow_seconds = min(flow_seconds, time.perf_counter() - t0)
         t0 = time.perf_counter()
-        net = build_network(needs, candidates, NOW, TZ, CARE_TYPES)
+        net = build_network_arrays(needs, travel, table, NOW, TZ)
         build_seconds = min(build_seconds, time.perf_counter() - t0)
         bare = min(bare, bare_flow(net))
+        t0 = time.perf_counter()
+        by_place = optimize(needs, candidates, NOW, TZ, CARE_TYPES)
+        place_seconds = min(place_seconds, time.perf_counter() - t0)
+    # Both paths see the same pairs and costs (the Place path orders its places as it meets them).
+    assert _arcs(build_network(needs, candidates, NOW, TZ, CARE_TYPES)) == _arcs(net)
+    assert (by_place.placed_weight, by_place.objective) == (result.placed_weight, result.objective)
     base = greedy(needs, candidates, NOW, TZ, CARE_TYPES)
     out: dict[str, Any] = {
         "needs": n_needs,
@@ -188,6 +243,8 @@ def bench_solve(
         "status": result.status,
         "flow_seconds": flow_seconds,
         "build_seconds": build_seconds,
+        "place_flow_seconds": place_seconds,
+        "table_seconds": table_seconds,
         "bare_flow_seconds": bare,
         "objective": result.objective,
         "placed_weight": result.placed_weight,

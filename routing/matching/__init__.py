@@ -16,18 +16,26 @@ One module per step, each importing only those above it:
   (:func:`cost`);
 - :mod:`~routing.matching.proposal`: one request's ranked places (:func:`propose`);
 - :mod:`~routing.matching.flow`: the batch as a min-cost-flow network
-  (:class:`FlowNetwork`, :func:`build_network`);
+  (:class:`FlowNetwork`) and its solve;
+- :mod:`~routing.matching.offers`: the places as one request-independent
+  table of arrays (:class:`OfferTable`), opening hours as a weekly bitmap;
+- :mod:`~routing.matching.arcs`: the network's arcs from a travel matrix and
+  the table, every rule and cost term vectorised (:func:`build_network_arrays`;
+  :func:`build_network` for callers holding places);
 - :mod:`~routing.matching.batch`: the batch solved (:func:`optimize`, with
-  CP-SAT under provider caps) and the :func:`greedy` baseline.
+  CP-SAT under provider caps; :func:`optimize_arrays` from arrays) and the
+  :func:`greedy` baseline.
 """
 
 from __future__ import annotations
 
-from .batch import greedy, optimize
+from .arcs import build_network, build_network_arrays
+from .batch import greedy, optimize, optimize_arrays
 from .feasibility import feasible
-from .flow import FlowNetwork, build_network
+from .flow import FlowNetwork
 from .formula import CARE_TYPE_STEP, FIT_COST, PREFERRED_BONUS
 from .needs import URGENCY_WEIGHT, WINDOW_MINUTES, Need, Urgency
+from .offers import OfferTable
 from .proposal import propose
 from .results import Assignment, BatchResult, Excluded, Proposal, Why
 from .scoring import cost
@@ -43,13 +51,16 @@ __all__ = [
     "Excluded",
     "FlowNetwork",
     "Need",
+    "OfferTable",
     "Proposal",
     "Urgency",
     "Why",
     "build_network",
+    "build_network_arrays",
     "cost",
     "feasible",
     "greedy",
     "optimize",
+    "optimize_arrays",
     "propose",
 ]

@@ -25,14 +25,16 @@ from capacity.messages import Message, msg
 from capacity.model import CareType
 
 from ..dispatch import Place
+from .arcs import build_network, build_network_arrays
 from .feasibility import Context, Offer, PlaceKey, reject
-from .flow import FlowNetwork, build_network, solve_flow
+from .flow import FlowNetwork, solve_flow
 from .formula import tenths
 from .needs import Need
+from .offers import OfferTable
 from .results import Assignment, BatchResult
 from .scoring import cost_value
 
-__all__ = ["greedy", "optimize"]
+__all__ = ["greedy", "optimize", "optimize_arrays"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,24 +49,32 @@ def _ended(status: str) -> Message:
 def _result(
     net: FlowNetwork, chosen: NDArray[np.intp], status: str, *, started: float, solver: str, why_not: Message
 ) -> BatchResult:
-    """A BatchResult from the chosen arc indices."""
-    placed: dict[int, Assignment] = {}
-    for a in chosen.tolist():
-        i = int(net.arc_request[a])
-        pid, ct = net.place_keys[int(net.arc_place[a])]
-        placed[i] = Assignment(net.needs[i].request_id, pid, ct, float(net.arc_travel[a]), int(net.arc_cost[a]) / 10)
-    has_arc = np.zeros(len(net.needs), dtype=bool)
+    """A BatchResult from the chosen arc indices (at most one per request)."""
+    chosen = np.sort(chosen)  # arcs come by request: assignments in batch order
+    req = net.arc_request[chosen]
+    needs, keys = net.needs, net.place_keys
+    assignments = tuple(
+        Assignment(needs[i].request_id, keys[j][0], keys[j][1], travel, c / 10)
+        for i, j, travel, c in zip(
+            req.tolist(),
+            net.arc_place[chosen].tolist(),
+            net.arc_travel[chosen].tolist(),
+            net.arc_cost[chosen].tolist(),
+            strict=True,
+        )
+    )
+    left = np.ones(len(needs), dtype=bool)
+    left[req] = False
+    has_arc = np.zeros(len(needs), dtype=bool)
     has_arc[net.arc_request] = True
     unassigned = tuple(
-        (need.request_id, why_not if has_arc[i] else msg("unassigned.no_feasible_place"))
-        for i, need in enumerate(net.needs)
-        if i not in placed
+        (needs[i].request_id, why_not if arc else _NONE)
+        for i, arc in zip(np.flatnonzero(left).tolist(), has_arc[left].tolist(), strict=True)
     )
-    assignments = tuple(placed[i] for i in sorted(placed))
     return BatchResult(
         status=status,
-        objective=sum(int(net.arc_cost[a]) for a in chosen.tolist()) / 10,
-        placed_weight=sum(net.needs[i].weight for i in placed),
+        objective=int(net.arc_cost[chosen].sum()) / 10,
+        placed_weight=int(net.weights[req].sum()),
         assignments=assignments,
         unassigned=unassigned,
         solve_seconds=time.perf_counter() - started,
@@ -149,6 +159,29 @@ def optimize(
     started = time.perf_counter()
     caps = _provider_caps(side_constraints)
     net = build_network(needs, candidates, now, tz, care_types)
+    return _optimize_network(net, caps, time_limit_s, started)
+
+
+def optimize_arrays(
+    needs: Sequence[Need],
+    travel: NDArray[np.float64],
+    table: OfferTable,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    time_limit_s: float = 5.0,
+    side_constraints: Mapping[str, Any] | None = None,
+) -> BatchResult:
+    """:func:`optimize` from a travel matrix (needs x the table's places; inf: no candidate) and the places' table."""
+    started = time.perf_counter()
+    caps = _provider_caps(side_constraints)
+    net = build_network_arrays(needs, travel, table, now, tz)
+    return _optimize_network(net, caps, time_limit_s, started)
+
+
+def _optimize_network(net: FlowNetwork, caps: Mapping[str, int], time_limit_s: float, started: float) -> BatchResult:
+    """The network solved: the flow, and CP-SAT when the flow's answer breaks a provider cap."""
+    needs = net.needs
     if len(net.arc_cost) == 0:  # nothing can be placed: nothing to solve
         return _result(
             net,

@@ -30,7 +30,8 @@ from typing import Any, Final, TypeAlias
 from zoneinfo import ZoneInfo
 
 from capacity.messages import Message, msg
-from capacity.model import CareType, Hours
+from capacity.model import CareType, Hours, Provider
+from capacity.state import CapacityEntry, ProviderStatus
 
 from ..dispatch import Place, excluded_reason, reason_line, scarcity_cost
 from .formula import FIT_COST, LOAD_MINUTES, NO_FIT
@@ -75,23 +76,32 @@ class Offer:
     psychogeriatric: bool
     load: float = field(init=False)
     scarcity: float = field(init=False)
-    plain: bool = field(init=False)  # no hours to check, no eligibility rule: see flow.build_network
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "load", LOAD_MINUTES * self.held / self.total if self.total > 0 else 0.0)
         object.__setattr__(self, "scarcity", scarcity_cost(self.free))
-        rules = (self.min_age, self.max_age, self.must_return_home, self.requires_wlz, self.psychogeriatric)
-        object.__setattr__(self, "plain", self.hours is None and rules == (None, None, False, False, False))
 
     @classmethod
     def of(cls, place: Place, now: datetime, care_types: Mapping[str, CareType]) -> Offer:
         """The offer behind ``place`` as it stands at ``now``."""
-        ct, e, provider = place.care_type, place.entry, place.provider
+        return cls.at(place.provider, place.care_type, place.entry, place.stop, now, care_types)
+
+    @classmethod
+    def at(  # noqa: PLR0917 - the parts of one place's live state
+        cls,
+        provider: Provider,
+        ct: str,
+        e: CapacityEntry | None,
+        stop: ProviderStatus | None,
+        now: datetime,
+        care_types: Mapping[str, CareType],
+    ) -> Offer:
+        """The offer of ``provider``'s ``ct`` with live entry ``e`` and ``stop``, as it stands at ``now``."""
         offer = provider.offers.get(ct)
         rules: Mapping[str, Any] = offer.eligibility if offer is not None else {}
         hours = provider.hours_for(ct)
         live: Why | None = None
-        if place.stop is not None and place.stop.stopped(now):
+        if stop is not None and stop.stopped(now):
             live = "stop"
         elif e is None or e.reported_at is None or e.stale(now):
             live = "stale"

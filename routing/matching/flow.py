@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
-from capacity.model import CareType
-
-from ..dispatch import Place
-from .feasibility import Context, Offer, PlaceKey, reject
-from .formula import FIT_COST, formula
+from .feasibility import PlaceKey
 from .needs import Need
 
-__all__ = ["FlowNetwork", "build_network", "solve_flow"]
+__all__ = ["FlowNetwork", "solve_flow"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -47,14 +40,15 @@ class FlowNetwork:
         sum over requests of (max(0, its dearest arc) - min(0, its cheapest
         arc)), since each request is placed at most once. BIG = SPAN + 1.
         """
-        n = len(self.needs)
-        if len(self.arc_cost) == 0:
+        cost = self.arc_cost
+        if len(cost) == 0:
             return 1
-        hi = np.zeros(n, dtype=np.int64)
-        lo = np.zeros(n, dtype=np.int64)
-        np.maximum.at(hi, self.arc_request, self.arc_cost)
-        np.minimum.at(lo, self.arc_request, self.arc_cost)
-        return int(hi.sum() - lo.sum()) + 1
+        # Arcs come grouped by request: one reduction per run of equal requests (a request split
+        # over several runs would count more than once, which only makes BIG larger: still valid).
+        runs = np.flatnonzero(np.diff(self.arc_request, prepend=-1))
+        hi = np.maximum.reduceat(cost, runs)
+        lo = np.minimum.reduceat(cost, runs)
+        return int(np.maximum(hi, 0).sum() - np.minimum(lo, 0).sum()) + 1
 
     @property
     def shift(self) -> int:
@@ -105,95 +99,6 @@ class FlowNetwork:
         supplies = np.zeros(n + m + 2, np.int64)
         supplies[0], supplies[-1] = n, -n
         return tails, heads, caps, costs, supplies
-
-
-def build_network(
-    needs: Sequence[Need],
-    candidates: Mapping[str, Sequence[Place]],
-    now: datetime,
-    tz: ZoneInfo,
-    care_types: Mapping[str, CareType],
-) -> FlowNetwork:
-    """Every feasible (request, place) pair of the batch with its cost; free units per (provider, care type).
-
-    The live state (entry, stop) of a (provider, care type) is read from the
-    first of its places met: the candidates of different requests carry the
-    same view, only their travel times differ.
-    """
-    seen: set[str] = set()
-    for need in needs:
-        if need.request_id in seen:
-            raise ValueError(f"request {need.request_id} appears twice in the batch")
-        seen.add(need.request_id)
-    index: dict[PlaceKey, int] = {}  # (provider, care type) -> its slot in ``offers``
-    offers: list[Offer] = []
-    # One entry per feasible pair (a request's arcs come together, so a count per request gives
-    # the request of each arc); the cost is computed afterwards, vectorised, by the same formula.
-    per_request: list[int] = []
-    arc_slot: list[int] = []
-    arc_rank: list[int] = []
-    arc_travel: list[float] = []
-    preferred_arcs: list[int] = []
-    add_slot, add_rank, add_travel = arc_slot.append, arc_rank.append, arc_travel.append
-    for need in needs:
-        ctx = Context.of(need)
-        rank, window, preferred = ctx.rank, need.window_minutes, ctx.preferred
-        before = len(arc_slot)
-        # A need without no-hospital or psychogeriatric rules, at an offer without hours or eligibility
-        # rules, passes every rule of ``reject`` once its care type is acceptable, its travel is finite and
-        # within the window and its live state is fine: the checks below. Other pairs go through ``reject``.
-        plain_need = not need.no_hospital and not need.psychogeriatric
-        for place in candidates.get(need.request_id, ()):
-            idx = rank.get(place.care_type)
-            if idx is None:
-                continue
-            travel = place.travel_minutes
-            if not travel <= window:  # also rules out inf and nan
-                continue
-            key = (place.provider.id, place.care_type)
-            slot = index.get(key)
-            if slot is None:
-                slot = index[key] = len(offers)
-                offers.append(Offer.of(place, now, care_types))
-            offer = offers[slot]
-            if offer.live is not None:
-                continue
-            if not (plain_need and offer.plain) and reject(ctx, offer, travel, now, tz) is not None:
-                continue
-            if preferred and key[0] in preferred:
-                preferred_arcs.append(len(arc_slot))
-            add_slot(slot)
-            add_rank(idx)
-            add_travel(travel)
-        per_request.append(len(arc_slot) - before)
-    req = np.repeat(np.arange(len(needs), dtype=np.int32), np.array(per_request, dtype=np.int64))
-    # Place nodes: only the (provider, care type) pairs some request can use.
-    used, plc = np.unique(np.array(arc_slot, dtype=np.int64), return_inverse=True)
-    places = [offers[int(u)] for u in used]
-    travel_a = np.array(arc_travel, dtype=np.float64)
-    preferred_a = np.zeros(len(arc_slot), dtype=bool)
-    preferred_a[preferred_arcs] = True
-    fit_on = np.array([need.frail_elderly or need.home_first for need in needs], dtype=bool)
-    level_fit = np.array([FIT_COST.get(o.level, 0.0) for o in places], dtype=np.float64)
-    minutes = formula(
-        travel_a,
-        rank=np.array(arc_rank, dtype=np.float64),
-        fit=np.where(fit_on[req], level_fit[plc], 0.0),
-        preferred=preferred_a,
-        load=np.array([o.load for o in places], dtype=np.float64)[plc],
-        scarcity=np.array([o.scarcity for o in places], dtype=np.float64)[plc],
-    )
-    return FlowNetwork(
-        needs=tuple(needs),
-        place_keys=tuple(o.key for o in places),
-        free=np.array([o.free for o in places], dtype=np.int64),
-        arc_request=req,
-        arc_place=plc.astype(np.int32),
-        # np.rint rounds half to even like Python's round() in formula.tenths: the same tenths everywhere.
-        arc_cost=np.rint(minutes * 10).astype(np.int64),
-        arc_travel=travel_a,
-        weights=np.array([need.weight for need in needs], dtype=np.int64),
-    )
 
 
 def solve_flow(net: FlowNetwork) -> tuple[str, NDArray[np.intp]]:

@@ -170,7 +170,7 @@ def test_optimize_matches_an_independent_milp_on_random_instances() -> None:
 
 
 def test_the_network_holds_exactly_the_feasible_pairs() -> None:
-    # build_network's fast path skips _reject for plain pairs: it must agree with feasible() pair by pair.
+    # build_network runs the rules vectorised over a travel matrix: it must agree with feasible() pair by pair.
     rng = np.random.default_rng(7)
     for _ in range(50):
         needs, cands = random_batch(rng)
