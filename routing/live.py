@@ -36,16 +36,15 @@ from capacity.state import CapacityEntry, ProviderStatus
 from .graph import UNREACHABLE
 from .lookup import Routing
 from .snap import Snap
+from .week import MINUTE_US, US, WEEK_MINUTES, epoch_us, open_at, week_bitmap, week_us
 
-__all__ = ["STOP", "WHY", "CareTypeTable", "Decided", "LiveTable", "Ranked", "week_bitmap"]
+__all__ = ["STOP", "WHY", "CareTypeTable", "Decided", "LiveTable", "Ranked"]
 
 _NEVER: Final = np.iinfo(np.int64).min  # valid until: never reported; stop: none
 _FOREVER: Final = np.iinfo(np.int64).max  # a stop without an end
-_WEEK_MINUTES: Final = 7 * 24 * 60
 _SCARCITY_OF: Final = (0.0, 10.0, 5.0, 0.0)  # routing.dispatch.scarcity_cost of 0, 1, 2, 3+ free
 _SCARCITY: Final = np.array(_SCARCITY_OF)
-_US: Final = 1_000_000
-_EPOCH: Final = datetime(1970, 1, 1).astimezone(ZoneInfo("UTC"))
+_US: Final = US
 
 #: Why a place is excluded, in the order the rules are applied (index 0: not excluded).
 WHY: Final = ("", "unreachable", "closed", "stop", "stale", "full")
@@ -53,51 +52,12 @@ _OK, _UNREACHABLE, _CLOSED, _STOP, _STALE, _FULL = range(6)
 STOP: Final = _STOP  # the WHY index of a place under a stop
 
 
-_DAY_US: Final = 86_400 * _US
-_MINUTE_US: Final = 60 * _US
 _SAFE_MINUTES: Final = 24 * 60  # arrivals this far ahead are checked by the week's clock
-_UTC_DAYS: dict[tuple[str, int], int | None] = {}  # (zone, UTC day) -> its UTC offset in us, None: it changes
-
-
-def _week_us(now_us: int, tz: ZoneInfo) -> int | None:
-    """The local microsecond of the week (Monday 00:00 is 0) at ``now_us``, exact for any arrival within a day.
-
-    None when the zone's UTC offset changes within two days of the start of this UTC day (two nights a
-    year): an arrival may then fall on the other side of the change.
-    """
-    day = now_us // _DAY_US
-    key = (tz.key, day)
-    if key not in _UTC_DAYS:
-        if len(_UTC_DAYS) > 256:
-            _UTC_DAYS.clear()
-        start = _EPOCH + timedelta(days=day)
-        first, later = start.astimezone(tz).utcoffset(), (start + timedelta(days=2)).astimezone(tz).utcoffset()
-        _UTC_DAYS[key] = None if first != later or first is None else (first // timedelta(microseconds=1))
-    offset = _UTC_DAYS[key]
-    return None if offset is None else (now_us + offset + 3 * _DAY_US) % (7 * _DAY_US)  # 1970-01-01 was a Thursday
 
 
 def _us(at: datetime | None, none: int) -> int:
-    """Microseconds since the epoch (exact integer arithmetic), or ``none``."""
-    if at is None:
-        return none
-    d = at - _EPOCH
-    return (d.days * 86_400 + d.seconds) * _US + d.microseconds
-
-
-def week_bitmap(hours: Hours) -> NDArray[np.bool_]:
-    """One flag per local minute of the week (Monday 00:00 first): open, by :meth:`OpeningWindow.contains`."""
-    bits = np.zeros(_WEEK_MINUTES, dtype=np.bool_)
-    for w in hours.windows:
-        for day in w.days:
-            base = day * 1440
-            if w.end > w.start:
-                bits[base + w.start : base + w.end] = True
-            else:  # past midnight: the evening part on the day, the morning part on the next
-                bits[base + w.start : base + 1440] = True
-                nxt = (day + 1) % 7 * 1440
-                bits[nxt : nxt + w.end] = True
-    return bits
+    """Microseconds since the epoch, or ``none``."""
+    return none if at is None else epoch_us(at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +123,7 @@ class CareTypeTable:
         self._why = self._why_stopped = np.zeros(n, dtype=np.int8)
         self._free = np.zeros(n, dtype=np.int64)
         self._ok = self._ok_stopped = self._ok_cols = self._ok_stopped_cols = np.zeros(0, dtype=np.intp)
-        self.bitmaps = np.array([week_bitmap(h) for h in distinct], dtype=np.bool_).reshape(-1, _WEEK_MINUTES)
+        self.bitmaps = np.array([week_bitmap(h) for h in distinct], dtype=np.bool_).reshape(-1, WEEK_MINUTES)
         self._bitmap_bytes = [row.tobytes() for row in self.bitmaps]  # one byte per minute, for a scalar check
 
     def set_entry(self, i: int, e: CapacityEntry) -> None:
@@ -239,7 +199,7 @@ class CareTypeTable:
         """
         if len(slots) > self.scalar_at_most:
             return self._best_of_many(slots, raw, snap, now, now_us, tz, limit)
-        access, week_us = snap.access_minutes, _week_us(now_us, tz) if self.any_hours else None
+        access, clock = snap.access_minutes, week_us(now_us, tz) if self.any_hours else None
         ids, rows, bitmaps = self._id_ranks, self._hours_rows, self._bitmap_bytes
         found = []
         per_slot = zip(
@@ -255,10 +215,10 @@ class CareTypeTable:
             minutes = tenths / 10 + access
             h = rows[slot]
             if h >= 0:
-                if week_us is None or minutes > _SAFE_MINUTES:  # a DST change may fall before the arrival
+                if clock is None or minutes > _SAFE_MINUTES:  # a DST change may fall before the arrival
                     if not self.hours[slot].is_open(now + timedelta(minutes=minutes), tz):
                         continue
-                elif not bitmaps[h][(week_us + round(minutes * _MINUTE_US)) // _MINUTE_US % _WEEK_MINUTES]:
+                elif not bitmaps[h][(clock + round(minutes * MINUTE_US)) // MINUTE_US % WEEK_MINUTES]:
                     continue
             score = minutes + _SCARCITY_OF[min(f, 3)] + (((now_us - at) / _US) / 60) / 6
             found.append((score, minutes, ids[slot], slot))
@@ -354,14 +314,8 @@ class CareTypeTable:
         check = self.has_hours[slots] & reach
         if not check.any():
             return closed
-        week_us = _week_us(_us(now, 0), tz)
-        if week_us is None or float(travel[check].max()) > _SAFE_MINUTES:  # a DST change on the way: one by one
-            for i in np.flatnonzero(check).tolist():
-                closed[i] = not self.hours[slots[i]].is_open(now + timedelta(minutes=float(travel[i])), tz)
-            return closed
         idx = np.flatnonzero(check)
-        minute = (week_us + np.rint(travel[idx] * _MINUTE_US).astype(np.int64)) // _MINUTE_US % _WEEK_MINUTES
-        closed[idx] = ~self.bitmaps[self.hours_row[slots[idx]], minute]
+        closed[idx] = ~open_at(self.bitmaps, self.hours_row[slots[idx]], now, tz, travel[idx])
         return closed
 
 

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from capacity.model import Hours, Location, OpeningWindow, Provider, ProviderOffer, Region, Road
 from capacity.state import CapacityEntry, ProviderStatus
 from routing.dispatch import Option, Place, rank_places
-from routing.live import WHY, LiveTable, week_bitmap
+from routing.live import WHY, LiveTable
 from routing.lookup import Routing
+from routing.week import week_bitmap
 
 from ..regions import tiny_region
 
