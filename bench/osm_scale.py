@@ -98,7 +98,8 @@ async def serve_and_measure(region_path: Path, tmp: Path) -> dict[str, Any]:
     store = f"sqlite:///{tmp}/{region_path.stem}.db"
     token = await make_token(store, region_id, "dispatch")
     t0 = time.perf_counter()
-    proc, port = start_server(_serve_zcc, str(region_path), store, timeout=1500)
+    cache = str(tmp / f"matrix-cache-{region_path.stem}")  # empty: the start measured computes the matrix
+    proc, port = start_server(_serve_zcc, str(region_path), store, cache, timeout=1500)
     start_s = time.perf_counter() - t0
     try:
         loc = next(loc for loc in data["locations"] if loc.get("kind") != "junction")
