@@ -230,7 +230,13 @@ class Reservations:
                 "age": 84,
                 "location": {"lat": lat, "lon": lon},
                 "complaint": "dyspnoe",
-                "answers": {"dys_copd_hartfalen": True},
+                # The red-flag questions in order (the intake refuses an answer that skips one).
+                "answers": {
+                    "dys_ademt_niet": False,
+                    "dys_geen_zinnen": False,
+                    "dys_pijn_borst": False,
+                    "dys_copd_hartfalen": True,
+                },
             }
             async with sem:
                 status, data = await instances.call(session, i, "POST", "/api/v1/requests", body, headers)

@@ -29,7 +29,11 @@ from pathlib import Path
 from typing import Any
 
 AT = {"lat": 50.90, "lon": 5.72}
-U2 = {"complaint": "dyspnoe", "answers": {"dys_copd_hartfalen": True}}
+# The red-flag questions in order (the intake refuses an answer that skips one).
+U2 = {
+    "complaint": "dyspnoe",
+    "answers": {"dys_ademt_niet": False, "dys_geen_zinnen": False, "dys_pijn_borst": False, "dys_copd_hartfalen": True},
+}
 
 
 async def _timed(call: Callable[[], Awaitable[int]]) -> float:

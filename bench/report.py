@@ -478,6 +478,8 @@ def render(machine: dict[str, Any], results: dict[str, Any], total_s: float) -> 
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in _rows(results)]
     for name, res in results.items():
         lines += ["", f"## {name}", ""]
+        if "kept_from" in res:
+            lines += [f"(kept from the run of {res['kept_from']}: `bench/run --only ... --keep` did not run it again)"]
         if "error" in res:
             lines += [f"FAILED after {res['seconds']:.0f} s:", "", "```", res["error"], "```"]
             continue
@@ -498,9 +500,20 @@ def main() -> int:
     ap.add_argument("--only", nargs="+", choices=list(BENCHMARKS), help="run only these benchmarks")
     ap.add_argument("--out", type=Path, default=HERE / "results.md")
     ap.add_argument("--json", type=Path, default=HERE / "out" / "results.json", help="where the raw figures go")
+    ap.add_argument(
+        "--keep",
+        action="store_true",
+        help="with --only: keep the other benchmarks' figures from the last run's JSON (each is still measured "
+        "against its own baseline in its own run; results.md says which were kept and from when)",
+    )
     args = ap.parse_args()
     machine = machine_info()
     results: dict[str, Any] = {}
+    if args.keep and args.json.exists():
+        before = json.loads(args.json.read_text())
+        for name, res in before["results"].items():
+            if name in BENCHMARKS and (not args.only or name not in args.only):
+                results[name] = res | {"kept_from": before["machine"]["date"]}
     started = time.perf_counter()
     for name, bench in BENCHMARKS.items():
         if args.only and name not in args.only:
@@ -516,6 +529,7 @@ def main() -> int:
         results[name] = {"figures": fig, "text": text, "seconds": time.perf_counter() - t0}
         print(text, flush=True)
     total = time.perf_counter() - started
+    results = {name: results[name] for name in BENCHMARKS if name in results}
     args.out.write_text(render(machine, results, total))
     out_json: Path = args.json
     out_json.parent.mkdir(parents=True, exist_ok=True)
