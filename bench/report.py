@@ -469,6 +469,12 @@ def render(machine: dict[str, Any], results: dict[str, Any], total_s: float) -> 
         f"{machine['platform']}",
         f"- Python {machine['python']}; load average before the run: {load}",
         f"- whole run: {total_s / 60:.1f} min",
+        *(
+            [f"- kept from an earlier run (`--keep`): {', '.join(kept)}; measured in this run: {', '.join(ran)}"]
+            if (kept := [n for n, r in results.items() if "kept_from" in r])
+            and (ran := [n for n, r in results.items() if "kept_from" not in r])
+            else []
+        ),
         "",
         "## Headline ratios",
         "",
